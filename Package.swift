@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// The host executable, one dynamic library per plugin, and the tests. The runtime (plugin
+// contract, engine, data, plots) is the nested package at Sources/PluginAPI, linked as one
+// shared library by everything here (DESIGN.md, "The runtime must be one shared library").
+import PackageDescription
+
+/// Kernels are only fast with FMA/AVX2 and without bounds checks (DESIGN.md, "Compiler flags").
+var optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+#if arch(x86_64)
+optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
+#endif
+
+let runtime: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
+
+/// Every assignment: `Plugins/<Name>/` builds `lib<Name>.so`.
+let pluginNames = ["Parity"]
+
+let package = Package(
+    name: "MLHost",
+    products: [.executable(name: "host", targets: ["Host"])]
+        + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) },
+    dependencies: [.package(path: "Sources/PluginAPI")],
+    targets: [
+        .target(name: "HostKit", dependencies: [runtime], path: "Sources/Host/Core", swiftSettings: optimized),
+        .executableTarget(name: "Host", dependencies: ["HostKit", runtime], path: "Sources/Host/CLI", swiftSettings: optimized),
+        .testTarget(name: "HostTests", dependencies: ["HostKit", runtime], path: "Tests/HostTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
+    ] + pluginNames.map { .target(name: $0, dependencies: [runtime], path: "Plugins/\($0)", swiftSettings: optimized) },
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,118 @@
+import Foundation
+import PluginAPI
+
+/// The text of `host --help`, `host list` and `host help <Plugin> [experiment]`.
+public enum HelpText {
+    public static let usage = """
+    host \(HostInfo.version): run machine-learning course assignments loaded as plugins
+
+    Usage:
+      host list                               plugins, their data sets, experiments and metrics
+      host help <Plugin> [<experiment>]       every experiment and option of a plugin
+      host run <Plugin> [<experiment>] [--option value ...]
+                                              run an experiment (the plugin's first by default)
+      host eval <Plugin> [<experiment>] --checkpoint PATH
+                                              evaluate a saved model
+      host --version
+
+    Global options (anywhere on the line):
+      --seed N          seed for every random draw (default 0); same seed, same numbers
+      --threads N       worker threads (default: all \(WorkerPool.availableCores) cores)
+      --out DIR         run folder (default runs/<Plugin>-<experiment>-<UTC time>/); must be new or empty
+      --quiet           no progress or messages on stderr
+      --json            print one JSON object on stdout instead of the table
+      --plugins DIR     look for lib<Name>.so plugins in DIR first (repeatable)
+
+    Plugins are found in --plugins folders, $HOST_PLUGIN_PATH (colon-separated), ./Plugins/,
+    and the folder of the host executable. Exit codes: 0 done, 1 run failed, 2 bad input or
+    usage, 130 interrupted.
+    """
+
+    /// `host list`: a heading row per plugin, then its data sets and experiments.
+    public static func list(_ plugins: [LoadedPlugin]) -> String {
+        if plugins.isEmpty { return "No plugins found.\n" }
+        var out = ""
+        for loaded in plugins {
+            let p = loaded.plugin
+            out += "\(p.name) \(p.version) - \(p.summary)\n"
+            for d in p.datasets {
+                out += "    dataset     \(d.name) (\(d.source.label)): \(d.description)\n"
+            }
+            for (k, e) in p.experiments.enumerated() {
+                let tags = [k == 0 ? "default" : nil, e.evaluate != nil ? "eval" : nil].compactMap { $0 }
+                out += "    experiment  \(e.name)\(tags.isEmpty ? "" : " [" + tags.joined(separator: ", ") + "]"): \(e.summary)\n"
+                if !e.metrics.isEmpty { out += "                metrics: " + e.metrics.map(metricLabel).joined(separator: ", ") + "\n" }
+            }
+        }
+        return out
+    }
+
+    static func metricLabel(_ m: MetricSpec) -> String {
+        let details = [m.unit.isEmpty ? nil : m.unit, m.goal == .neither ? nil : "\(m.goal.rawValue) is better"].compactMap { $0 }
+        return m.name + (details.isEmpty ? "" : " (" + details.joined(separator: ", ") + ")")
+    }
+
+    /// `host help <Plugin>`: every experiment with its options.
+    public static func plugin(_ p: any Plugin) -> String {
+        var out = "\(p.name) \(p.version) - \(p.summary)\n\n"
+        if !p.datasets.isEmpty {
+            out += "Data sets:\n"
+            for d in p.datasets { out += "  \(d.name) (\(d.source.label)): \(d.description)\n" }
+            out += "\n"
+        }
+        for (k, e) in p.experiments.enumerated() {
+            out += experiment(e, plugin: p.name, isDefault: k == 0) + "\n"
+        }
+        return out
+    }
+
+    /// `host help <Plugin> <experiment>`.
+    public static func experiment(_ e: Experiment, plugin: String, isDefault: Bool) -> String {
+        var out = "host run \(plugin) \(e.name)\(isDefault ? " (the default)" : "") [options]\n  \(e.summary)\n"
+        if e.evaluate != nil { out += "  Also: host eval \(plugin) \(e.name) --checkpoint PATH\n" }
+        if e.options.isEmpty {
+            out += "  Options: none\n"
+        } else {
+            out += "  Options:\n"
+            let rows = e.options.map { o -> [String] in
+                let flag = o.kind == .flag ? "--\(o.name)" : "--\(o.name) <\(o.typeName)>"
+                let def = o.defaultValue.map { "default \($0)" } ?? "optional"
+                return [flag, o.allowedDescription, def, o.help]
+            }
+            out += table(rows, indent: 4)
+        }
+        if !e.metrics.isEmpty {
+            out += "  Metrics:\n"
+            out += table(e.metrics.map { [$0.name, $0.unit, $0.goal == .neither ? "" : "\($0.goal.rawValue) is better", $0.help] }, indent: 4)
+        }
+        return out
+    }
+
+    /// Left-aligned columns.
+    static func table(_ rows: [[String]], indent: Int) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = Array(repeating: 0, count: columns)
+        for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
+        return rows.map { row in
+            var line = String(repeating: " ", count: indent)
+            for (k, cell) in row.enumerated() {
+                line += k + 1 < row.count ? cell.padding(toLength: widths[k] + 2, withPad: " ", startingAt: 0) : cell
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line + "\n"
+        }.joined()
+    }
+
+    /// The final metrics of a run as a small table.
+    public static func outcome(_ o: RunOutcome) -> String {
+        let seconds = o.seconds < 10 ? String(format: "%.2f s", o.seconds) : String(format: "%.1f s", o.seconds)
+        var out = "\(o.plugin) \(o.experiment): \(o.status.rawValue) in \(seconds); run folder \(o.folder)\n"
+        if o.finals.isEmpty { return out }
+        var rows = [["metric", "value", "unit", "better"]]
+        for (name, value) in o.finals {
+            let spec = o.metricSpecs.first { $0.name == name }
+            rows.append([name, formatNumber(value), spec?.unit ?? "", spec.map { $0.goal == .neither ? "" : $0.goal.rawValue } ?? ""])
+        }
+        return out + table(rows, indent: 2)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// A NumPy `.npy` array: its shape and values, read from or written to the format NumPy uses
+/// (`numpy.save`/`numpy.load`, versions 1.0-3.0, C order).
+public struct NPYArray: Equatable {
+    /// The dimensions, outermost first; `[]` for a scalar.
+    public var shape: [Int]
+    /// The values in C (row-major) order, widened to Double so int64 and float64 survive.
+    public var values: [Double]
+    /// NumPy's dtype string the values came from or are written as, such as `<f4`.
+    public var dtype: String
+
+    public init(shape: [Int], values: [Double], dtype: String = "<f4") {
+        self.shape = shape
+        self.values = values
+        self.dtype = dtype
+    }
+
+    /// Float32 values with their shape.
+    public init(shape: [Int], floats: [Float]) {
+        self.init(shape: shape, values: floats.map(Double.init), dtype: "<f4")
+    }
+
+    /// The values as Float32.
+    public var floats: [Float] { values.map { Float($0) } }
+
+    /// The number of elements the shape implies.
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// Reads and writes `.npy` files. Every error names the file and what is wrong with it.
+public enum NPY {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // "\x93NUMPY"
+
+    /// Reads a `.npy` file of dtype float32/64, int8-64, uint8-64 or bool, in C order.
+    public static func read(_ path: String) throws -> NPYArray {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError.invalidInput("cannot read \(path): no such file or not readable",
+                                           hint: "check the path; .npy files are written by numpy.save")
+        }
+        return try decode([UInt8](data), name: path)
+    }
+
+    /// Decodes `.npy` bytes; `name` is used in error messages.
+    public static func decode(_ bytes: [UInt8], name: String) throws -> NPYArray {
+        func bad(_ what: String) -> PluginError {
+            .invalidInput("\(name) is not a valid .npy file: \(what)", hint: "write it with numpy.save(path, array) (C order)")
+        }
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw bad("it does not start with the \\x93NUMPY magic") }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw bad("truncated header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default:
+            throw bad("format version \(major) is not supported (1, 2 and 3 are)")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw bad("truncated header") }
+        guard let header = String(bytes: bytes[headerStart..<headerStart + headerLength], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw bad("unreadable header")
+        }
+        guard let descr = headerField(header, "descr").flatMap(quoted) else { throw bad("the header has no 'descr'") }
+        if headerField(header, "fortran_order")?.hasPrefix("True") == true {
+            throw bad("Fortran order is not supported")
+        }
+        guard let shapeText = headerField(header, "shape"), let shape = parseShape(shapeText) else {
+            throw bad("the header has no readable 'shape'")
+        }
+        guard let (width, decodeOne) = decoder(for: descr) else {
+            throw bad("dtype \(descr) is not supported (float16 and complex are not; use float32, float64, intN, uintN or bool)")
+        }
+        let count = shape.reduce(1, *)
+        let start = headerStart + headerLength
+        guard bytes.count - start >= count * width else {
+            throw bad("the data is truncated: shape \(shape) needs \(count * width) bytes, the file has \(bytes.count - start)")
+        }
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count { values[i] = decodeOne(raw, start + i * width) }
+        }
+        return NPYArray(shape: shape, values: values, dtype: descr)
+    }
+
+    /// Writes float32 (`<f4`, the default) or float64 (`<f8`) data as a version 1.0 `.npy`
+    /// file, atomically.
+    public static func write(_ array: NPYArray, to path: String) throws {
+        try AtomicFile.write(Data(encode(array)), to: path)
+    }
+
+    /// Encodes an array as `.npy` bytes; dtype `<f8` keeps doubles, anything else writes `<f4`.
+    public static func encode(_ array: NPYArray) -> [UInt8] {
+        let double = array.dtype == "<f8"
+        let shapeText = array.shape.isEmpty ? "()" : array.shape.count == 1 ? "(\(array.shape[0]),)"
+            : "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(double ? "<f8" : "<f4")', 'fortran_order': False, 'shape': \(shapeText), }"
+        let total = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var out = magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        out.reserveCapacity(out.count + array.values.count * (double ? 8 : 4))
+        for v in array.values {
+            if double {
+                withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            } else {
+                withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+
+    /// The text after `'key':` in the header dict, up to the end.
+    static func headerField(_ header: String, _ key: String) -> String? {
+        guard let range = header.range(of: "'\(key)':") ?? header.range(of: "\"\(key)\":") else { return nil }
+        return String(header[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func quoted(_ text: String) -> String? {
+        guard let q = text.first, q == "'" || q == "\"" else { return nil }
+        let rest = text.dropFirst()
+        guard let end = rest.firstIndex(of: q) else { return nil }
+        return String(rest[..<end])
+    }
+
+    static func parseShape(_ text: String) -> [Int]? {
+        guard text.first == "(", let end = text.firstIndex(of: ")") else { return nil }
+        let inner = text[text.index(after: text.startIndex)..<end]
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
+            if trimmed.isEmpty { continue }
+            guard let n = Int(trimmed), n >= 0 else { return nil }
+            shape.append(n)
+        }
+        return shape
+    }
+
+    /// Element width and a reader for a little-endian or byte dtype.
+    static func decoder(for descr: String) -> (Int, (UnsafeRawBufferPointer, Int) -> Double)? {
+        let order = descr.first
+        guard order == "<" || order == "|" || order == "=" else { return nil }
+        switch descr.dropFirst() {
+        case "f4": return (4, { Double(Float(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian)) })
+        case "f8": return (8, { Double(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self).littleEndian) })
+        case "i1": return (1, { Double(Int8(bitPattern: $0[$1])) })
+        case "u1", "b1": return (1, { Double($0[$1]) })
+        case "i2": return (2, { Double(Int16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: Int16.self))) })
+        case "u2": return (2, { Double(UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self))) })
+        case "i4": return (4, { Double(Int32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: Int32.self))) })
+        case "u4": return (4, { Double(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self))) })
+        case "i8": return (8, { Double(Int64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: Int64.self))) })
+        case "u8": return (8, { Double(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self))) })
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Collects an experiment's metrics: rows per step or epoch (for `metrics.csv`) and final
+/// values (for `summary.json`, the printed table and `--json`). Safe to call from any thread.
+public final class MetricsLog: @unchecked Sendable {
+    /// One row of `metrics.csv`.
+    public struct Row: Sendable {
+        public var step: Int
+        public var values: [(String, Double)]
+    }
+
+    private let lock = NSLock()
+    private var _rows: [Row] = []
+    private var _columns: [String] = []
+    private var _finals: [(String, Double)] = []
+    private var _notes: [(String, String)] = []
+
+    public init() {}
+
+    /// Records values at a step or epoch; each key becomes a column of `metrics.csv`.
+    public func log(step: Int, _ values: [(String, Double)]) {
+        lock.lock(); defer { lock.unlock() }
+        for (key, _) in values where !_columns.contains(key) { _columns.append(key) }
+        _rows.append(Row(step: step, values: values))
+    }
+
+    /// Records a final value of a declared metric (a later value for the same name replaces it).
+    public func final(_ name: String, _ value: Double) {
+        lock.lock(); defer { lock.unlock() }
+        if let i = _finals.firstIndex(where: { $0.0 == name }) { _finals[i].1 = value } else { _finals.append((name, value)) }
+    }
+
+    /// Records a textual finding for `summary.json` (for example which pairs failed and why).
+    public func note(_ key: String, _ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        if let i = _notes.firstIndex(where: { $0.0 == key }) { _notes[i].1 = text } else { _notes.append((key, text)) }
+    }
+
+    public var rows: [Row] { lock.lock(); defer { lock.unlock() }; return _rows }
+    public var columns: [String] { lock.lock(); defer { lock.unlock() }; return _columns }
+    public var finals: [(String, Double)] { lock.lock(); defer { lock.unlock() }; return _finals }
+    public var notes: [(String, String)] { lock.lock(); defer { lock.unlock() }; return _notes }
+
+    /// The rows as CSV text: a `step` column then every key in first-seen order; a value a
+    /// row lacks is left empty.
+    public func csv() -> String {
+        let (rows, columns) = (self.rows, self.columns)
+        var out = (["step"] + columns).joined(separator: ",") + "\n"
+        for row in rows {
+            var cells = [String(row.step)]
+            for column in columns {
+                cells.append(row.values.first(where: { $0.0 == column }).map { csvNumber($0.1) } ?? "")
+            }
+            out += cells.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+/// A number as CSV/JSON text with full float precision ("nan"/"inf" spelled out for CSV).
+func csvNumber(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    return "\(v)"
+}

@@ -1,0 +1,100 @@
+/// An assignment the host can load: what it is, the data it uses, and the experiments it runs.
+///
+/// A plugin is a class in a `lib<Name>.so` exported through `PluginABI`. It declares
+/// everything up front so the host can list it, validate options and write run folders
+/// without running any of it; a plugin never parses argv and never prints.
+public protocol Plugin: AnyObject {
+    /// The name users type: `host run <name>`.
+    var name: String { get }
+    /// The plugin's own version, recorded in every run's `config.json`.
+    var version: String { get }
+    /// One line for `host list`.
+    var summary: String { get }
+    /// The data sets the experiments read or generate.
+    var datasets: [DatasetInfo] { get }
+    /// The experiments; the first one is the default for `host run <name>`.
+    var experiments: [Experiment] { get }
+}
+
+/// Where a data set comes from.
+public enum DatasetSource: Sendable, Equatable {
+    /// Shipped inside the plugin or the runtime.
+    case embedded
+    /// Made by the plugin itself from the run's seed.
+    case generated
+    /// Read from a path the user gives with the named option.
+    case userPath(option: String)
+
+    /// A short phrase for listings.
+    public var label: String {
+        switch self {
+        case .embedded: return "embedded"
+        case .generated: return "generated"
+        case .userPath(let option): return "read from --\(option)"
+        }
+    }
+}
+
+/// A data set a plugin uses.
+public struct DatasetInfo: Sendable {
+    public var name: String
+    public var description: String
+    public var source: DatasetSource
+
+    public init(name: String, description: String, source: DatasetSource) {
+        self.name = name
+        self.description = description
+        self.source = source
+    }
+}
+
+/// Whether a larger or a smaller value of a metric is better.
+public enum MetricGoal: String, Sendable {
+    case higherIsBetter = "higher"
+    case lowerIsBetter = "lower"
+    case neither = "-"
+}
+
+/// A metric an experiment reports.
+public struct MetricSpec: Sendable {
+    /// The key used in `metrics.csv`, `summary.json` and `--json` output.
+    public var name: String
+    /// The unit, or an empty string for plain counts and ratios.
+    public var unit: String
+    public var goal: MetricGoal
+    public var help: String
+
+    public init(_ name: String, unit: String = "", goal: MetricGoal = .neither, help: String = "") {
+        self.name = name
+        self.unit = unit
+        self.goal = goal
+        self.help = help
+    }
+}
+
+/// One experiment of a plugin: options, metrics, and its train and/or evaluate entry points.
+public struct Experiment {
+    /// Runs the experiment. Throw `PluginError.invalidInput` for bad user input (the host
+    /// removes the run folder), or any other error for a failure (the run folder is kept,
+    /// marked failed). Return early when `context.isCancelled` becomes true.
+    public typealias Train = (RunContext) throws -> Void
+    /// Evaluates a saved model given by `checkpoint`.
+    public typealias Evaluate = (RunContext, _ checkpoint: String) throws -> Void
+
+    public var name: String
+    public var summary: String
+    public var options: [OptionSpec]
+    public var metrics: [MetricSpec]
+    public var train: Train?
+    public var evaluate: Evaluate?
+
+    public init(name: String, summary: String, options: [OptionSpec] = [], metrics: [MetricSpec] = [],
+                train: Train? = nil, evaluate: Evaluate? = nil) {
+        self.name = name
+        self.summary = summary
+        self.options = options
+        self.metrics = metrics
+        self.train = train
+        self.evaluate = evaluate
+    }
+}

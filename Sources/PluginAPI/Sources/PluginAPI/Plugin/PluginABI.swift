@@ -1,0 +1,54 @@
+/// The C-level handshake between the host and a plugin library.
+///
+/// A plugin exports three C symbols, and the host checks them in this order before any Swift
+/// object crosses the boundary: `host_plugin_abi_version` (this layout's version),
+/// `host_plugin_runtime_build_id` (the runtime the plugin was compiled against) and
+/// `host_plugin_create` (the factory). A plugin writes them like this:
+///
+/// ```swift
+/// @_cdecl("host_plugin_abi_version")
+/// public func hostPluginABIVersion() -> Int32 { PluginABI.version }
+/// @_cdecl("host_plugin_runtime_build_id")
+/// public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+/// @_cdecl("host_plugin_create")
+/// public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(MyPlugin()) }
+/// ```
+public enum PluginABI {
+    /// Version of the handshake itself: the three symbols and their C signatures.
+    /// Bump only when those change.
+    @_alwaysEmitIntoClient
+    public static var version: Int32 { 1 }
+
+    /// Identifies the runtime's Swift interface (the `Plugin` protocol, `RunContext`, the
+    /// engine's public types). Bump it whenever a public declaration of this library changes
+    /// in a way that breaks already-compiled plugins.
+    ///
+    /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
+    /// plugin reports the runtime it was *built* against, not the one it is loaded into.
+    @_alwaysEmitIntoClient
+    public static var runtimeBuildID: StaticString { "pluginapi-0.1.0+1" }
+
+    /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
+    @_alwaysEmitIntoClient
+    public static var runtimeBuildIDPointer: UnsafePointer<CChar> {
+        UnsafeRawPointer(runtimeBuildID.utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
+    /// The build id of the runtime library actually loaded in this process (compiled into
+    /// `libPluginAPI.so`, not into the caller).
+    public static let loadedRuntimeBuildID: String = runtimeBuildID.description
+
+    /// The names of the exported C symbols.
+    public enum Symbol {
+        public static let abiVersion = "host_plugin_abi_version"
+        public static let runtimeBuildID = "host_plugin_runtime_build_id"
+        public static let create = "host_plugin_create"
+    }
+
+    /// Hands a plugin object to the host as a +1 retained opaque pointer; the host takes
+    /// ownership with `Unmanaged.takeRetainedValue()`.
+    @_alwaysEmitIntoClient
+    public static func export(_ plugin: AnyObject) -> UnsafeMutableRawPointer? {
+        Unmanaged.passRetained(plugin).toOpaque()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What the host gives an experiment when it runs: the options, the seed, the thread count,
+/// where to write, and where to report progress, metrics, messages and files.
+public final class RunContext: @unchecked Sendable {
+    /// The plugin and experiment being run.
+    public let plugin: String
+    public let experiment: String
+    /// Every declared option with the user's value or its default.
+    public let options: OptionValues
+    /// The run's seed: the same seed gives the same numbers, whatever the thread count.
+    public let seed: UInt64
+    /// Worker threads the run may use.
+    public let threads: Int
+    /// The run folder; write files with `artifacts`, not directly.
+    public let outputDirectory: String
+    public let progress: ProgressReporter
+    public let metrics: MetricsLog
+    public let artifacts: ArtifactWriter
+    private let messageSink: (String) -> Void
+    private let cancellationCheck: () -> Bool
+
+    public init(plugin: String, experiment: String, options: OptionValues, seed: UInt64, threads: Int,
+                outputDirectory: String, progress: ProgressReporter = SilentProgress(),
+                metrics: MetricsLog = MetricsLog(), log: @escaping (String) -> Void = { _ in },
+                isCancelled: @escaping () -> Bool = { false }) {
+        self.plugin = plugin
+        self.experiment = experiment
+        self.options = options
+        self.seed = seed
+        self.threads = threads
+        self.outputDirectory = outputDirectory
+        self.progress = progress
+        self.metrics = metrics
+        self.artifacts = ArtifactWriter(folder: outputDirectory)
+        self.messageSink = log
+        self.cancellationCheck = isCancelled
+    }
+
+    /// True once the user asked to stop (Ctrl-C): finish the current step and return.
+    public var isCancelled: Bool { cancellationCheck() }
+
+    /// Shows a message to the user (on stderr, unless `--quiet`). Plugins never print directly.
+    public func log(_ message: String) { messageSink(message) }
+}
+
+/// Writes a run's files (plots, images, tables, checkpoints) atomically into its folder and
+/// remembers what it wrote.
+public final class ArtifactWriter: @unchecked Sendable {
+    /// The run folder.
+    public let folder: String
+    private let lock = NSLock()
+    private var _written: [String] = []
+
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    /// The paths written so far, relative to the run folder.
+    public var written: [String] { lock.lock(); defer { lock.unlock() }; return _written }
+
+    /// The absolute path of a file in the run folder.
+    public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
+    /// Writes bytes to `name` (a path relative to the run folder).
+    public func write(_ data: Data, to name: String) throws {
+        try AtomicFile.write(data, to: path(name))
+        lock.lock(); defer { lock.unlock() }
+        if !_written.contains(name) { _written.append(name) }
+    }
+
+    /// Writes text to `name`.
+    public func write(_ text: String, to name: String) throws {
+        try write(Data(text.utf8), to: name)
+    }
+
+    /// Writes a CSV table with a header row.
+    public func writeCSV(_ name: String, header: [String], rows: [[String]]) throws {
+        let lines = [header.joined(separator: ",")] + rows.map { $0.joined(separator: ",") }
+        try write(lines.joined(separator: "\n") + "\n", to: name)
+    }
+}

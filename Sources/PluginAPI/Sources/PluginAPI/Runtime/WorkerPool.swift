@@ -1,0 +1,58 @@
+import Dispatch
+import Foundation
+
+/// The runtime's worker pool: splits a loop over Dispatch's threads, at most `threads` at once.
+///
+/// Work is split into contiguous ranges whose boundaries depend on the count and on the
+/// *grain* the caller gives, never on the thread count, so a kernel that reduces per range
+/// gets the same numbers with 1 thread or 16.
+public final class WorkerPool: @unchecked Sendable {
+    /// The pool every kernel uses; the host sizes it from `--threads`.
+    public static let shared = WorkerPool()
+
+    /// How many threads loops may use (at least 1).
+    public var threads: Int {
+        get { _threads }
+        set { _threads = max(1, newValue) }
+    }
+    private var _threads: Int
+
+    public init(threads: Int = WorkerPool.availableCores) {
+        _threads = max(1, threads)
+    }
+
+    /// The number of cores this process may run on.
+    public static var availableCores: Int {
+        max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Calls `body` for each contiguous range of `0..<count`, each at most `grain` long, on up
+    /// to `threads` threads. Ranges are the same for any thread count.
+    public func parallelRanges(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let grain = max(1, grain)
+        let pieces = (count + grain - 1) / grain
+        let workers = min(threads, pieces)
+        if workers <= 1 {
+            var start = 0
+            while start < count { body(start..<min(count, start + grain)); start += grain }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var piece = worker
+                while piece < pieces {
+                    let start = piece * grain
+                    body(start..<min(count, start + grain))
+                    piece += workers
+                }
+            }
+        }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, in parallel.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        let grain = max(1, (count + 4 * threads - 1) / (4 * threads))
+        parallelRanges(count, grain: grain) { range in for i in range { body(i) } }
+    }
+}
