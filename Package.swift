@@ -23,8 +23,8 @@ let package = Package(
     targets: [
         .target(name: "HostKit", dependencies: [runtime], path: "Sources/Host/Core", swiftSettings: optimized),
         .executableTarget(name: "Host", dependencies: ["HostKit", runtime], path: "Sources/Host/CLI", swiftSettings: optimized),
-        .testTarget(name: "HostTests", dependencies: ["HostKit", runtime], path: "Tests/HostTests",
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "HostTests", dependencies: ["HostKit", runtime], path: "Tests/HostTests", exclude: ["Fixtures"]),
+        .testTarget(name: "PluginAPITests", dependencies: [runtime], path: "Tests/PluginAPITests"),
         .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
     ] + pluginNames.map { .target(name: $0, dependencies: [runtime], path: "Plugins/\($0)", swiftSettings: optimized) },
     swiftLanguageModes: [.v5]

@@ -2,10 +2,10 @@ import Foundation
 import PluginAPI
 
 /// Experiment `exact` (problem 3a): checks that the hand-built network computes parity exactly.
-enum ExactExperiment {
+public enum ExactExperiment {
     static let exhaustiveLimit = 10
 
-    static let declaration = Experiment(
+    public static let declaration = Experiment(
         name: "exact",
         summary: "Check that the hand-set ReLU network of problem 3a gives f(x) = (-1)^(v*.x) exactly",
         options: [
@@ -25,17 +25,19 @@ enum ExactExperiment {
         evaluate: evaluate)
 
     /// One pair where the network is wrong.
-    struct Mismatch {
-        var mask: [Float], input: [Float], output: Float, label: Float
-        var s: Int { zip(mask, input).reduce(0) { $0 + Int($1.0 * $1.1) } }
+    public struct Mismatch {
+        public var mask: [Float], input: [Float], output: Float, label: Float
+        public var s: Int { zip(mask, input).reduce(0) { $0 + Int($1.0 * $1.1) } }
     }
 
     /// Counts and the first mismatches of a check.
-    struct Tally {
-        var pairs = 0, mismatches = 0, maxError: Float = 0
-        var examples: [Mismatch] = []
+    public struct Tally {
+        public var pairs = 0, mismatches = 0, maxError: Float = 0
+        public var examples: [Mismatch] = []
 
-        mutating func merge(_ other: Tally) {
+        public init() {}
+
+        public mutating func merge(_ other: Tally) {
             pairs += other.pairs; mismatches += other.mismatches; maxError = max(maxError, other.maxError)
             examples += other.examples.prefix(max(0, 20 - examples.count))
         }
@@ -62,13 +64,14 @@ enum ExactExperiment {
         context.progress.begin("exact d=\(d)", total: masks.count, unit: "masks")
         var tallies = [Tally](repeating: Tally(), count: masks.count)
         let lock = NSLock()
-        var done = 0
+        var done = 0, failing = 0
         WorkerPool.shared.parallelFor(masks.count) { index in
             if context.isCancelled { return }
             let network = ParityNetwork.handBuilt(mask: masks[index], corrected: corrected)
             let tally = check(network, mask: masks[index], inputs: flatInputs, count: inputs.count)
-            lock.lock(); tallies[index] = tally; done += 1; let now = done; lock.unlock()
-            context.progress.update(completed: now, values: [("mismatches", Double(tally.mismatches))])
+            lock.lock(); tallies[index] = tally; done += 1; failing += tally.mismatches
+            let (now, failingNow) = (done, failing); lock.unlock()
+            context.progress.update(completed: now, values: [("mismatches", Double(failingNow))])
         }
         var total = Tally()
         for tally in tallies { total.merge(tally) }
@@ -78,7 +81,7 @@ enum ExactExperiment {
     }
 
     /// Evaluates the network for `mask` on every input row.
-    static func check(_ network: ParityNetwork, mask: [Float], inputs: [Float], count: Int) -> Tally {
+    public static func check(_ network: ParityNetwork, mask: [Float], inputs: [Float], count: Int) -> Tally {
         let outputs = network.forward(inputs, count: count)
         var tally = Tally()
         let d = mask.count
@@ -131,14 +134,14 @@ enum ExactExperiment {
     /// What f is at each s = v*.x, found by running the network with v* = all ones on the input
     /// with s leading ones (every w_i is v* or 0, so f depends on x only through s), and how
     /// many of all 4^d pairs land on each failing s.
-    struct SAnalysis {
-        var failingS: [Int] = []
-        var valueAtS: [Float] = []
-        var failingPairs: Double = 0
-        var table = ""
+    public struct SAnalysis {
+        public var failingS: [Int] = []
+        public var valueAtS: [Float] = []
+        public var failingPairs: Double = 0
+        public var table = ""
     }
 
-    static func analyseByS(d: Int, corrected: Bool) -> SAnalysis {
+    public static func analyseByS(d: Int, corrected: Bool) -> SAnalysis {
         let ones = [Float](repeating: 1, count: d)
         let network = ParityNetwork.handBuilt(mask: ones, corrected: corrected)
         var inputs: [Float] = []
@@ -160,7 +163,7 @@ enum ExactExperiment {
 
     /// The number of (v*, x) in {0,1}^d x {0,1}^d with v*.x = s: sum over |v*| = m >= s of
     /// C(d, m) C(m, s) 2^(d - m).
-    static func pairsWith(s: Int, d: Int) -> Double {
+    public static func pairsWith(s: Int, d: Int) -> Double {
         var total = 0.0
         for m in s...d { total += binomial(d, m) * binomial(m, s) * pow(2, Double(d - m)) }
         return total
@@ -183,7 +186,7 @@ enum ExactExperiment {
             text += "The bumps i = 0..\(lastBump) use hidden units 1..\(needed), but the construction sets w_i = v* only for i <= 3d/2 = \(stated), "
                 + "so units \(stated + 1)..\(needed) have w = 0 and the bump at s = \(2 * lastBump) is incomplete. "
         }
-        text += "Of all 4^\(d) pairs, \(formatNumber(analysis.failingPairs)) reach a failing s"
+        text += "Of all 4^\(d) pairs, \(formatNumber(analysis.failingPairs)) \(analysis.failingPairs == 1 ? "reaches" : "reach") a failing s"
         if analysis.failingS == [d] { text += " (only v* = x = all ones reaches s = \(d))" }
         return text + "."
     }
@@ -240,7 +243,7 @@ enum ExactExperiment {
         }
     }
 
-    static func bits(of value: Int, d: Int) -> [Float] { (0..<d).map { Float((value >> $0) & 1) } }
+    public static func bits(of value: Int, d: Int) -> [Float] { (0..<d).map { Float((value >> $0) & 1) } }
     static func randomBits(_ d: Int, _ rng: inout SeededGenerator) -> [Float] { (0..<d).map { _ in Float(rng.nextBit()) } }
     static func extremes(_ d: Int) -> [[Float]] { [[Float](repeating: 1, count: d), [Float](repeating: 0, count: d)] }
 }

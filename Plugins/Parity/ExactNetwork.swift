@@ -19,6 +19,10 @@ public struct ParityNetwork: Equatable {
     /// integers, so f(s) = +1 at even s and -1 at odd s. `corrected` extends w_i = v* to every
     /// unit a bump uses (i <= 3 floor(d/2) + 3): the smallest change that makes the last bump
     /// whole.
+    public init(d: Int, k: Int, weight: [Float], bias: [Float], alpha: [Float], beta: Float) {
+        (self.d, self.k, self.weight, self.bias, self.alpha, self.beta) = (d, k, weight, bias, alpha, beta)
+    }
+
     public static func handBuilt(mask: [Float], corrected: Bool = false) -> ParityNetwork {
         let d = mask.count
         let k = 10 * d

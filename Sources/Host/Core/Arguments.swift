@@ -177,6 +177,8 @@ public enum ExperimentOptionParser {
     }
 
     /// Levenshtein distance, for "did you mean" suggestions.
+    public static func suggestionDistance(_ a: String, _ b: String) -> Int { editDistance(a, b) }
+
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var previous = Array(0...b.count)

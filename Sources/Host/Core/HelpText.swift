@@ -106,7 +106,7 @@ public enum HelpText {
     /// The final metrics of a run as a small table.
     public static func outcome(_ o: RunOutcome) -> String {
         let seconds = o.seconds < 10 ? String(format: "%.2f s", o.seconds) : String(format: "%.1f s", o.seconds)
-        var out = "\(o.plugin) \(o.experiment): \(o.status.rawValue) in \(seconds); run folder \(o.folder)\n"
+        let out = "\(o.plugin) \(o.experiment): \(o.status.rawValue) in \(seconds); run folder \(o.folder)\n"
         if o.finals.isEmpty { return out }
         var rows = [["metric", "value", "unit", "better"]]
         for (name, value) in o.finals {

@@ -1,0 +1,30 @@
+// A one-file plugin built outside the package with swiftc, as the README shows.
+import PluginAPI
+
+public final class HelloPlugin: Plugin {
+    public let name = "Hello"
+    public let version = "1.2.3"
+    public let summary = "A plugin compiled on its own with swiftc"
+    public let datasets: [DatasetInfo] = []
+    public init() {}
+
+    public var experiments: [Experiment] {
+        [Experiment(name: "greet", summary: "Counts to --n and reports the sum",
+                    options: [.int("n", default: 10, range: 1...1000, help: "how far to count")],
+                    metrics: [MetricSpec("sum", goal: .neither)],
+                    train: { context in
+                        let n = try context.options.int("n")
+                        context.metrics.final("sum", Double(n * (n + 1) / 2))
+                        context.log("hello from a plugin built with swiftc")
+                    })]
+    }
+}
+
+@_cdecl("host_plugin_abi_version")
+public func hostPluginABIVersion() -> Int32 { PluginABI.version }
+
+@_cdecl("host_plugin_runtime_build_id")
+public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+
+@_cdecl("host_plugin_create")
+public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(HelloPlugin()) }
