@@ -23,6 +23,10 @@ public enum Command: Equatable {
     case run(plugin: String, experiment: String?, options: [String])
     /// `host eval PLUGIN [EXPERIMENT] --checkpoint PATH [--option value ...]`
     case eval(plugin: String, experiment: String?, checkpoint: String, options: [String])
+    /// `host bench [FILTER]`
+    case bench(filter: String?)
+    /// `host verify-ops DIR`
+    case verifyOps(folder: String)
 }
 
 /// Splits argv into global options and a command.
@@ -91,6 +95,14 @@ public enum ArgumentParser {
         case "list":
             if let extra = arguments.first { return .failure(HostError("`host list` takes no arguments, got '\(extra)'", hint: "run `host list`")) }
             return .success(.list)
+        case "bench":
+            if arguments.count > 1 { return .failure(HostError("`host bench` takes at most one filter, got \(arguments.joined(separator: " "))", hint: "for example `host bench gemm`")) }
+            return .success(.bench(filter: arguments.first))
+        case "verify-ops":
+            guard arguments.count == 1, let folder = arguments.first else {
+                return .failure(HostError("`host verify-ops` needs one folder holding cases.json and its .npy files", hint: "for example `host verify-ops Tests/Fixtures/golden`"))
+            }
+            return .success(.verifyOps(folder: folder))
         case "run", "eval":
             guard let plugin = arguments.first, !plugin.hasPrefix("-") else {
                 return .failure(HostError("`host \(verb)` needs a plugin name", hint: "run `host list` to see the plugins, then `host \(verb) <Plugin> [experiment]`"))
@@ -108,7 +120,7 @@ public enum ArgumentParser {
             return .success(.eval(plugin: plugin, experiment: experiment, checkpoint: checkpoint, options: options))
         default:
             if verb.hasPrefix("-") { return .failure(HostError("unknown option \(verb)", hint: "see `host --help`")) }
-            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval; see `host --help`"))
+            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, bench, verify-ops; see `host --help`"))
         }
     }
 }

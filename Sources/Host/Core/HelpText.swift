@@ -13,6 +13,8 @@ public enum HelpText {
                                               run an experiment (the plugin's first by default)
       host eval <Plugin> [<experiment>] --checkpoint PATH
                                               evaluate a saved model
+      host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
+      host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
       host --version
 
     Global options (anywhere on the line):

@@ -24,6 +24,10 @@ public enum HostCommand {
         case .help(let topic) where topic.isEmpty:
             print(HelpText.usage)
             return .success(ExitCode.success)
+        case .bench(let filter):
+            return .success(BenchCommand.run(filter: filter, globals: globals))
+        case .verifyOps(let folder):
+            return VerifyOpsCommand.run(folder: folder, globals: globals)
         default:
             break
         }
@@ -72,7 +76,7 @@ public enum HostCommand {
                 print(globals.json ? outcomeJSON(outcome).text() : HelpText.outcome(outcome), terminator: globals.json ? "\n" : "")
                 return outcome.exitCode
             }
-        case .version:
+        case .version, .bench, .verifyOps:
             return .success(ExitCode.success)
         }
     }

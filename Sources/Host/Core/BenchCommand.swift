@@ -1,0 +1,24 @@
+import Foundation
+import PluginAPI
+
+/// `host bench [FILTER] [--json]`: the engine's micro-benchmarks as a table or JSON lines.
+enum BenchCommand {
+    static func run(filter: String?, globals: GlobalOptions) -> Int32 {
+        WorkerPool.shared.threads = globals.threads
+        if !globals.json {
+            print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")
+            print(HelpText.table([["case", "shape", "ms", "GFLOP/s"]], indent: 0), terminator: "")
+        }
+        EngineBench.run(filter: filter) { r in
+            if globals.json {
+                print(JSON.object([("name", .string(r.name)), ("shape", .string(r.shape)), ("threads", .number(Double(r.threads))),
+                                   ("ms", .number((r.milliseconds * 1000).rounded() / 1000)),
+                                   ("gflops", .number((r.gflops * 10).rounded() / 10))]).text())
+            } else {
+                print("\(r.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(r.shape.padding(toLength: 30, withPad: " ", startingAt: 0)) "
+                      + String(format: "%10.3f %8.1f", r.milliseconds, r.gflops))
+            }
+        }
+        return ExitCode.success
+    }
+}

@@ -1,0 +1,81 @@
+/// Single-precision matrix multiply, row-major: C (m x n) = alpha * op(A) * op(B) + beta * C,
+/// where op(A) is m x k (A itself, or A transposed when `transA`) and op(B) is k x n.
+///
+/// Three paths: `reference` (the naive triple loop, kept to test the others against), a
+/// direct loop for small products where packing costs more than it saves, and the packed
+/// path: blocks of B (kc x nc) and A (mc x kc) are copied into panels the 6 x 16 micro-kernel
+/// reads sequentially, so it streams from L1/L2 and keeps 12 vector accumulators in registers
+/// (the BLIS/GotoBLAS scheme). Each C element is computed by one thread in a fixed order, so
+/// results do not depend on the thread count.
+public enum GEMM {
+    static let mr = 6, nr = 16
+    static let kc = 256, mc = 120, nc = 3072
+
+    /// The naive definition, in Double: the reference every fast path is tested against.
+    public static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = transA ? a[p * lda + i] : a[i * lda + p]
+                    let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                c[i * ldc + j] = Float(Double(alpha) * sum + old)
+            }
+        }
+    }
+
+    /// The fast matrix multiply (same contract as `reference`).
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             pool: WorkerPool = .shared) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 || alpha == 0 {
+            scale(c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        if m * n * k <= 24 * 24 * 24 || (m < mr && !transA) {
+            small(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        packed(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+               beta: beta, c: c, ldc: ldc, pool: pool)
+    }
+
+    static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
+        for i in 0..<m {
+            for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
+        }
+    }
+
+    /// Direct loops for small products: row-times-matrix axpys (contiguous in B and C) when B
+    /// is not transposed, dot products when it is.
+    static func small(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if transB {
+                for j in 0..<n {
+                    var sum: Float = 0
+                    let bj = b + j * ldb
+                    if transA { for p in 0..<k { sum += a[p * lda + i] * bj[p] } } else { let ai = a + i * lda; for p in 0..<k { sum += ai[p] * bj[p] } }
+                    row[j] = alpha * sum + (beta == 0 ? 0 : beta * row[j])
+                }
+            } else {
+                if beta == 0 { row.update(repeating: 0, count: n) } else if beta != 1 { for j in 0..<n { row[j] *= beta } }
+                for p in 0..<k {
+                    let x = alpha * (transA ? a[p * lda + i] : a[i * lda + p])
+                    if x == 0 { continue }
+                    let bp = b + p * ldb
+                    for j in 0..<n { row[j] += x * bp[j] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Elementwise activations, each forward beside its derivative.
+extension Tensor {
+    /// max(0, x); gradient 1 where x > 0.
+    public func relu() -> Tensor {
+        let out = map { $0 > 0 ? $0 : 0 }
+        return out.recorded("relu", [self]) { g in [g.zipMap(out) { dy, y in y > 0 ? dy : 0 }] }
+    }
+
+    /// 1 / (1 + e^-x); gradient s (1 - s).
+    public func sigmoid() -> Tensor {
+        let out = map(sigmoidScalar)
+        return out.recorded("sigmoid", [self]) { g in [g.zipMap(out) { dy, s in dy * s * (1 - s) }] }
+    }
+
+    /// x sigmoid(x); gradient s (1 + x (1 - s)).
+    public func silu() -> Tensor {
+        let x = self
+        return map { $0 * sigmoidScalar($0) }.recorded("silu", [x]) { g in
+            [g.zipMap(x) { dy, v in let s = sigmoidScalar(v); return dy * s * (1 + v * (1 - s)) }]
+        }
+    }
+
+    /// tanh(x); gradient 1 - tanh^2.
+    public func tanh() -> Tensor {
+        let out = map { Foundation.tanh($0) }
+        return out.recorded("tanh", [self]) { g in [g.zipMap(out) { dy, t in dy * (1 - t * t) }] }
+    }
+
+    /// erf(x); gradient 2/sqrt(pi) e^(-x^2).
+    public func erf() -> Tensor {
+        let x = self
+        return map { Foundation.erf($0) }.recorded("erf", [x]) { g in
+            [g.zipMap(x) { dy, v in dy * 1.1283791670955126 * Foundation.exp(-v * v) }]
+        }
+    }
+
+    /// sin(x); gradient cos(x).
+    public func sin() -> Tensor {
+        let x = self
+        return map { Foundation.sin($0) }.recorded("sin", [x]) { g in [g.zipMap(x) { dy, v in dy * Foundation.cos(v) }] }
+    }
+
+    /// cos(x); gradient -sin(x).
+    public func cos() -> Tensor {
+        let x = self
+        return map { Foundation.cos($0) }.recorded("cos", [x]) { g in [g.zipMap(x) { dy, v in -dy * Foundation.sin(v) }] }
+    }
+}
+
+/// A numerically safe logistic function.
+@inline(__always)
+func sigmoidScalar(_ x: Float) -> Float {
+    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
+}

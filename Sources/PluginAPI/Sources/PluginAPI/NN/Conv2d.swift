@@ -1,0 +1,140 @@
+/// 2-D convolution (cross-correlation, as PyTorch) by im2col + GEMM, with gradients.
+///
+/// Shapes: x (N, C, H, W), weight (OC, C, KH, KW), bias (OC), out (N, OC, OH, OW) with
+/// OH = (H + 2 pad - dil (KH - 1) - 1) / stride + 1. Images are processed in groups whose
+/// im2col matrix (C KH KW x G OH OW) stays under a few MB: one GEMM per group keeps small
+/// images (the 4 x 4 maps of the digits ResNet) from becoming many tiny products, and the
+/// column matrix is rebuilt in backward rather than kept, to save memory.
+public struct ConvGeometry: Equatable {
+    public var n, c, h, w, oc, kh, kw, stride, padding, dilation: Int
+    public var oh: Int { (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1 }
+    public var ow: Int { (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1 }
+    /// Rows of the column matrix: C KH KW.
+    public var k: Int { c * kh * kw }
+    public var p: Int { oh * ow }
+
+    /// Images per GEMM so the column matrix stays near 4 MB.
+    var group: Int { Swift.max(1, Swift.min(n, (1 << 20) / Swift.max(1, k * p))) }
+
+    /// Builds the column matrix for images first..<first+g: col[(c, kh, kw), (g, oh, ow)].
+    func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
+        let columns = g * p
+        WorkerPool.shared.parallelFor(c) { ch in
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    let row = col + ((ch * kh + i) * kw + j) * columns
+                    for img in 0..<g {
+                        let plane = x + ((first + img) * c + ch) * h * w
+                        let dst = row + img * p
+                        for y in 0..<oh {
+                            let sy = y * stride - padding + i * dilation
+                            let out = dst + y * ow
+                            if sy < 0 || sy >= h { out.update(repeating: 0, count: ow); continue }
+                            let src = plane + sy * w
+                            if stride == 1 {
+                                // Contiguous in x except at the padded edges.
+                                let shift = j * dilation - padding
+                                let lo = Swift.max(0, -shift), hi = Swift.min(ow, w - shift)
+                                if lo > 0 { out.update(repeating: 0, count: Swift.min(lo, ow)) }
+                                if hi > lo { (out + lo).update(from: src + lo + shift, count: hi - lo) }
+                                if hi < ow { (out + Swift.max(hi, 0)).update(repeating: 0, count: ow - Swift.max(hi, 0)) }
+                            } else {
+                                for xo in 0..<ow {
+                                    let sx = xo * stride - padding + j * dilation
+                                    out[xo] = sx >= 0 && sx < w ? src[sx] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the column matrix back into image gradients (the adjoint of `im2col`).
+    func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
+        let columns = g * p
+        WorkerPool.shared.parallelFor(c) { ch in
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    let row = col + ((ch * kh + i) * kw + j) * columns
+                    for img in 0..<g {
+                        let plane = dx + ((first + img) * c + ch) * h * w
+                        let src = row + img * p
+                        for y in 0..<oh {
+                            let sy = y * stride - padding + i * dilation
+                            if sy < 0 || sy >= h { continue }
+                            let dst = plane + sy * w
+                            for xo in 0..<ow {
+                                let sx = xo * stride - padding + j * dilation
+                                if sx >= 0 && sx < w { dst[sx] += src[y * ow + xo] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `F.conv2d(x, weight, bias, stride, padding, dilation)`.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1) -> Tensor {
+    precondition(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
+                 "conv2d: input \(x.shape) and weight \(weight.shape) do not match (NCHW and (OC, C, KH, KW))")
+    let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], oc: weight.shape[0],
+                           kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding, dilation: dilation)
+    precondition(geo.oh > 0 && geo.ow > 0, "conv2d: a \(geo.kh)x\(geo.kw) kernel does not fit input \(x.shape) with padding \(padding)")
+    let out = Tensor(zeros: [geo.n, geo.oc, geo.oh, geo.ow], zeroed: false)
+    let g = geo.group
+    let col = Tensor(zeros: [geo.k, g * geo.p], zeroed: false)
+    let tmp = Tensor(zeros: [geo.oc, g * geo.p], zeroed: false)
+    var first = 0
+    while first < geo.n {
+        let count = Swift.min(g, geo.n - first)
+        let columns = count * geo.p
+        geo.im2col(x.data, first: first, count: count, into: col.data)
+        GEMM.sgemm(transA: false, transB: false, m: geo.oc, n: columns, k: geo.k, a: weight.data, lda: geo.k,
+                   b: col.data, ldb: columns, c: tmp.data, ldc: columns)
+        for img in 0..<count {
+            for o in 0..<geo.oc {
+                let dst = out.data + ((first + img) * geo.oc + o) * geo.p
+                dst.update(from: tmp.data + o * columns + img * geo.p, count: geo.p)
+                if let bias { let b = bias.data[o]; for q in 0..<geo.p { dst[q] += b } }
+            }
+        }
+        first += count
+    }
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    return out.recorded("conv2d", inputs) { grad in
+        let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+        let dw = Tensor(zeros: weight.shape)
+        var first = 0
+        while first < geo.n {
+            let count = Swift.min(g, geo.n - first)
+            let columns = count * geo.p
+            for img in 0..<count {
+                for o in 0..<geo.oc {
+                    (tmp.data + o * columns + img * geo.p).update(from: grad.data + ((first + img) * geo.oc + o) * geo.p, count: geo.p)
+                }
+            }
+            if weight.requiresGrad {
+                geo.im2col(x.data, first: first, count: count, into: col.data)
+                // dW (OC x K) += g (OC x cols) col^T
+                GEMM.sgemm(transA: false, transB: true, m: geo.oc, n: geo.k, k: columns, a: tmp.data, lda: columns,
+                           b: col.data, ldb: columns, beta: first == 0 ? 0 : 1, c: dw.data, ldc: geo.k)
+            }
+            if let dx {
+                // dcol (K x cols) = W^T g, then scattered back onto the images.
+                GEMM.sgemm(transA: true, transB: false, m: geo.k, n: columns, k: geo.oc, a: weight.data, lda: geo.k,
+                           b: tmp.data, ldb: columns, c: col.data, ldc: columns)
+                geo.col2im(col.data, first: first, count: count, into: dx.data)
+            }
+            first += count
+        }
+        var grads: [Tensor?] = [dx, weight.requiresGrad ? dw : nil]
+        if let bias {
+            grads.append(bias.requiresGrad ? grad.reshape([geo.n, geo.oc, geo.p]).sum(axes: [0, 2]) : nil)
+        }
+        return grads
+    }
+}

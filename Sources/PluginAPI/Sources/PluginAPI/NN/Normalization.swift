@@ -1,0 +1,119 @@
+/// Batch normalisation over (N, H, W) per channel and layer normalisation over trailing
+/// dimensions, with gradients.
+
+/// `F.batch_norm` for NCHW input. Training: normalises with the batch mean and biased
+/// variance and updates `runningMean`/`runningVar` in place with `momentum` and the unbiased
+/// variance. Evaluation: normalises with the running statistics.
+public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+    let (n, c) = (x.shape[0], x.shape[1])
+    let hw = x.count / Swift.max(n * c, 1)
+    let m = n * hw
+    var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
+    for ch in 0..<c {
+        if training {
+            var s = 0.0, ss = 0.0
+            for img in 0..<n {
+                let p = x.data + (img * c + ch) * hw
+                for q in 0..<hw { s += Double(p[q]) }
+            }
+            let mu = s / Double(m)
+            for img in 0..<n {
+                let p = x.data + (img * c + ch) * hw
+                for q in 0..<hw { let d = Double(p[q]) - mu; ss += d * d }
+            }
+            let variance = ss / Double(m)
+            mean[ch] = Float(mu)
+            invStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
+            if let runningMean, let runningVar {
+                let unbiased = m > 1 ? ss / Double(m - 1) : variance
+                runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * Float(mu)
+                runningVar.data[ch] = (1 - momentum) * runningVar.data[ch] + momentum * Float(unbiased)
+            }
+        } else {
+            guard let runningMean, let runningVar else { preconditionFailure("batch_norm in evaluation mode needs running statistics") }
+            mean[ch] = runningMean.data[ch]
+            invStd[ch] = 1 / (runningVar.data[ch] + eps).squareRoot()
+        }
+    }
+    let out = Tensor(zeros: x.shape, zeroed: false)
+    for img in 0..<n {
+        for ch in 0..<c {
+            let (scale, shift) = ((weight?.data[ch] ?? 1) * invStd[ch], bias?.data[ch] ?? 0)
+            let (p, o) = (x.data + (img * c + ch) * hw, out.data + (img * c + ch) * hw)
+            let mu = mean[ch]
+            for q in 0..<hw { o[q] = (p[q] - mu) * scale + shift }
+        }
+    }
+    let inputs = [x] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
+    return out.recorded("batch_norm", inputs) { g in
+        let dx = Tensor(zeros: x.shape, zeroed: false)
+        let dw = Tensor(zeros: [c]), db = Tensor(zeros: [c])
+        for ch in 0..<c {
+            var sumG = 0.0, sumGX = 0.0
+            for img in 0..<n {
+                let (p, gp) = (x.data + (img * c + ch) * hw, g.data + (img * c + ch) * hw)
+                for q in 0..<hw { sumG += Double(gp[q]); sumGX += Double(gp[q]) * Double((p[q] - mean[ch]) * invStd[ch]) }
+            }
+            dw.data[ch] = Float(sumGX); db.data[ch] = Float(sumG)
+            let gamma = weight?.data[ch] ?? 1
+            for img in 0..<n {
+                let (p, gp, d) = (x.data + (img * c + ch) * hw, g.data + (img * c + ch) * hw, dx.data + (img * c + ch) * hw)
+                if training {
+                    // dx = gamma invstd (g - mean(g) - xhat mean(g xhat))
+                    let (mg, mgx) = (Float(sumG / Double(m)), Float(sumGX / Double(m)))
+                    for q in 0..<hw { let xhat = (p[q] - mean[ch]) * invStd[ch]; d[q] = gamma * invStd[ch] * (gp[q] - mg - xhat * mgx) }
+                } else {
+                    for q in 0..<hw { d[q] = gamma * invStd[ch] * gp[q] }
+                }
+            }
+        }
+        var grads: [Tensor?] = [dx]
+        if let weight { grads.append(weight.requiresGrad ? dw : nil) }
+        if let bias { grads.append(bias.requiresGrad ? db : nil) }
+        return grads
+    }
+}
+
+/// `F.layer_norm(x, normalized_shape, weight, bias, eps)`: normalises over the trailing
+/// dimensions whose sizes multiply to `weight.count` (or `normalizedCount` without affine).
+public func layerNorm(_ x: Tensor, normalizedCount d: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    precondition(x.count % d == 0, "layer_norm: \(x.shape) does not end in \(d) normalised values")
+    let rows = x.count / d
+    var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
+    let out = Tensor(zeros: x.shape, zeroed: false)
+    for r in 0..<rows {
+        let p = x.data + r * d
+        var s = 0.0, ss = 0.0
+        for q in 0..<d { s += Double(p[q]) }
+        let mu = s / Double(d)
+        for q in 0..<d { let v = Double(p[q]) - mu; ss += v * v }
+        mean[r] = Float(mu)
+        invStd[r] = Float(1 / (ss / Double(d) + Double(eps)).squareRoot())
+        let o = out.data + r * d
+        for q in 0..<d { o[q] = (p[q] - mean[r]) * invStd[r] * (weight?.data[q] ?? 1) + (bias?.data[q] ?? 0) }
+    }
+    let inputs = [x] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
+    return out.recorded("layer_norm", inputs) { g in
+        let dx = Tensor(zeros: x.shape, zeroed: false)
+        let dw = Tensor(zeros: [d]), db = Tensor(zeros: [d])
+        var gh = [Float](repeating: 0, count: d)
+        for r in 0..<rows {
+            let (p, gp, o) = (x.data + r * d, g.data + r * d, dx.data + r * d)
+            var sumGH = 0.0, sumGHX = 0.0
+            for q in 0..<d {
+                let xhat = (p[q] - mean[r]) * invStd[r]
+                dw.data[q] += gp[q] * xhat
+                db.data[q] += gp[q]
+                gh[q] = gp[q] * (weight?.data[q] ?? 1)
+                sumGH += Double(gh[q]); sumGHX += Double(gh[q] * xhat)
+            }
+            let (mg, mgx) = (Float(sumGH / Double(d)), Float(sumGHX / Double(d)))
+            for q in 0..<d { let xhat = (p[q] - mean[r]) * invStd[r]; o[q] = invStd[r] * (gh[q] - mg - xhat * mgx) }
+        }
+        var grads: [Tensor?] = [dx]
+        if let weight { grads.append(weight.requiresGrad ? Tensor(shape: weight.shape, storage: dw.storage) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? Tensor(shape: bias.shape, storage: db.storage) : nil) }
+        return grads
+    }
+}

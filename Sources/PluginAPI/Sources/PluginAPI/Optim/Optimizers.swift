@@ -1,0 +1,111 @@
+import Foundation
+
+/// The base of the optimizers: the parameters, the learning rate, `step()` and `zeroGrad()`.
+open class Optimizer {
+    public let parameters: [Tensor]
+    /// The learning rate used by the next `step()` (schedules set it).
+    public var lr: Float
+
+    public init(_ parameters: [Tensor], lr: Float) {
+        self.parameters = parameters
+        self.lr = lr
+    }
+
+    /// Updates every parameter that has a gradient.
+    open func step() { preconditionFailure("\(type(of: self)) does not override step()") }
+
+    /// Clears the gradients (`optimizer.zero_grad()`, set to None).
+    public func zeroGrad() { for p in parameters { p.grad = nil } }
+}
+
+/// `torch.optim.SGD` with PyTorch's update: g = grad + wd p; b = momentum b + (1 - dampening) g
+/// (b = g on the first step); g = g + momentum b if nesterov else b; p -= lr g.
+public final class SGD: Optimizer {
+    public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
+    private var buffers: [ObjectIdentifier: [Float]] = [:]
+
+    public init(_ parameters: [Tensor], lr: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
+        super.init(parameters, lr: lr)
+    }
+
+    public override func step() {
+        for p in parameters {
+            guard let grad = p.grad else { continue }
+            let (pd, gd, n) = (p.data, grad.data, p.count)
+            if momentum == 0 {
+                for i in 0..<n { pd[i] -= lr * (gd[i] + weightDecay * pd[i]) }
+                continue
+            }
+            let key = ObjectIdentifier(p)
+            let first = buffers[key] == nil
+            var buffer = buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: n)
+            buffer.withUnsafeMutableBufferPointer { b in
+                for i in 0..<n {
+                    let g = gd[i] + weightDecay * pd[i]
+                    b[i] = first ? g : momentum * b[i] + (1 - dampening) * g
+                    pd[i] -= lr * (nesterov ? g + momentum * b[i] : b[i])
+                }
+            }
+            buffers[key] = buffer
+        }
+    }
+}
+
+/// `torch.optim.Adam(lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8)`, computed as PyTorch does:
+/// p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+public final class Adam: Optimizer {
+    public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    private var moments: [ObjectIdentifier: ([Float], [Float])] = [:]
+    private var steps = 0
+
+    public init(_ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8, weightDecay: Float = 0) {
+        (beta1, beta2) = betas
+        self.eps = eps; self.weightDecay = weightDecay
+        super.init(parameters, lr: lr)
+    }
+
+    public override func step() {
+        steps += 1
+        let correction1 = 1 - Foundation.pow(beta1, Float(steps)), correction2 = 1 - Foundation.pow(beta2, Float(steps))
+        let stepSize = lr / correction1, root2 = correction2.squareRoot()
+        for p in parameters {
+            guard let grad = p.grad else { continue }
+            let key = ObjectIdentifier(p)
+            var (m, v) = moments.removeValue(forKey: key) ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
+            let (pd, gd) = (p.data, grad.data)
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    for i in 0..<p.count {
+                        let g = gd[i] + weightDecay * pd[i]
+                        m[i] = beta1 * m[i] + (1 - beta1) * g
+                        v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                        pd[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                    }
+                }
+            }
+            moments[key] = (m, v)
+        }
+    }
+}
+
+/// Learning-rate schedules: the rate for a step or epoch from the base rate.
+public enum LRSchedule {
+    case constant
+    /// `StepLR(stepSize, gamma)`: multiply by gamma every `stepSize` epochs.
+    case step(stepSize: Int, gamma: Float)
+    /// `ExponentialLR(gamma)`: multiply by gamma every epoch (or step).
+    case exponential(gamma: Float)
+    /// Any rule of the progress (epochs, possibly fractional) and the base rate.
+    case custom((Double, Float) -> Float)
+
+    /// The rate at `progress` epochs (or steps) for base rate `base`.
+    public func rate(at progress: Double, base: Float) -> Float {
+        switch self {
+        case .constant: return base
+        case .step(let size, let gamma): return base * Foundation.pow(gamma, Float(Int(progress) / Swift.max(size, 1)))
+        case .exponential(let gamma): return base * Foundation.pow(gamma, Float(progress))
+        case .custom(let rule): return rule(progress, base)
+        }
+    }
+}
