@@ -1,0 +1,78 @@
+import PluginAPI
+import XCTest
+
+/// conv2d (im2col + GEMM) against direct loops, forward and backward, on awkward shapes.
+final class ConvTests: XCTestCase {
+    /// The definition: out[n,o,y,x] = b[o] + sum_{c,i,j} w[o,c,i,j] x[n,c,y s - p + i d, x s - p + j d].
+    func naive(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride s: Int, padding p: Int, dilation d: Int) -> [Float] {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oc, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (wd + 2 * p - d * (kw - 1) - 1) / s + 1
+        var out = [Float](repeating: 0, count: n * oc * oh * ow)
+        for img in 0..<n { for o in 0..<oc { for y in 0..<oh { for xo in 0..<ow {
+            var sum = Double(b?.data[o] ?? 0)
+            for ch in 0..<c { for i in 0..<kh { for j in 0..<kw {
+                let (sy, sx) = (y * s - p + i * d, xo * s - p + j * d)
+                if sy >= 0 && sy < h && sx >= 0 && sx < wd {
+                    sum += Double(w.data[((o * c + ch) * kh + i) * kw + j]) * Double(x.data[((img * c + ch) * h + sy) * wd + sx])
+                }
+            } } }
+            out[((img * oc + o) * oh + y) * ow + xo] = Float(sum)
+        } } } }
+        return out
+    }
+
+    func check(n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, dilation: Int, bias: Bool,
+               file: StaticString = #filePath, line: UInt = #line) {
+        let label = "n\(n) c\(c) \(h)x\(w) oc\(oc) k\(k) s\(stride) p\(padding) d\(dilation) b\(bias)"
+        let x = random([n, c, h, w], seed: 1, requiresGrad: true)
+        let weight = random([oc, c, k, k], seed: 2, requiresGrad: true)
+        let b = bias ? random([oc], seed: 3, requiresGrad: true) : nil
+        let out = conv2d(x, weight: weight, bias: b, stride: stride, padding: padding, dilation: dilation)
+        assertClose(out.values, naive(x, weight, b, stride: stride, padding: padding, dilation: dilation), "forward " + label, file: file, line: line)
+        // Gradients of sum(out * u) are the adjoints: check them against the naive forward
+        // through the identity <conv(x), u> = <x, conv^T(u)>, by finite directions.
+        let u = random(out.shape, seed: 4)
+        (out * u).sum().backward()
+        func loss(_ xv: Tensor, _ wv: Tensor) -> Double {
+            zip(naive(xv, wv, b, stride: stride, padding: padding, dilation: dilation), u.values).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        // The loss is linear in x and in w, so a unit step in a direction gives the exact
+        // directional derivative.
+        let dirX = random(x.shape, seed: 5), dirW = random(weight.shape, seed: 6)
+        let xPlus = Tensor(zip(x.values, dirX.values).map(+), shape: x.shape)
+        let wPlus = Tensor(zip(weight.values, dirW.values).map(+), shape: weight.shape)
+        let expectedX = loss(xPlus, weight) - loss(x, weight), expectedW = loss(x, wPlus) - loss(x, weight)
+        let gotX = zip(x.grad?.values ?? [], dirX.values).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let gotW = zip(weight.grad?.values ?? [], dirW.values).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        XCTAssertEqual(gotX, expectedX, accuracy: 1e-3 * max(1, abs(expectedX)), "grad x " + label, file: file, line: line)
+        XCTAssertEqual(gotW, expectedW, accuracy: 1e-3 * max(1, abs(expectedW)), "grad w " + label, file: file, line: line)
+        if let b {
+            let perChannel = (0..<oc).map { o in (0..<n).reduce(Float(0)) { acc, img in
+                acc + (0..<(out.count / (n * oc))).reduce(Float(0)) { $0 + u.data[(img * oc + o) * (out.count / (n * oc)) + $1] } } }
+            assertClose(b.grad?.values ?? [], perChannel, atol: 1e-4, "grad b " + label, file: file, line: line)
+        }
+    }
+
+    func testAwkwardShapes() {
+        check(n: 1, c: 1, h: 1, w: 1, oc: 1, k: 1, stride: 1, padding: 0, dilation: 1, bias: true)
+        check(n: 2, c: 3, h: 9, w: 8, oc: 4, k: 3, stride: 1, padding: 1, dilation: 1, bias: false)
+        check(n: 3, c: 7, h: 5, w: 7, oc: 5, k: 3, stride: 2, padding: 2, dilation: 2, bias: true)
+        check(n: 2, c: 2, h: 11, w: 13, oc: 3, k: 5, stride: 3, padding: 1, dilation: 1, bias: true)
+        check(n: 4, c: 1, h: 8, w: 8, oc: 16, k: 3, stride: 2, padding: 1, dilation: 1, bias: false)
+        check(n: 1, c: 2, h: 3, w: 3, oc: 2, k: 3, stride: 1, padding: 4, dilation: 1, bias: true)
+    }
+
+    func testManyImagesSpanSeveralGroups() {
+        // 40 images of 16 x 16 with 8 channels: more than one im2col group.
+        check(n: 40, c: 8, h: 16, w: 16, oc: 6, k: 3, stride: 1, padding: 1, dilation: 1, bias: true)
+    }
+
+    func testDilatedKernelExample() {
+        // The review sheet: 2x2 ones kernel, dilation 2, over 1..9 in 3x3 gives 1 + 3 + 7 + 9 = 20.
+        let x = Tensor((1...9).map(Float.init), shape: [1, 1, 3, 3])
+        let out = conv2d(x, weight: Tensor.ones([1, 1, 2, 2]), dilation: 2)
+        XCTAssertEqual(out.shape, [1, 1, 1, 1])
+        XCTAssertEqual(out.item, 20)
+    }
+}

@@ -1,0 +1,51 @@
+import PluginAPI
+import XCTest
+
+/// The fast GEMM paths against the naive reference, on awkward shapes.
+final class GEMMTests: XCTestCase {
+    func check(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float = 1, beta: Float = 0, threads: Int = 2,
+               file: StaticString = #filePath, line: UInt = #line) {
+        let a = random(transA ? [k, m] : [m, k], seed: UInt64(m * 7 + k))
+        let b = random(transB ? [n, k] : [k, n], seed: UInt64(n * 13 + k))
+        let c0 = random([m, n], seed: 99)
+        let fast = c0.copy(), slow = c0.copy()
+        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: transA ? m : k,
+                   b: b.data, ldb: transB ? k : n, beta: beta, c: fast.data, ldc: n, pool: WorkerPool(threads: threads))
+        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: transA ? m : k,
+                       b: b.data, ldb: transB ? k : n, beta: beta, c: slow.data, ldc: n)
+        // Float32 sums of k products of values in [-1, 1]: error grows like sqrt(k) eps.
+        assertClose(fast.values, slow.values, atol: 1e-5 * Float(k + 1).squareRoot() * 4, rtol: 1e-4,
+                    "m \(m) n \(n) k \(k) tA \(transA) tB \(transB) alpha \(alpha) beta \(beta)", file: file, line: line)
+    }
+
+    func testAwkwardShapesAllTransposes() {
+        let sizes = [1, 2, 5, 6, 7, 16, 17, 31, 97]
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<40 {
+            let (m, n, k) = (sizes[Int(rng.next() % 9)], sizes[Int(rng.next() % 9)], sizes[Int(rng.next() % 9)])
+            for tA in [false, true] { for tB in [false, true] { check(m: m, n: n, k: k, transA: tA, transB: tB) } }
+        }
+    }
+
+    func testPackedPathAcrossBlockBoundaries() {
+        // Larger than one KC (256), MC (120) and several NR panels, with ragged edges.
+        check(m: 130, n: 67, k: 300, transA: false, transB: false)
+        check(m: 245, n: 3100, k: 9, transA: true, transB: false)
+        check(m: 61, n: 129, k: 513, transA: false, transB: true)
+        check(m: 127, n: 255, k: 257, transA: true, transB: true, alpha: 0.5, beta: 2)
+        check(m: 100, n: 300, k: 300, transA: false, transB: false, beta: 1)
+    }
+
+    func testZeroK() {
+        check(m: 3, n: 4, k: 0, transA: false, transB: false, beta: 0.5)
+    }
+
+    func testResultsDoNotDependOnThreadCount() {
+        let (m, n, k) = (150, 200, 300)
+        let a = random([m, k], seed: 1), b = random([k, n], seed: 2)
+        let one = Tensor.zeros([m, n]), four = Tensor.zeros([m, n])
+        GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: one.data, ldc: n, pool: WorkerPool(threads: 1))
+        GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: four.data, ldc: n, pool: WorkerPool(threads: 4))
+        XCTAssertEqual(one.values, four.values)
+    }
+}
