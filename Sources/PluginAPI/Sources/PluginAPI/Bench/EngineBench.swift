@@ -71,7 +71,33 @@ public enum EngineBench {
     }
 }
 
-/// conv2d cases; filled in by the convolution kernels.
+/// conv2d cases: forward, and forward + backward (gradients of input and weight).
 enum ConvBench {
-    static func cases() -> [EngineBench.Case] { [] }
+    static func cases() -> [EngineBench.Case] {
+        [(128, 64, 32, 64, 1, "conv2d 3x3 64->64 (ResNet18 stage)"),
+         (16, 16, 4, 16, 1, "conv2d 3x3 16->16 (digits block)"),
+         (16, 1, 8, 16, 2, "conv2d 3x3 1->16 s2 (digits stem)")].flatMap { n, c, size, oc, stride, label in
+            [convCase(n: n, c: c, size: size, oc: oc, stride: stride, backward: false, label: label + " fwd"),
+             convCase(n: n, c: c, size: size, oc: oc, stride: stride, backward: true, label: label + " fwd+bwd")]
+        }
+    }
+
+    static func convCase(n: Int, c: Int, size: Int, oc: Int, stride: Int, backward: Bool, label: String) -> EngineBench.Case {
+        let out = (size + 2 - 3) / stride + 1
+        let forwardFlops = 2 * Double(n * oc * out * out * c * 9)
+        return EngineBench.Case(name: label, shape: "(\(n),\(c),\(size),\(size)) w(\(oc),\(c),3,3)",
+                                flops: backward ? 3 * forwardFlops : forwardFlops) {
+            var g = SeededGenerator(seed: 2)
+            let x = Tensor.uniform([n, c, size, size], low: -1, high: 1, generator: &g, requiresGrad: backward)
+            let w = Tensor.uniform([oc, c, 3, 3], low: -0.1, high: 0.1, generator: &g, requiresGrad: backward)
+            let upstream = Tensor.uniform([n, oc, out, out], low: -1, high: 1, generator: &g)
+            return {
+                let y = conv2d(x, weight: w, stride: stride, padding: 1)
+                if backward {
+                    y.backward(upstream)
+                    x.grad = nil; w.grad = nil
+                }
+            }
+        }
+    }
 }

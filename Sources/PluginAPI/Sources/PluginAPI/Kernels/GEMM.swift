@@ -9,7 +9,7 @@
 /// results do not depend on the thread count.
 public enum GEMM {
     static let mr = 6, nr = 16
-    static let kc = 256, mc = 120, nc = 3072
+    static let kc = 512, mc = 144, nc = 2048
 
     /// The naive definition, in Double: the reference every fast path is tested against.
     public static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,

@@ -6,6 +6,11 @@
 /// images (the 4 x 4 maps of the digits ResNet) from becoming many tiny products, and the
 /// column matrix is rebuilt in backward rather than kept, to save memory.
 public struct ConvGeometry: Equatable {
+    public init(n: Int, c: Int, h: Int, w: Int, oc: Int, kh: Int, kw: Int, stride: Int, padding: Int, dilation: Int) {
+        (self.n, self.c, self.h, self.w, self.oc, self.kh, self.kw) = (n, c, h, w, oc, kh, kw)
+        (self.stride, self.padding, self.dilation) = (stride, padding, dilation)
+    }
+
     public var n, c, h, w, oc, kh, kw, stride, padding, dilation: Int
     public var oh: Int { (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1 }
     public var ow: Int { (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1 }
@@ -13,11 +18,12 @@ public struct ConvGeometry: Equatable {
     public var k: Int { c * kh * kw }
     public var p: Int { oh * ow }
 
-    /// Images per GEMM so the column matrix stays near 4 MB.
-    var group: Int { Swift.max(1, Swift.min(n, (1 << 20) / Swift.max(1, k * p))) }
+    /// Images per GEMM so the column matrix stays near 16 MB: wide enough that the GEMM
+    /// runs near its peak, small enough to stay out of the way of memory.
+    var group: Int { Swift.max(1, Swift.min(n, (1 << 22) / Swift.max(1, k * p))) }
 
     /// Builds the column matrix for images first..<first+g: col[(c, kh, kw), (g, oh, ow)].
-    func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
+    public func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
         let columns = g * p
         WorkerPool.shared.parallelFor(c) { ch in
             for i in 0..<kh {
@@ -52,7 +58,7 @@ public struct ConvGeometry: Equatable {
     }
 
     /// Adds the column matrix back into image gradients (the adjoint of `im2col`).
-    func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
+    public func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
         let columns = g * p
         WorkerPool.shared.parallelFor(c) { ch in
             for i in 0..<kh {
@@ -65,9 +71,18 @@ public struct ConvGeometry: Equatable {
                             let sy = y * stride - padding + i * dilation
                             if sy < 0 || sy >= h { continue }
                             let dst = plane + sy * w
-                            for xo in 0..<ow {
-                                let sx = xo * stride - padding + j * dilation
-                                if sx >= 0 && sx < w { dst[sx] += src[y * ow + xo] }
+                            if stride == 1 {
+                                let shift = j * dilation - padding
+                                let lo = Swift.max(0, -shift), hi = Swift.min(ow, w - shift)
+                                if hi > lo {
+                                    let (d, s) = (dst + shift, src + y * ow)
+                                    for xo in lo..<hi { d[xo] += s[xo] }
+                                }
+                            } else {
+                                for xo in 0..<ow {
+                                    let sx = xo * stride - padding + j * dilation
+                                    if sx >= 0 && sx < w { dst[sx] += src[y * ow + xo] }
+                                }
                             }
                         }
                     }

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Runs `host bench --json` and the same work through NumPy and PyTorch on this machine, in
+the same run, and prints our time, theirs and the ratio (theirs / ours: above 1 means we are
+faster). NumPy or PyTorch that is not installed is skipped with a message.
+
+    python3 bench/compare.py [path/to/host] [--threads N]
+"""
+import json, os, subprocess, sys, time
+
+def median_ms(fn, seconds=0.6, max_calls=200):
+    fn()
+    samples, start = [], time.perf_counter()
+    while len(samples) < 3 or (len(samples) < max_calls and time.perf_counter() - start < seconds):
+        t = time.perf_counter(); fn(); samples.append((time.perf_counter() - t) * 1e3)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+def main():
+    args = sys.argv[1:]
+    threads = "2"
+    if "--threads" in args:
+        i = args.index("--threads"); threads = args[i + 1]; del args[i:i + 2]
+    host = args[0] if args else os.path.join(os.path.dirname(__file__), "..", ".build", "release", "host")
+    ours = [json.loads(l) for l in subprocess.run([host, "bench", "--json", "--threads", threads], check=True,
+                                                  capture_output=True, text=True).stdout.splitlines() if l.strip()]
+    theirs = {}
+    try:
+        import numpy as np
+        rng = np.random.default_rng(1)
+        for r in ours:
+            if r["name"].startswith("gemm"):
+                (m, k), (_, n) = [tuple(int(v) for v in part.split("x")) for part in r["shape"].split(" * ")]
+                a = rng.uniform(-1, 1, (m, k)).astype(np.float32); b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+                theirs[r["name"]] = ("numpy", median_ms(lambda: a @ b))
+    except ImportError:
+        print("numpy is not installed: skipping the NumPy GEMM comparison (pip install numpy)")
+    try:
+        import torch
+        torch.set_num_threads(int(threads))
+        for r in ours:
+            if not r["name"].startswith("conv2d"):
+                continue
+            shape = r["shape"]
+            n, c, size = [int(v) for v in shape[1:shape.index(")")].split(",")[:3]]
+            oc = int(shape.split("w(")[1].split(",")[0])
+            stride = 2 if " s2 " in r["name"] else 1
+            backward = r["name"].endswith("fwd+bwd")
+            x = torch.empty(n, c, size, size).uniform_(-1, 1).requires_grad_(backward)
+            w = torch.empty(oc, c, 3, 3).uniform_(-0.1, 0.1).requires_grad_(backward)
+            y0 = torch.nn.functional.conv2d(x, w, stride=stride, padding=1)
+            up = torch.empty_like(y0).uniform_(-1, 1)
+            def work():
+                y = torch.nn.functional.conv2d(x, w, stride=stride, padding=1)
+                if backward:
+                    y.backward(up); x.grad = None; w.grad = None
+            if backward:
+                theirs[r["name"]] = ("torch", median_ms(work))
+            else:
+                with torch.no_grad():
+                    theirs[r["name"]] = ("torch", median_ms(work))
+    except ImportError:
+        print("torch is not installed: skipping the PyTorch conv2d comparison (pip install torch)")
+    print(f"{'case':44} {'ours ms':>9} {'GFLOP/s':>8} {'theirs':>7} {'their ms':>9} {'ratio':>6}")
+    for r in ours:
+        lib, ms = theirs.get(r["name"], ("-", float("nan")))
+        ratio = ms / r["ms"] if r["ms"] > 0 else float("nan")
+        print(f"{r['name']:44} {r['ms']:9.3f} {r['gflops']:8.1f} {lib:>7} {ms:9.3f} {ratio:6.2f}")
+
+if __name__ == "__main__":
+    main()
