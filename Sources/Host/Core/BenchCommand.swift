@@ -19,6 +19,17 @@ enum BenchCommand {
                       + String(format: "%10.3f %8.1f", r.milliseconds, r.gflops))
             }
         }
+        if filter.map({ "memory".contains($0) || $0 == "memory" }) ?? true {
+            let m = MemoryBench.convNetStep()
+            let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
+            if globals.json {
+                print(JSON.object([("name", .string("training step memory")), ("peak_bytes", .number(Double(m.peak))),
+                                   ("bound_bytes", .number(Double(m.bound))), ("ratio", .number((m.ratio * 1000).rounded() / 1000))]).text())
+            } else {
+                print("training step memory (conv-BN-ReLU x2, batch 32 of 16x32x32): peak \(mb(m.peak)); parameters \(mb(m.parameters)) + gradients "
+                      + "\(mb(m.gradients)) + activations \(mb(m.activations)) = \(mb(m.bound)); ratio " + String(format: "%.2f", m.ratio))
+            }
+        }
         return ExitCode.success
     }
 }

@@ -3,7 +3,7 @@ extension GEMM {
     static func packed(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool) {
-        let parallel = m * n * k >= 64 * 64 * 64 && pool.threads > 1
+        let parallel = m * n * k >= 1 << 20 && pool.threads > 1
         // All rows of A are packed for a K block at once when that stays small (1 MB), so
         // packing A runs in parallel with packing B; otherwise MC rows at a time.
         let rowsAtOnce = (m + mr - 1) / mr * mr * kc <= 1 << 18 ? m : mc

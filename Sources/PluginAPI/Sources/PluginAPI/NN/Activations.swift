@@ -5,13 +5,13 @@ extension Tensor {
     /// max(0, x); gradient 1 where x > 0.
     public func relu() -> Tensor {
         let out = map { $0 > 0 ? $0 : 0 }
-        return out.recorded("relu", [self]) { g in [g.zipMap(out) { dy, y in y > 0 ? dy : 0 }] }
+        return out.recorded("relu", [self], savingOutput: { g, out in [g.zipMap(out) { dy, y in y > 0 ? dy : 0 }] })
     }
 
     /// 1 / (1 + e^-x); gradient s (1 - s).
     public func sigmoid() -> Tensor {
         let out = map(sigmoidScalar)
-        return out.recorded("sigmoid", [self]) { g in [g.zipMap(out) { dy, s in dy * s * (1 - s) }] }
+        return out.recorded("sigmoid", [self], savingOutput: { g, out in [g.zipMap(out) { dy, s in dy * s * (1 - s) }] })
     }
 
     /// x sigmoid(x); gradient s (1 + x (1 - s)).
@@ -25,7 +25,7 @@ extension Tensor {
     /// tanh(x); gradient 1 - tanh^2.
     public func tanh() -> Tensor {
         let out = map { Foundation.tanh($0) }
-        return out.recorded("tanh", [self]) { g in [g.zipMap(out) { dy, t in dy * (1 - t * t) }] }
+        return out.recorded("tanh", [self], savingOutput: { g, out in [g.zipMap(out) { dy, t in dy * (1 - t * t) }] })
     }
 
     /// erf(x); gradient 2/sqrt(pi) e^(-x^2).

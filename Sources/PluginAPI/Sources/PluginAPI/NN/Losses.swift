@@ -19,9 +19,10 @@ extension Tensor {
                 for k in 0..<n { o[at(k)] = p[at(k)] - logSum }
             }
         }
-        return out.recorded("log_softmax", [self]) { g in
+        return out.recorded("log_softmax", [self], savingOutput: { g, saved in
             // dx = g - softmax * sum(g) along the axis.
-            let grad = Tensor(zeros: out.shape, zeroed: false)
+            let o = saved.data
+            let grad = Tensor(zeros: saved.shape, zeroed: false)
             for i in 0..<outer {
                 for j in 0..<inner {
                     let at = { (k: Int) in (i * n + k) * inner + j }
@@ -31,7 +32,7 @@ extension Tensor {
                 }
             }
             return [grad]
-        }
+        })
     }
 
     /// softmax(x) along `axis`.

@@ -47,6 +47,15 @@ extension Tensor {
         return self
     }
 
+    /// Like `recorded`, for derivatives written in terms of the output: the closure gets a
+    /// detached alias of it (same storage, no node), so the graph holds no reference cycle
+    /// output -> node -> closure -> output that would keep it alive forever.
+    @discardableResult
+    func recorded(_ name: String, _ inputs: [Tensor], savingOutput backward: @escaping (_ grad: Tensor, _ output: Tensor) -> [Tensor?]) -> Tensor {
+        let saved = detach()
+        return recorded(name, inputs) { g in backward(g, saved) }
+    }
+
     /// Back-propagates from this tensor: adds d(self)/d(leaf), weighted by `gradient` (ones
     /// for a scalar), into the `grad` of every leaf that requires it.
     public func backward(_ gradient: Tensor? = nil) {

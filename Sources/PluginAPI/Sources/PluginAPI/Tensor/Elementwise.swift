@@ -114,13 +114,13 @@ extension Tensor {
     /// Elementwise square root.
     public func sqrt() -> Tensor {
         let out = map { $0.squareRoot() }
-        return out.recorded("sqrt", [self]) { g in [g / (out.detach() * 2)] }
+        return out.recorded("sqrt", [self], savingOutput: { g, y in [g / (y * 2)] })
     }
 
     /// Elementwise e^x.
     public func exp() -> Tensor {
         let out = map { Foundation.exp($0) }
-        return out.recorded("exp", [self]) { g in [g * out.detach()] }
+        return out.recorded("exp", [self], savingOutput: { g, y in [g * y] })
     }
 
     /// Elementwise natural logarithm.
