@@ -23,6 +23,8 @@ def main():
     host = args[0] if args else os.path.join(os.path.dirname(__file__), "..", ".build", "release", "host")
     ours = [json.loads(l) for l in subprocess.run([host, "bench", "--json", "--threads", threads], check=True,
                                                   capture_output=True, text=True).stdout.splitlines() if l.strip()]
+    memory = [r for r in ours if "peak_bytes" in r]
+    ours = [r for r in ours if "ms" in r]
     theirs = {}
     try:
         import numpy as np
@@ -65,6 +67,8 @@ def main():
         lib, ms = theirs.get(r["name"], ("-", float("nan")))
         ratio = ms / r["ms"] if r["ms"] > 0 else float("nan")
         print(f"{r['name']:44} {r['ms']:9.3f} {r['gflops']:8.1f} {lib:>7} {ms:9.3f} {ratio:6.2f}")
+    for m in memory:
+        print(f"{m['name']}: peak {m['peak_bytes'] / 1e6:.1f} MB, bound {m['bound_bytes'] / 1e6:.1f} MB, ratio {m['ratio']:.2f}")
 
 if __name__ == "__main__":
     main()
