@@ -1,0 +1,152 @@
+import Foundation
+
+/// An 8-bit image: grayscale (1 channel) or RGB (3 channels), rows top to bottom.
+public struct Image: Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    /// Row-major pixels, `channels` bytes each.
+    public var pixels: [UInt8]
+
+    /// A blank image filled with `value`.
+    public init(width: Int, height: Int, channels: Int, fill value: UInt8 = 255) {
+        precondition(channels == 1 || channels == 3, "images have 1 or 3 channels")
+        self.width = width; self.height = height; self.channels = channels
+        pixels = [UInt8](repeating: value, count: width * height * channels)
+    }
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * channels, "\(pixels.count) bytes for a \(width)x\(height)x\(channels) image")
+        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
+    }
+}
+
+/// PNG files (ISO/IEC 15948): 8-bit grayscale or RGB, written with per-row adaptive
+/// filters and our DEFLATE; read back (any filter, stored/fixed/dynamic blocks) with CRC and
+/// Adler-32 checks.
+public enum PNG {
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// The PNG bytes of `image`.
+    public static func encode(_ image: Image) -> [UInt8] {
+        let stride = image.width * image.channels
+        var raw: [UInt8] = []
+        raw.reserveCapacity((stride + 1) * image.height)
+        var previous = [UInt8](repeating: 0, count: stride)
+        for y in 0..<image.height {
+            let row = Array(image.pixels[(y * stride)..<((y + 1) * stride)])
+            // The usual heuristic: the filter whose output has the smallest sum of |signed bytes|.
+            var best: (cost: Int, type: UInt8, bytes: [UInt8]) = (.max, 0, [])
+            for type in UInt8(0)...4 {
+                let filtered = filter(type, row: row, previous: previous, bpp: image.channels)
+                let cost = filtered.reduce(0) { $0 + Int(Int8(bitPattern: $1).magnitude) }
+                if cost < best.cost { best = (cost, type, filtered) }
+            }
+            raw.append(best.type)
+            raw += best.bytes
+            previous = row
+        }
+        var header: [UInt8] = []
+        header += bigEndian(UInt32(image.width)) + bigEndian(UInt32(image.height))
+        header += [8, image.channels == 3 ? 2 : 0, 0, 0, 0]
+        return signature + chunk("IHDR", header) + chunk("IDAT", Deflate.zlib(raw)) + chunk("IEND", [])
+    }
+
+    /// Writes `image` as a PNG file atomically.
+    public static func write(_ image: Image, to path: String) throws {
+        try AtomicFile.write(Data(encode(image)), to: path)
+    }
+
+    /// Decodes 8-bit grayscale or RGB PNG bytes, checking every chunk's CRC and the zlib
+    /// checksum; the error says what is wrong.
+    public static func decode(_ bytes: [UInt8], name: String = "image") throws -> Image {
+        func bad(_ what: String) -> PluginError {
+            .invalidInput("\(name) is not a readable PNG: \(what)", hint: "8-bit grayscale or RGB PNGs without interlacing are supported")
+        }
+        guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { throw bad("no PNG signature") }
+        var at = 8
+        var header: [UInt8] = [], data: [UInt8] = []
+        while at + 8 <= bytes.count {
+            let length = Int(readBigEndian(bytes, at))
+            let type = String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self)
+            guard at + 12 + length <= bytes.count else { throw bad("chunk \(type) is truncated") }
+            let body = Array(bytes[(at + 8)..<(at + 8 + length)])
+            guard Checksum.crc32(bytes[(at + 4)..<(at + 8 + length)]) == readBigEndian(bytes, at + 8 + length) else {
+                throw bad("CRC mismatch in chunk \(type)")
+            }
+            if type == "IHDR" { header = body } else if type == "IDAT" { data += body } else if type == "IEND" { break }
+            at += 12 + length
+        }
+        guard header.count == 13 else { throw bad("missing IHDR") }
+        let (width, height) = (Int(readBigEndian(header, 0)), Int(readBigEndian(header, 4)))
+        guard header[8] == 8, header[9] == 0 || header[9] == 2, header[12] == 0 else {
+            throw bad("bit depth \(header[8]), colour type \(header[9]), interlace \(header[12]) are not supported")
+        }
+        let channels = header[9] == 2 ? 3 : 1
+        let raw: [UInt8]
+        do { raw = try Inflate.zlib(data) } catch { throw bad("\(error)") }
+        let stride = width * channels
+        guard raw.count == (stride + 1) * height else { throw bad("the image data has \(raw.count) bytes, expected \((stride + 1) * height)") }
+        var pixels = [UInt8](repeating: 0, count: stride * height)
+        var previous = [UInt8](repeating: 0, count: stride)
+        for y in 0..<height {
+            let type = raw[y * (stride + 1)]
+            guard type <= 4 else { throw bad("unknown filter type \(type) in row \(y)") }
+            var row = Array(raw[(y * (stride + 1) + 1)..<((y + 1) * (stride + 1))])
+            unfilter(type, row: &row, previous: previous, bpp: channels)
+            pixels.replaceSubrange((y * stride)..<((y + 1) * stride), with: row)
+            previous = row
+        }
+        return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// Reads a PNG file.
+    public static func read(_ path: String) throws -> Image {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError.invalidInput("cannot read \(path)", hint: "check the path")
+        }
+        return try decode([UInt8](data), name: path)
+    }
+
+    static func filter(_ type: UInt8, row: [UInt8], previous: [UInt8], bpp: Int) -> [UInt8] {
+        var out = row
+        for i in 0..<row.count {
+            let a = i >= bpp ? row[i - bpp] : 0, b = previous[i], c = i >= bpp ? previous[i - bpp] : 0
+            out[i] = row[i] &- predictor(type, a, b, c)
+        }
+        return out
+    }
+
+    static func unfilter(_ type: UInt8, row: inout [UInt8], previous: [UInt8], bpp: Int) {
+        for i in 0..<row.count {
+            let a = i >= bpp ? row[i - bpp] : 0, b = previous[i], c = i >= bpp ? previous[i - bpp] : 0
+            row[i] = row[i] &+ predictor(type, a, b, c)
+        }
+    }
+
+    /// The PNG predictors: none, sub, up, average, Paeth.
+    @inline(__always)
+    static func predictor(_ type: UInt8, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+        switch type {
+        case 1: return a
+        case 2: return b
+        case 3: return UInt8((Int(a) + Int(b)) / 2)
+        case 4:
+            let p = Int(a) + Int(b) - Int(c)
+            let (pa, pb, pc) = (abs(p - Int(a)), abs(p - Int(b)), abs(p - Int(c)))
+            return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+        default: return 0
+        }
+    }
+
+    static func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        return bigEndian(UInt32(body.count)) + typeBytes + body + bigEndian(Checksum.crc32(typeBytes + body))
+    }
+
+    static func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+
+    static func readBigEndian(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
+    }
+}
