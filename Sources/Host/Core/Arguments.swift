@@ -9,9 +9,10 @@ public struct GlobalOptions: Equatable {
     public var quiet = false
     public var json = false
     public var help = false
+    public var report = false
 
     /// Names an experiment may not use for its own options.
-    public static let reservedNames: Set<String> = ["plugins", "seed", "threads", "out", "quiet", "json", "help", "checkpoint"]
+    public static let reservedNames: Set<String> = ["plugins", "seed", "threads", "out", "quiet", "json", "help", "checkpoint", "report"]
 }
 
 /// What the user asked for.
@@ -27,6 +28,8 @@ public enum Command: Equatable {
     case bench(filter: String?)
     /// `host verify-ops DIR`
     case verifyOps(folder: String)
+    /// `host report RUN_DIR`
+    case report(folder: String)
 }
 
 /// Splits argv into global options and a command.
@@ -75,6 +78,7 @@ public enum ArgumentParser {
                 switch value(for: name) { case .success(let v): checkpoint = v; case .failure(let e): return .failure(e) }
             case "quiet": globals.quiet = true
             case "json": globals.json = true
+            case "report": globals.report = true
             case "help": globals.help = true
             default:
                 if token == "-h" { globals.help = true } else if token == "-V" || token == "--version" { rest.insert("--version", at: 0) } else { rest.append(token) }
@@ -98,6 +102,11 @@ public enum ArgumentParser {
         case "bench":
             if arguments.count > 1 { return .failure(HostError("`host bench` takes at most one filter, got \(arguments.joined(separator: " "))", hint: "for example `host bench gemm`")) }
             return .success(.bench(filter: arguments.first))
+        case "report":
+            guard arguments.count == 1, let folder = arguments.first else {
+                return .failure(HostError("`host report` needs one run folder (or a folder of runs)", hint: "for example `host report runs/Parity-exact-20261123T101530Z`"))
+            }
+            return .success(.report(folder: folder))
         case "verify-ops":
             guard arguments.count == 1, let folder = arguments.first else {
                 return .failure(HostError("`host verify-ops` needs one folder holding cases.json and its .npy files", hint: "for example `host verify-ops Tests/Fixtures/golden`"))
@@ -120,7 +129,7 @@ public enum ArgumentParser {
             return .success(.eval(plugin: plugin, experiment: experiment, checkpoint: checkpoint, options: options))
         default:
             if verb.hasPrefix("-") { return .failure(HostError("unknown option \(verb)", hint: "see `host --help`")) }
-            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, bench, verify-ops; see `host --help`"))
+            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops; see `host --help`"))
         }
     }
 }

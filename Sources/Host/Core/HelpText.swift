@@ -13,6 +13,7 @@ public enum HelpText {
                                               run an experiment (the plugin's first by default)
       host eval <Plugin> [<experiment>] --checkpoint PATH
                                               evaluate a saved model
+      host report <RUN_DIR>                   write report.html for a run, or for a folder of runs side by side
       host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
       host --version
@@ -23,6 +24,7 @@ public enum HelpText {
       --out DIR         run folder (default runs/<Plugin>-<experiment>-<UTC time>/); must be new or empty
       --quiet           no progress or messages on stderr
       --json            print one JSON object on stdout instead of the table
+      --report          also write report.html into the run folder
       --plugins DIR     look for lib<Name>.so plugins in DIR first (repeatable)
 
     Plugins are found in --plugins folders, $HOST_PLUGIN_PATH (colon-separated), ./Plugins/,

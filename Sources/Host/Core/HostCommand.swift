@@ -28,6 +28,15 @@ public enum HostCommand {
             return .success(BenchCommand.run(filter: filter, globals: globals))
         case .verifyOps(let folder):
             return VerifyOpsCommand.run(folder: folder, globals: globals)
+        case .report(let folder):
+            do {
+                print(try Report.write(folder: folder))
+                return .success(ExitCode.success)
+            } catch let error as HostError {
+                return .failure(error)
+            } catch {
+                return .failure(HostError("cannot write the report: \(error)", hint: "check that \(folder) is writable"))
+            }
         default:
             break
         }
@@ -73,10 +82,13 @@ public enum HostCommand {
                 if let error = outcome.error {
                     warn("\(error.kind.rawValue): \(error.message)\n  hint: \(error.hint)\n  what was done is in \(outcome.folder)")
                 }
+                if globals.report {
+                    do { _ = try Report.write(folder: outcome.folder) } catch { warn("could not write report.html: \(error)") }
+                }
                 print(globals.json ? outcomeJSON(outcome).text() : HelpText.outcome(outcome), terminator: globals.json ? "\n" : "")
                 return outcome.exitCode
             }
-        case .version, .bench, .verifyOps:
+        case .version, .bench, .verifyOps, .report:
             return .success(ExitCode.success)
         }
     }
