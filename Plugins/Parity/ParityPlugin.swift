@@ -13,7 +13,7 @@ public final class ParityPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [ExactExperiment.declaration]
+        [TrainExperiment.declaration, ExactExperiment.declaration]
     }
 }
 

@@ -39,12 +39,38 @@ public enum GEMM {
             scale(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
-        if m * n * k <= 24 * 24 * 24 || (m < mr && !transA) {
+        // Thin products (a vector on either side, or a short inner dimension) and tiny ones
+        // cost more to pack than to compute directly.
+        if m * n * k <= 24 * 24 * 24 || m < mr || n < 4 || k < 8 {
             small(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         packed(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                beta: beta, c: c, ldc: ldc, pool: pool)
+    }
+
+    /// Dot product of two contiguous vectors with four 8-wide accumulators (a plain loop
+    /// does not vectorise: float addition is not reassociated).
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        typealias V = SIMD8<Float>
+        var (s0, s1, s2, s3) = (V(), V(), V(), V())
+        let (rx, ry) = (UnsafeRawPointer(x), UnsafeRawPointer(y))
+        var p = 0
+        while p + 32 <= count {
+            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            s1.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self))
+            s2.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self))
+            s3.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self))
+            p += 32
+        }
+        while p + 8 <= count {
+            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            p += 8
+        }
+        var sum = ((s0 + s1) + (s2 + s3)).sum()
+        while p < count { sum += x[p] * y[p]; p += 1 }
+        return sum
     }
 
     static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
@@ -62,9 +88,15 @@ public enum GEMM {
             let row = c + i * ldc
             if transB {
                 for j in 0..<n {
-                    var sum: Float = 0
                     let bj = b + j * ldb
-                    if transA { for p in 0..<k { sum += a[p * lda + i] * bj[p] } } else { let ai = a + i * lda; for p in 0..<k { sum += ai[p] * bj[p] } }
+                    let sum: Float
+                    if transA {
+                        var acc: Float = 0
+                        for p in 0..<k { acc += a[p * lda + i] * bj[p] }
+                        sum = acc
+                    } else {
+                        sum = dot(a + i * lda, bj, count: k)
+                    }
                     row[j] = alpha * sum + (beta == 0 ? 0 : beta * row[j])
                 }
             } else {

@@ -1,0 +1,131 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `train` (problem 3b): a two-layer ReLU network learning parity with SGD on the
+/// hinge loss, a fresh batch every step.
+public enum TrainExperiment {
+    public static let declaration = Experiment(
+        name: "train",
+        summary: "Train the two-layer ReLU network (k = width-factor x d) on parity with SGD + momentum and the hinge loss",
+        options: options,
+        metrics: [
+            MetricSpec("final_loss", goal: .lowerIsBetter, help: "mean hinge loss over the last logging window"),
+            MetricSpec("test_accuracy", goal: .higherIsBetter, help: "accuracy on --test-samples fresh inputs"),
+            MetricSpec("steps_per_second", unit: "steps/s", goal: .higherIsBetter),
+        ],
+        train: run)
+
+    static let options: [OptionSpec] = [
+        .int("d", default: 30, range: 1...64, help: "input dimension"),
+        .int("iters", default: 50_000, range: 1...100_000_000, help: "SGD steps, each on a fresh batch"),
+        .int("batch", default: 100, range: 1...100_000, help: "batch size"),
+        .double("lr", default: 0.001, positive: true, help: "learning rate"),
+        .double("momentum", default: 0.9, min: 0, max: 0.999, help: "SGD momentum"),
+        .int("width-factor", default: 10, range: 1...1000, help: "hidden units k = width-factor x d"),
+        .int("log-every", default: 200, range: 1...1_000_000, help: "log the loss every this many steps"),
+        .int("test-samples", default: 10_000, range: 1...10_000_000, help: "fresh inputs for the final accuracy"),
+    ]
+
+    /// The settings of one training run.
+    public struct Settings {
+        public var d = 30, iters = 50_000, batch = 100, lr: Float = 0.001, momentum: Float = 0.9
+        public var widthFactor = 10, logEvery = 200, testSamples = 10_000
+
+        public init() {}
+
+        init(_ o: OptionValues) throws {
+            d = try o.int("d"); iters = try o.int("iters"); batch = try o.int("batch")
+            lr = Float(try o.double("lr")); momentum = Float(try o.double("momentum"))
+            widthFactor = try o.int("width-factor"); logEvery = try o.int("log-every"); testSamples = try o.int("test-samples")
+        }
+    }
+
+    /// What one run produced.
+    public struct Outcome {
+        /// (step, mean loss over the window ending there, running mean over all steps).
+        public var curve: [(step: Int, loss: Double, runningMean: Double)] = []
+        public var testAccuracy = 0.0
+        public var seconds = 0.0
+        public var finalLoss: Double { curve.last?.loss ?? .nan }
+    }
+
+    static func run(_ context: RunContext) throws {
+        let settings = try Settings(context.options)
+        context.progress.begin("train d=\(settings.d)", total: settings.iters, unit: "steps")
+        let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }) { step, loss, running in
+            context.metrics.log(step: step, [("loss", loss), ("running_mean_loss", running)])
+            context.progress.update(completed: step, values: [("loss", loss)])
+        }
+        context.progress.end()
+        context.metrics.final("final_loss", outcome.finalLoss)
+        context.metrics.final("test_accuracy", outcome.testAccuracy)
+        context.metrics.final("steps_per_second", Double(outcome.curve.last?.step ?? 0) / max(outcome.seconds, 1e-9))
+        context.log(String(format: "train: d = %d, final loss %.4f, test accuracy %.4f (%.1f s)", settings.d, outcome.finalLoss,
+                           outcome.testAccuracy, outcome.seconds))
+        // PLOT-PENDING try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
+    }
+
+    /// Trains one network. `log(step, windowLoss, runningMean)` is called every `logEvery` steps.
+    /// Throws `PluginError.diverged` when the loss becomes NaN or infinite.
+    public static func train(_ s: Settings, seed: UInt64, isCancelled: () -> Bool = { false },
+                             log: (Int, Double, Double) -> Void = { _, _, _ in }) throws -> Outcome {
+        var generator = SeededGenerator(seed: seed)
+        let data = ParityData(d: s.d, generator: &generator)
+        let network = TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
+        let optimizer = SGD(network.parameters(), lr: s.lr, momentum: s.momentum)
+        let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
+        var outcome = Outcome()
+        var window = 0.0, total = 0.0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for step in 1...s.iters {
+            if isCancelled() { break }
+            data.sample(into: x, labels: y, generator: &generator)
+            optimizer.zeroGrad()
+            let loss = hingeLoss(network(x).reshape([s.batch]), y)
+            let value = Double(loss.item)
+            guard value.isFinite else {
+                throw PluginError.diverged("the loss became \(value) at step \(step)", hint: "lower --lr (now \(s.lr))")
+            }
+            loss.backward()
+            optimizer.step()
+            window += value; total += value
+            if step % s.logEvery == 0 || step == s.iters {
+                let count = step % s.logEvery == 0 ? s.logEvery : step % s.logEvery
+                outcome.curve.append((step, window / Double(count), total / Double(step)))
+                log(step, window / Double(count), total / Double(step))
+                window = 0
+            }
+        }
+        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
+        return outcome
+    }
+
+    /// Share of fresh inputs where sign f(x) = y.
+    static func accuracy(_ network: TwoLayerReLU, data: ParityData, samples: Int, generator: inout SeededGenerator) -> Double {
+        let chunk = 1000
+        var correct = 0, seen = 0
+        while seen < samples {
+            let n = min(chunk, samples - seen)
+            let x = Tensor.zeros([n, data.d]), y = Tensor.zeros([n])
+            data.sample(into: x, labels: y, generator: &generator)
+            let f = noGrad { network(x) }
+            for i in 0..<n where (f.data[i] >= 0 ? 1 : -1) == y.data[i] { correct += 1 }
+            seen += n
+        }
+        return Double(correct) / Double(samples)
+    }
+}
+
+/// f(x) = output(relu(hidden(x))): Linear(d, k) with bias, ReLU, Linear(k, 1) with bias,
+/// PyTorch's default initialisation.
+public final class TwoLayerReLU: Module {
+    public let hidden: Linear, output: Linear
+
+    public init(d: Int, hidden k: Int, generator: inout SeededGenerator) {
+        hidden = Linear(d, k, generator: &generator)
+        output = Linear(k, 1, generator: &generator)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
+}
