@@ -27,6 +27,7 @@ let package = Package(
         .testTarget(name: "PluginAPITests", dependencies: [runtime], path: "Tests/PluginAPITests"),
         .testTarget(name: "EngineTests", dependencies: [runtime], path: "Tests/EngineTests"),
         .testTarget(name: "ImageTests", dependencies: [runtime], path: "Tests/ImageTests"),
+        .testTarget(name: "PlotTests", dependencies: [runtime], path: "Tests/PlotTests"),
         .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
     ] + pluginNames.map { .target(name: $0, dependencies: [runtime], path: "Plugins/\($0)", swiftSettings: optimized) },
     swiftLanguageModes: [.v5]

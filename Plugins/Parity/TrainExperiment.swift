@@ -19,7 +19,7 @@ public enum TrainExperiment {
         .int("d", default: 30, range: 1...64, help: "input dimension"),
         .int("iters", default: 50_000, range: 1...100_000_000, help: "SGD steps, each on a fresh batch"),
         .int("batch", default: 100, range: 1...100_000, help: "batch size"),
-        .double("lr", default: 0.001, positive: true, help: "learning rate"),
+        .double("lr", default: 0.001, max: 1e6, positive: true, help: "learning rate"),
         .double("momentum", default: 0.9, min: 0, max: 0.999, help: "SGD momentum"),
         .int("width-factor", default: 10, range: 1...1000, help: "hidden units k = width-factor x d"),
         .int("log-every", default: 200, range: 1...1_000_000, help: "log the loss every this many steps"),
@@ -33,8 +33,8 @@ public enum TrainExperiment {
 
         public init() {}
 
-        init(_ o: OptionValues) throws {
-            d = try o.int("d"); iters = try o.int("iters"); batch = try o.int("batch")
+        init(_ o: OptionValues, d fixed: Int? = nil) throws {
+            d = try fixed ?? o.int("d"); iters = try o.int("iters"); batch = try o.int("batch")
             lr = Float(try o.double("lr")); momentum = Float(try o.double("momentum"))
             widthFactor = try o.int("width-factor"); logEvery = try o.int("log-every"); testSamples = try o.int("test-samples")
         }
@@ -62,7 +62,7 @@ public enum TrainExperiment {
         context.metrics.final("steps_per_second", Double(outcome.curve.last?.step ?? 0) / max(outcome.seconds, 1e-9))
         context.log(String(format: "train: d = %d, final loss %.4f, test accuracy %.4f (%.1f s)", settings.d, outcome.finalLoss,
                            outcome.testAccuracy, outcome.seconds))
-        // PLOT-PENDING try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
+        try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
     }
 
     /// Trains one network. `log(step, windowLoss, runningMean)` is called every `logEvery` steps.

@@ -69,6 +69,13 @@ final class AutogradTests: XCTestCase {
         XCTAssertFalse(w.isLeaf)
     }
 
+    func testNaNPropagatesThroughActivationsAsInPyTorch() {
+        let x = Tensor([.nan, -1, 2], shape: [3])
+        XCTAssertTrue(x.relu().values[0].isNaN, "relu(NaN) is NaN, so divergence is not hidden")
+        XCTAssertEqual(Array(x.relu().values.dropFirst()), [0, 2])
+        XCTAssertTrue(hingeLoss(x, Tensor([1, 1, 1], shape: [3])).item.isNaN)
+    }
+
     func testHingeRejectsTheSilentBroadcast() {
         // (N, 1) scores against (N,) labels would broadcast to N x N in PyTorch; ours insists on equal shapes.
         let scores = Tensor([0.5, -2], shape: [2]), labels = Tensor([1, -1], shape: [2])

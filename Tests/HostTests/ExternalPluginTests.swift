@@ -20,5 +20,14 @@ final class ExternalPluginTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("hello from a plugin built with swiftc"))
         let folder = try XCTUnwrap(object["run_folder"] as? String)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(work)/\(folder)/summary.json"))
+
+        // A diverging run: exit 1, the folder kept with what was logged, marked failed.
+        let diverged = try TestSupport.host(["run", "Hello", "--diverge", "--out", "failed"], in: work)
+        XCTAssertEqual(diverged.status, 1, diverged.stderr)
+        XCTAssertTrue(diverged.stderr.contains("diverged: the loss became nan at step 3\n  hint: lower --lr"), diverged.stderr)
+        let summary = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/failed/summary.json")), as: UTF8.self)
+        XCTAssertTrue(summary.contains("\"status\": \"failed\"") && summary.contains("\"kind\": \"diverged\""), summary)
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/failed/metrics.csv")), as: UTF8.self)
+        XCTAssertEqual(csv, "step,loss\n1,1.5\n2,40\n")
     }
 }

@@ -94,7 +94,7 @@ final class LoaderTests: XCTestCase {
     func testLoadingContinuesAfterASwiftLibraryFailedTheCast() throws {
         // The impostor library is closed after the failed cast; later casts must still work.
         _ = try load("NotAPlugin")
-        let result = try TestSupport.host(["run", "Parity", "--d", "4", "--quiet", "--plugins", try brokenFolder()],
+        let result = try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--quiet", "--plugins", try brokenFolder()],
                                           in: TestSupport.temporaryFolder())
         XCTAssertEqual(result.status, 0, result.stderr)
     }

@@ -13,7 +13,7 @@ final class ReportTests: XCTestCase {
     func testRunWithReportWritesASelfContainedPage() throws {
         let work = TestSupport.temporaryFolder("report")
         // A PNG and an SVG in the run folder must appear inline.
-        let result = try TestSupport.host(["run", "Parity", "--d", "5", "--out", "run", "--quiet", "--report"], in: work)
+        let result = try TestSupport.host(["run", "Parity", "exact", "--d", "5", "--out", "run", "--quiet", "--report"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
         let html = try read(work + "/run/report.html")
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
@@ -26,7 +26,7 @@ final class ReportTests: XCTestCase {
 
     func testFiguresAreInlined() throws {
         let work = TestSupport.temporaryFolder("report")
-        XCTAssertEqual(try TestSupport.host(["run", "Parity", "--d", "4", "--out", "run", "--quiet"], in: work).status, 0)
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "run", "--quiet"], in: work).status, 0)
         let svg = "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect class=\"marker\" width=\"5\" height=\"5\"/></svg>"
         try svg.write(toFile: work + "/run/plot.svg", atomically: true, encoding: .utf8)
         try Data([0x89, 0x50, 0x4E, 0x47]).write(to: URL(fileURLWithPath: work + "/run/image.png"))
@@ -40,8 +40,8 @@ final class ReportTests: XCTestCase {
 
     func testSweepFolderPutsRunsSideBySide() throws {
         let work = TestSupport.temporaryFolder("report")
-        XCTAssertEqual(try TestSupport.host(["run", "Parity", "--d", "4", "--out", "sweep/a", "--quiet"], in: work).status, 0)
-        XCTAssertEqual(try TestSupport.host(["run", "Parity", "--d", "6", "--corrected", "--out", "sweep/b", "--quiet"], in: work).status, 0)
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "sweep/a", "--quiet"], in: work).status, 0)
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "6", "--corrected", "--out", "sweep/b", "--quiet"], in: work).status, 0)
         let result = try TestSupport.host(["report", "sweep"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
         let html = try read(work + "/sweep/report.html")

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import XCTest
 
 /// `host run` and `host eval` end to end, as a user runs them.
@@ -45,7 +48,7 @@ final class RunCommandTests: XCTestCase {
 
     func testJSONOutputIsOneObject() throws {
         let work = TestSupport.temporaryFolder()
-        let result = try TestSupport.host(["run", "Parity", "--d", "4", "--corrected", "--json", "--quiet"], in: work)
+        let result = try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--corrected", "--json", "--quiet"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["plugin"] as? String, "Parity")
@@ -57,19 +60,19 @@ final class RunCommandTests: XCTestCase {
 
     func testBadOptionsExitTwoWithOneLineAndNoRunFolder() throws {
         let cases: [([String], String)] = [
-            (["run", "Parity", "--dd", "5"], "unknown option --dd for Parity exact; did you mean --d?"),
-            (["run", "Parity", "--d", "abc"], "--d: 'abc' is not a whole number; expected integer in 1...64"),
-            (["run", "Parity", "--d", "0"], "--d: 0 is too small; expected integer in 1...64"),
-            (["run", "Parity", "--d", "65"], "--d: 65 is too large"),
-            (["run", "Parity", "--d"], "--d needs a value"),
-            (["run", "Parity", "--d", "3", "--d", "4"], "--d is given twice"),
-            (["run", "Parity", "nosuch"], "Parity has no experiment 'nosuch'; its experiments are exact"),
+            (["run", "Parity", "exact", "--dd", "5"], "unknown option --dd for Parity exact; did you mean --d?"),
+            (["run", "Parity", "exact", "--d", "abc"], "--d: 'abc' is not a whole number; expected integer in 1...64"),
+            (["run", "Parity", "exact", "--d", "0"], "--d: 0 is too small; expected integer in 1...64"),
+            (["run", "Parity", "exact", "--d", "65"], "--d: 65 is too large"),
+            (["run", "Parity", "exact", "--d"], "--d needs a value"),
+            (["run", "Parity", "exact", "--d", "3", "--d", "4"], "--d is given twice"),
+            (["run", "Parity", "nosuch"], "Parity has no experiment 'nosuch'; its experiments are train, sweep, exact"),
             (["run", "NoSuchPlugin"], "no plugin named 'NoSuchPlugin'"),
             (["run", "Parity", "--threads", "0"], "--threads: '0' is not a whole number"),
             (["run", "Parity", "--seed", "-1"], "--seed: '-1' is not a whole number"),
             (["frobnicate"], "unknown command 'frobnicate'"),
             (["eval", "Parity"], "`host eval` needs --checkpoint PATH"),
-            (["eval", "Parity", "--checkpoint", "/no/such/folder"], "checkpoint /no/such/folder does not exist"),
+            (["eval", "Parity", "exact", "--checkpoint", "/no/such/folder"], "checkpoint /no/such/folder does not exist"),
         ]
         for (arguments, expected) in cases {
             let work = TestSupport.temporaryFolder()
@@ -84,17 +87,17 @@ final class RunCommandTests: XCTestCase {
 
     func testOutFolderMustBeNewOrEmpty() throws {
         let work = TestSupport.temporaryFolder()
-        let first = try TestSupport.host(["run", "Parity", "--d", "3", "--out", "mine", "--quiet"], in: work)
+        let first = try TestSupport.host(["run", "Parity", "exact", "--d", "3", "--out", "mine", "--quiet"], in: work)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/mine/summary.json"))
-        let second = try TestSupport.host(["run", "Parity", "--d", "3", "--out", "mine"], in: work)
+        let second = try TestSupport.host(["run", "Parity", "exact", "--d", "3", "--out", "mine"], in: work)
         XCTAssertEqual(second.status, 2)
         XCTAssertTrue(second.stderr.contains("--out mine already holds files"), second.stderr)
     }
 
     func testEvalChecksASavedCheckpoint() throws {
         let work = TestSupport.temporaryFolder()
-        let train = try TestSupport.host(["run", "Parity", "--d", "8", "--out", "train", "--quiet"], in: work)
+        let train = try TestSupport.host(["run", "Parity", "exact", "--d", "8", "--out", "train", "--quiet"], in: work)
         XCTAssertEqual(train.status, 0, train.stderr)
         let eval = try TestSupport.host(["eval", "Parity", "exact", "--checkpoint", "train/network", "--out", "eval", "--json"], in: work)
         XCTAssertEqual(eval.status, 0, eval.stderr)
@@ -110,7 +113,7 @@ final class RunCommandTests: XCTestCase {
         let work = TestSupport.temporaryFolder()
         try FileManager.default.createDirectory(atPath: work + "/bad", withIntermediateDirectories: true)
         try "not numpy".write(toFile: work + "/bad/hidden.weight.npy", atomically: true, encoding: .utf8)
-        let eval = try TestSupport.host(["eval", "Parity", "--checkpoint", "bad"], in: work)
+        let eval = try TestSupport.host(["eval", "Parity", "exact", "--checkpoint", "bad"], in: work)
         XCTAssertEqual(eval.status, 2)
         XCTAssertTrue(eval.stderr.contains("bad/hidden.weight.npy is not a valid .npy file"), eval.stderr)
         XCTAssertEqual(runFolders(in: work), [])
@@ -119,7 +122,7 @@ final class RunCommandTests: XCTestCase {
     func testCtrlCStopsTheRunAndMarksItInterrupted() throws {
         let work = TestSupport.temporaryFolder()
         // About a minute of work on two cores; interrupted after a second.
-        let result = try TestSupport.host(["run", "Parity", "--d", "40", "--masks", "20000", "--threads", "1", "--out", "stopped"],
+        let result = try TestSupport.host(["run", "Parity", "exact", "--d", "40", "--masks", "20000", "--threads", "1", "--out", "stopped"],
                                           in: work, interruptAfter: 1.0)
         XCTAssertEqual(result.status, 130, result.stderr)
         let summary = try json(work + "/stopped/summary.json")
@@ -142,5 +145,41 @@ final class RunCommandTests: XCTestCase {
                       experiment.stdout)
         let runHelp = try TestSupport.host(["run", "Parity", "--help"], in: TestSupport.temporaryFolder())
         XCTAssertTrue(runHelp.stdout.contains("host run Parity exact"), runHelp.stdout)
+    }
+}
+
+/// Parity's training experiments through the CLI.
+final class ParityCommandTests: XCTestCase {
+    func testTrainWritesCurvePlotAndMetrics() throws {
+        let work = TestSupport.temporaryFolder("parity")
+        let result = try TestSupport.host(["run", "Parity", "--d", "4", "--iters", "2000", "--log-every", "100", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["experiment"] as? String, "train", "train is the default experiment")
+        let metrics = try XCTUnwrap(object["metrics"] as? [String: Any])
+        let accuracy = try XCTUnwrap(metrics["test_accuracy"] as? Double ?? (metrics["test_accuracy"] as? Int).map(Double.init))
+        XCTAssertGreaterThan(accuracy, 0.5)
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/metrics.csv")), as: UTF8.self)
+        XCTAssertTrue(csv.hasPrefix("step,loss,running_mean_loss\n100,"), csv)
+        XCTAssertEqual(csv.split(separator: "\n").count, 21)
+        let svg = try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/loss.svg"))
+        XCTAssertTrue(XMLParser(data: svg).parse(), "loss.svg is well-formed XML")
+    }
+
+    func testSweepRejectsABadDimensionList() throws {
+        let work = TestSupport.temporaryFolder("parity")
+        let result = try TestSupport.host(["run", "Parity", "sweep", "--ds", "5,x"], in: work)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("--ds: 'x' is not a dimension in 1...64"), result.stderr)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: work + "/runs")) ?? [], [], "no run folder left")
+    }
+
+    func testSweepTableAndFigures() throws {
+        let work = TestSupport.temporaryFolder("parity")
+        let result = try TestSupport.host(["run", "Parity", "sweep", "--ds", "3,4", "--seeds", "2", "--iters", "1500", "--out", "s", "--quiet"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/s/sweep.csv")), as: UTF8.self)
+        XCTAssertTrue(table.hasPrefix("d,runs,final_loss_mean,final_loss_std,test_accuracy_mean,test_accuracy_std\n3,2,"), table)
+        for file in ["loss.svg", "accuracy.svg"] { XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/s/" + file), file) }
     }
 }

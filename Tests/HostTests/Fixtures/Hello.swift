@@ -10,10 +10,16 @@ public final class HelloPlugin: Plugin {
 
     public var experiments: [Experiment] {
         [Experiment(name: "greet", summary: "Counts to --n and reports the sum",
-                    options: [.int("n", default: 10, range: 1...1000, help: "how far to count")],
+                    options: [.int("n", default: 10, range: 1...1000, help: "how far to count"),
+                              .flag("diverge", help: "fail as a diverging training run would")],
                     metrics: [MetricSpec("sum", goal: .neither)],
                     train: { context in
                         let n = try context.options.int("n")
+                        if try context.options.bool("diverge") {
+                            context.metrics.log(step: 1, [("loss", 1.5)])
+                            context.metrics.log(step: 2, [("loss", 40)])
+                            throw PluginError.diverged("the loss became nan at step 3", hint: "lower --lr")
+                        }
                         context.metrics.final("sum", Double(n * (n + 1) / 2))
                         context.log("hello from a plugin built with swiftc")
                     })]

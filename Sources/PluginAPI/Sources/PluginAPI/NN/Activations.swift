@@ -2,9 +2,9 @@ import Foundation
 
 /// Elementwise activations, each forward beside its derivative.
 extension Tensor {
-    /// max(0, x); gradient 1 where x > 0.
+    /// max(0, x); gradient 1 where x > 0. NaN stays NaN, as in PyTorch, so divergence shows.
     public func relu() -> Tensor {
-        let out = map { $0 > 0 ? $0 : 0 }
+        let out = map { $0 < 0 ? 0 : $0 }
         return out.recorded("relu", [self], savingOutput: { g, out in [g.zipMap(out) { dy, y in y > 0 ? dy : 0 }] })
     }
 

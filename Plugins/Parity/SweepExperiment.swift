@@ -1,0 +1,83 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `sweep`: `train` for several d and seeds, in parallel on the worker pool; one
+/// figure with every curve and a table of final loss and test accuracy per d.
+enum SweepExperiment {
+    static let declaration = Experiment(
+        name: "sweep",
+        summary: "Train for d = 5, 10, 30 (--ds) with several seeds in parallel: small d learns, d = 30 stays at chance",
+        options: [.string("ds", default: "5,10,30", help: "comma-separated input dimensions"),
+                  .int("seeds", default: 3, range: 1...100, help: "runs per d, with seeds seed, seed+1, ...")]
+            + TrainExperiment.options.filter { $0.name != "d" },
+        metrics: [MetricSpec("runs", help: "training runs completed")],
+        train: run)
+
+    static func run(_ context: RunContext) throws {
+        let ds = try context.options.string("ds").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var dims: [Int] = []
+        for text in ds {
+            guard let d = Int(text), (1...64).contains(d) else {
+                throw PluginError.invalidInput("--ds: '\(text)' is not a dimension in 1...64", hint: "for example --ds 5,10,30")
+            }
+            dims.append(d)
+        }
+        let seeds = try context.options.int("seeds")
+        let settings = try TrainExperiment.Settings(context.options, d: 1)
+        let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }
+        context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(seeds) seeds each), \(context.threads) at a time")
+        context.progress.begin("sweep", total: jobs.count * settings.iters, unit: "steps")
+        var outcomes = [TrainExperiment.Outcome?](repeating: nil, count: jobs.count)
+        var failures: [String] = []
+        let lock = NSLock()
+        var stepsDone = 0
+        WorkerPool.shared.parallelRanges(jobs.count, grain: 1) { range in
+            for index in range {
+                let job = jobs[index]
+                var s = settings
+                s.d = job.d
+                do {
+                    let outcome = try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), isCancelled: { context.isCancelled }) { _, _, _ in
+                        lock.lock(); stepsDone += s.logEvery; let done = stepsDone; lock.unlock()
+                        context.progress.update(completed: min(done, jobs.count * s.iters), values: [])
+                    }
+                    lock.lock(); outcomes[index] = outcome; lock.unlock()
+                } catch {
+                    lock.lock(); failures.append("d = \(job.d) seed \(job.seed): \(error)"); lock.unlock()
+                }
+            }
+        }
+        context.progress.end()
+        for failure in failures { context.log("sweep: run failed: \(failure)") }
+        try report(dims: dims, jobs: jobs, outcomes: outcomes, context: context)
+    }
+
+    static func report(dims: [Int], jobs: [(d: Int, seed: Int)], outcomes: [TrainExperiment.Outcome?], context: RunContext) throws {
+        var rows: [[String]] = []
+        var accuracyMeans: [Double] = [], accuracySpreads: [Double] = []
+        for d in dims {
+            let done = zip(jobs, outcomes).filter { $0.0.d == d }.compactMap(\.1)
+            let (lossMean, lossStd) = meanAndStd(done.map(\.finalLoss))
+            let (accMean, accStd) = meanAndStd(done.map(\.testAccuracy))
+            accuracyMeans.append(accMean); accuracySpreads.append(accStd)
+            context.metrics.final("d\(d)_final_loss", lossMean)
+            context.metrics.final("d\(d)_test_accuracy", accMean)
+            rows.append([String(d), String(done.count), formatNumber(lossMean), formatNumber(lossStd), formatNumber(accMean), formatNumber(accStd)])
+            context.log(String(format: "sweep: d = %2d: final loss %.4f ± %.4f, test accuracy %.4f ± %.4f over %d runs", d, lossMean, lossStd, accMean, accStd, done.count))
+        }
+        context.metrics.final("runs", Double(outcomes.compactMap { $0 }.count))
+        try context.artifacts.writeCSV("sweep.csv", header: ["d", "runs", "final_loss_mean", "final_loss_std", "test_accuracy_mean", "test_accuracy_std"], rows: rows)
+        let curves = zip(jobs, outcomes).compactMap { job, outcome in outcome.map { ("d = \(job.d), seed \(job.seed)", $0) } }
+        try ParityPlots.lossCurve(curves, title: "Parity: hinge loss for each d and seed", context: context, file: "loss.svg")
+        let bars = BarChart(title: "Test accuracy after training (mean ± std over seeds)", yLabel: "test accuracy",
+                            categories: dims.map { "d = \($0)" }, series: [(name: "test accuracy", values: accuracyMeans, errors: accuracySpreads)])
+        try context.artifacts.write(bars.svg(), to: "accuracy.svg")
+    }
+
+    static func meanAndStd(_ values: [Double]) -> (Double, Double) {
+        guard !values.isEmpty else { return (.nan, .nan) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+        return (mean, variance.squareRoot())
+    }
+}
