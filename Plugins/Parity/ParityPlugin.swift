@@ -13,7 +13,7 @@ public final class ParityPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [TrainExperiment.declaration, SweepExperiment.declaration, GradientsExperiment.declaration, ExactExperiment.declaration]
+        [TrainExperiment.declaration, SweepExperiment.declaration, GradientsExperiment.declaration, DeepSigmoidExperiment.declaration, ExactExperiment.declaration]
     }
 }
 

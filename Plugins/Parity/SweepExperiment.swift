@@ -37,10 +37,10 @@ enum SweepExperiment {
                 var s = settings
                 s.d = job.d
                 do {
-                    let outcome = try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), isCancelled: { context.isCancelled }) { _, _, _ in
+                    let outcome = try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), isCancelled: { context.isCancelled }, log: { _, _, _ in
                         lock.lock(); stepsDone += s.logEvery; let done = stepsDone; lock.unlock()
                         context.progress.update(completed: min(done, jobs.count * s.iters), values: [])
-                    }
+                    })
                     lock.lock(); outcomes[index] = outcome; lock.unlock()
                 } catch {
                     lock.lock(); failures.append("d = \(job.d) seed \(job.seed): \(error)"); lock.unlock()

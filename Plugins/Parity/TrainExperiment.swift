@@ -52,10 +52,10 @@ public enum TrainExperiment {
     static func run(_ context: RunContext) throws {
         let settings = try Settings(context.options)
         context.progress.begin("train d=\(settings.d)", total: settings.iters, unit: "steps")
-        let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }) { step, loss, running in
+        let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }, log: { step, loss, running in
             context.metrics.log(step: step, [("loss", loss), ("running_mean_loss", running)])
             context.progress.update(completed: step, values: [("loss", loss)])
-        }
+        })
         context.progress.end()
         context.metrics.final("final_loss", outcome.finalLoss)
         context.metrics.final("test_accuracy", outcome.testAccuracy)
@@ -67,11 +67,14 @@ public enum TrainExperiment {
 
     /// Trains one network. `log(step, windowLoss, runningMean)` is called every `logEvery` steps.
     /// Throws `PluginError.diverged` when the loss becomes NaN or infinite.
-    public static func train(_ s: Settings, seed: UInt64, isCancelled: () -> Bool = { false },
+    /// `model` builds another network than the two-layer ReLU one; `inspect(step, model)` runs at
+    /// every logging step after the update, while the gradients are still there.
+    public static func train(_ s: Settings, seed: UInt64, model: ((inout SeededGenerator) -> Module)? = nil,
+                             isCancelled: () -> Bool = { false }, inspect: (Int, Module) -> Void = { _, _ in },
                              log: (Int, Double, Double) -> Void = { _, _, _ in }) throws -> Outcome {
         var generator = SeededGenerator(seed: seed)
         let data = ParityData(d: s.d, generator: &generator)
-        let network = TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
+        let network: Module = model?(&generator) ?? TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
         let optimizer = SGD(network.parameters(), lr: s.lr, momentum: s.momentum)
         let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
         var outcome = Outcome()
@@ -92,6 +95,7 @@ public enum TrainExperiment {
             if step % s.logEvery == 0 || step == s.iters {
                 let count = step % s.logEvery == 0 ? s.logEvery : step % s.logEvery
                 outcome.curve.append((step, window / Double(count), total / Double(step)))
+                inspect(step, network)
                 log(step, window / Double(count), total / Double(step))
                 window = 0
             }
@@ -102,7 +106,7 @@ public enum TrainExperiment {
     }
 
     /// Share of fresh inputs where sign f(x) = y.
-    static func accuracy(_ network: TwoLayerReLU, data: ParityData, samples: Int, generator: inout SeededGenerator) -> Double {
+    static func accuracy(_ network: Module, data: ParityData, samples: Int, generator: inout SeededGenerator) -> Double {
         let chunk = 1000
         var correct = 0, seen = 0
         while seen < samples {

@@ -66,7 +66,7 @@ final class RunCommandTests: XCTestCase {
             (["run", "Parity", "exact", "--d", "65"], "--d: 65 is too large"),
             (["run", "Parity", "exact", "--d"], "--d needs a value"),
             (["run", "Parity", "exact", "--d", "3", "--d", "4"], "--d is given twice"),
-            (["run", "Parity", "nosuch"], "Parity has no experiment 'nosuch'; its experiments are train, sweep, exact"),
+            (["run", "Parity", "nosuch"], "Parity has no experiment 'nosuch'; its experiments are train, sweep, gradients, deep-sigmoid, exact"),
             (["run", "NoSuchPlugin"], "no plugin named 'NoSuchPlugin'"),
             (["run", "Parity", "--threads", "0"], "--threads: '0' is not a whole number"),
             (["run", "Parity", "--seed", "-1"], "--seed: '-1' is not a whole number"),
@@ -181,5 +181,31 @@ final class ParityCommandTests: XCTestCase {
         let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/s/sweep.csv")), as: UTF8.self)
         XCTAssertTrue(table.hasPrefix("d,runs,final_loss_mean,final_loss_std,test_accuracy_mean,test_accuracy_std\n3,2,"), table)
         for file in ["loss.svg", "accuracy.svg"] { XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/s/" + file), file) }
+    }
+}
+
+final class ParityAnalysisCommandTests: XCTestCase {
+    func testDeepSigmoidReportsVanishingGradients() throws {
+        let work = TestSupport.temporaryFolder("parity")
+        let result = try TestSupport.host(["run", "Parity", "deep-sigmoid", "--d", "10", "--depth", "4", "--iters", "400", "--log-every", "100",
+                                           "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["metrics"] as? [String: Any])
+        let ratio = try XCTUnwrap(metrics["init_grad_ratio_first_to_last"] as? Double)
+        XCTAssertLessThan(ratio, 0.1, "the input layer's gradient is much smaller than the output layer's")
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/metrics.csv")), as: UTF8.self)
+        XCTAssertTrue(csv.hasPrefix("step,loss_sigmoid,loss_relu,grad_norm_layer1,grad_norm_layer2,grad_norm_layer3,grad_norm_layer4,grad_norm_layer5\n"), csv)
+        for file in ["loss.svg", "gradient_norms.svg"] { XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/" + file), file) }
+    }
+
+    func testGradientsRunsAndRejectsAnEmptyRange() throws {
+        let work = TestSupport.temporaryFolder("parity")
+        let ok = try TestSupport.host(["run", "Parity", "gradients", "--d-min", "2", "--d-max", "7", "--masks", "32", "--out", "g", "--quiet"], in: work)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/g/metrics.csv")), as: UTF8.self)
+        XCTAssertEqual(csv.split(separator: "\n").count, 7, csv)
+        let bad = try TestSupport.host(["run", "Parity", "gradients", "--d-min", "9", "--d-max", "3"], in: work)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--d-min 9 is above --d-max 3"), bad.stderr)
     }
 }

@@ -23,7 +23,7 @@ final class TrainTests: XCTestCase {
         var s = TrainExperiment.Settings()
         (s.d, s.iters, s.logEvery, s.testSamples) = (4, 8000, 500, 2000)
         var logged: [Int] = []
-        let outcome = try TrainExperiment.train(s, seed: 1) { step, _, _ in logged.append(step) }
+        let outcome = try TrainExperiment.train(s, seed: 1, log: { step, _, _ in logged.append(step) })
         XCTAssertEqual(logged, Array(stride(from: 500, through: 8000, by: 500)))
         XCTAssertEqual(outcome.testAccuracy, 1, "d = 4 is learned")
         XCTAssertLessThan(outcome.finalLoss, 0.05)
