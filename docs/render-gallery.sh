@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Regenerates docs/gallery/ from real Parity runs.
+#
+# Run from anywhere (paths are taken relative to the repository root) after
+#   swift build -c release
+# Runs go to $GALLERY_RUNS (default /tmp/gallery-runs), never into the repository.
+# Renders with headless Chromium (chromium or chromium-browser, e.g. Debian:
+# apt-get install chromium); without one, the SVGs are converted with rsvg-convert
+# and the report page screenshot is skipped.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+host="$root/.build/release/host"
+gallery="$root/docs/gallery"
+runs="${GALLERY_RUNS:-/tmp/gallery-runs}"
+
+if [[ ! -x "$host" ]]; then
+    echo "error: $host not found; build it first with: swift build -c release" >&2
+    exit 1
+fi
+
+mkdir -p "$runs" "$gallery"
+cd "$runs"
+rm -rf sweep exact
+"$host" run Parity sweep --seeds 3 --out sweep --report
+"$host" run Parity exact --d 30 --out exact --report
+
+browser=""
+for b in chromium chromium-browser; do
+    if command -v "$b" >/dev/null 2>&1; then browser="$b"; break; fi
+done
+
+# shot INPUT OUTPUT WIDTH,HEIGHT [extra flags...]
+shot() {
+    local in="$1" out="$2" size="$3"; shift 3
+    rm -f "$out"
+    # --no-sandbox is needed when running as root (containers, CI).
+    if ! timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+            --window-size="$size" "$@" --screenshot="$out" "file://$in" >"$runs/chromium.log" 2>&1 \
+        || [[ ! -s "$out" ]]; then
+        echo "error: $browser failed to render $in; see $runs/chromium.log" >&2
+        exit 1
+    fi
+    echo "wrote $out"
+}
+
+for name in loss accuracy; do
+    cp "$runs/sweep/$name.svg" "$gallery/parity-sweep-$name.svg"
+done
+
+if [[ -n "$browser" ]]; then
+    echo "rendering with $("$browser" --version 2>/dev/null || echo "$browser")"
+    # The plots are 640x420 SVGs; render them at 2x for sharp text.
+    for name in loss accuracy; do
+        shot "$runs/sweep/$name.svg" "$gallery/parity-sweep-$name.png" 640,420 --force-device-scale-factor=2
+    done
+    # Top of the report: title, metrics table and both figures.
+    shot "$runs/sweep/report.html" "$gallery/parity-sweep-report.png" 1160,1215
+elif command -v rsvg-convert >/dev/null 2>&1; then
+    for name in loss accuracy; do
+        rsvg-convert --zoom=2 --background-color=white -o "$gallery/parity-sweep-$name.png" "$runs/sweep/$name.svg"
+        echo "wrote $gallery/parity-sweep-$name.png (rsvg-convert)"
+    done
+    echo "no chromium or chromium-browser on PATH: skipping parity-sweep-report.png (apt-get install chromium)"
+else
+    echo "error: neither chromium/chromium-browser nor rsvg-convert is installed; cannot render PNGs" >&2
+    exit 1
+fi
