@@ -24,12 +24,18 @@ public enum TrainExperiment {
         .int("width-factor", default: 10, range: 1...1000, help: "hidden units k = width-factor x d"),
         .int("log-every", default: 200, range: 1...1_000_000, help: "log the loss every this many steps"),
         .int("test-samples", default: 10_000, range: 1...10_000_000, help: "fresh inputs for the final accuracy"),
+        .choice("engine", ["fused", "autograd"], default: "fused",
+                help: "fused: the hand-fused step for this network (fast); autograd: the general engine path (the reference)"),
     ]
 
     /// The settings of one training run.
     public struct Settings {
         public var d = 30, iters = 50_000, batch = 100, lr: Float = 0.001, momentum: Float = 0.9
         public var widthFactor = 10, logEvery = 200, testSamples = 10_000
+        /// Use the fused step (only for the default two-layer ReLU network).
+        public var fused = true
+        /// Threads the fused step may use (1 or 2).
+        public var threads = 1
 
         public init() {}
 
@@ -37,6 +43,7 @@ public enum TrainExperiment {
             d = try fixed ?? o.int("d"); iters = try o.int("iters"); batch = try o.int("batch")
             lr = Float(try o.double("lr")); momentum = Float(try o.double("momentum"))
             widthFactor = try o.int("width-factor"); logEvery = try o.int("log-every"); testSamples = try o.int("test-samples")
+            fused = try o.string("engine") == "fused"
         }
     }
 
@@ -50,7 +57,8 @@ public enum TrainExperiment {
     }
 
     static func run(_ context: RunContext) throws {
-        let settings = try Settings(context.options)
+        var settings = try Settings(context.options)
+        settings.threads = context.threads
         context.progress.begin("train d=\(settings.d)", total: settings.iters, unit: "steps")
         let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }, log: { step, loss, running in
             context.metrics.log(step: step, [("loss", loss), ("running_mean_loss", running)])
@@ -76,6 +84,9 @@ public enum TrainExperiment {
         let data = ParityData(d: s.d, generator: &generator)
         let network: Module = model?(&generator) ?? TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
         let optimizer = SGD(network.parameters(), lr: s.lr, momentum: s.momentum)
+        let fused = s.fused && model == nil ? (network as? TwoLayerReLU).map {
+            FusedTrainer($0, batch: s.batch, lr: s.lr, momentum: s.momentum, threads: s.threads)
+        } : nil
         let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
         var outcome = Outcome()
         var window = 0.0, total = 0.0
@@ -83,14 +94,18 @@ public enum TrainExperiment {
         for step in 1...s.iters {
             if isCancelled() { break }
             data.sample(into: x, labels: y, generator: &generator)
-            optimizer.zeroGrad()
-            let loss = hingeLoss(network(x).reshape([s.batch]), y)
-            let value = Double(loss.item)
+            let value: Double
+            if let fused {
+                value = Double(fused.step(x: x.data, y: y.data))
+            } else {
+                optimizer.zeroGrad()
+                let loss = hingeLoss(network(x).reshape([s.batch]), y)
+                value = Double(loss.item)
+                if value.isFinite { loss.backward(); optimizer.step() }
+            }
             guard value.isFinite else {
                 throw PluginError.diverged("the loss became \(value) at step \(step)", hint: "lower --lr (now \(s.lr))")
             }
-            loss.backward()
-            optimizer.step()
             window += value; total += value
             if step % s.logEvery == 0 || step == s.iters {
                 let count = step % s.logEvery == 0 ? s.logEvery : step % s.logEvery
@@ -101,6 +116,7 @@ public enum TrainExperiment {
             }
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if let fused, let network = network as? TwoLayerReLU { fused.store(into: network) }
         outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
         return outcome
     }
