@@ -29,6 +29,9 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "run", "--quiet"], in: work).status, 0)
         let svg = "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect class=\"marker\" width=\"5\" height=\"5\"/></svg>"
         try svg.write(toFile: work + "/run/plot.svg", atomically: true, encoding: .utf8)
+        let clipped = "<svg xmlns=\"http://www.w3.org/2000/svg\"><clipPath id=\"clip1\"><rect width=\"1\" height=\"1\"/></clipPath><path clip-path=\"url(#clip1)\"/></svg>"
+        try clipped.write(toFile: work + "/run/a.svg", atomically: true, encoding: .utf8)
+        try clipped.write(toFile: work + "/run/b.svg", atomically: true, encoding: .utf8)
         try Data([0x89, 0x50, 0x4E, 0x47]).write(to: URL(fileURLWithPath: work + "/run/image.png"))
         let result = try TestSupport.host(["report", "run"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -36,6 +39,12 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<rect class=\"marker\""), "SVG inline")
         XCTAssertFalse(html.contains("<?xml"), "XML declaration stripped inside HTML")
         XCTAssertTrue(html.contains("src=\"data:image/png;base64,iVBORw=="), "PNG as a data URI")
+        // Two inline SVGs that both define clip1 must not share it.
+        XCTAssertFalse(html.contains("id=\"clip1\""))
+        let ids = html.components(separatedBy: "<clipPath id=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
+        XCTAssertEqual(ids.count, 2)
+        XCTAssertEqual(Set(ids).count, 2, "each figure's ids are its own: \(ids)")
+        for id in ids { XCTAssertTrue(html.contains("url(#\(id))")) }
     }
 
     func testSweepFolderPutsRunsSideBySide() throws {
@@ -47,6 +56,7 @@ final class ReportTests: XCTestCase {
         let html = try read(work + "/sweep/report.html")
         XCTAssertTrue(html.contains("2 runs"))
         XCTAssertTrue(html.contains("<th>--corrected</th>") && html.contains("<th>--d</th>"), "options that differ become columns")
+        XCTAssertTrue(html.contains("<td>true</td>") && html.contains("<td>false</td>"), "switches read true/false")
         XCTAssertFalse(html.contains("<th>--samples</th>"), "options that agree are left out")
         XCTAssertTrue(html.contains("<td>a</td>") && html.contains("<td>b</td>"))
     }

@@ -80,7 +80,7 @@ public enum Report {
 
     /// One row per run: its name, status, options that differ between runs, final metrics.
     static func metricsTable(_ runs: [Run]) -> String {
-        let metricNames = orderedUnion(runs.map { Array(($0.summary["metrics"] as? [String: Any] ?? [:]).keys).sorted() })
+        let metricNames = orderedUnion(runs.map { Array(($0.summary["metrics"] as? [String: Any] ?? [:]).keys).sorted(by: numericOrder) })
         let optionSets = runs.map { $0.config["options"] as? [String: Any] ?? [:] }
         let varying = runs.count > 1 ? orderedUnion(optionSets.map { Array($0.keys).sorted() }).filter { key in
             Set(optionSets.map { "\($0[key] ?? "")" }).count > 1 } : []
@@ -88,7 +88,7 @@ public enum Report {
         html += (varying.map { "--" + $0 } + metricNames).map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for (run, options) in zip(runs, optionSets) {
             html += "<tr>" + (runs.count > 1 ? "<td>\(escape(run.name))</td><td>\(escape(run.summary["status"] as? String ?? "?"))</td>" : "")
-            html += varying.map { "<td>\(escape("\(options[$0] ?? "")"))</td>" }.joined()
+            html += varying.map { "<td>\(escape(options[$0].map(optionText) ?? ""))</td>" }.joined()
             let metrics = run.summary["metrics"] as? [String: Any] ?? [:]
             html += metricNames.map { "<td class=\"num\">\(escape(number(metrics[$0])))</td>" }.joined() + "</tr>\n"
         }
@@ -97,9 +97,11 @@ public enum Report {
 
     static func configTable(_ run: Run) -> String {
         var rows: [(String, String)] = []
-        for (key, value) in (run.config["options"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) { rows.append(("--" + key, "\(value)")) }
+        for (key, value) in (run.config["options"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) { rows.append(("--" + key, optionText(value))) }
         for key in ["seed", "threads"] { rows.append((key, "\(run.config[key] ?? "")")) }
-        for (key, value) in (run.config["versions"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) { rows.append((key + " version", "\(value)")) }
+        for (key, value) in (run.config["versions"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            rows.append((key == "plugin_library" ? "plugin library" : key + " version", "\(value)"))
+        }
         if let command = run.config["command_line"] as? [String] { rows.append(("command", "host " + command.joined(separator: " "))) }
         return "<table>" + rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n") + "</table>\n"
     }
@@ -108,12 +110,13 @@ public enum Report {
     static func figures(_ run: Run, heading: Bool = true) -> String {
         let files = (FileManager.default.enumerator(atPath: run.path)?.allObjects as? [String] ?? []).sorted()
         var html = ""
-        for file in files where file.hasSuffix(".svg") || file.hasSuffix(".png") {
+        for (index, file) in files.enumerated() where file.hasSuffix(".svg") || file.hasSuffix(".png") {
             let path = (run.path as NSString).appendingPathComponent(file)
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             if file.hasSuffix(".svg") {
                 var svg = String(decoding: data, as: UTF8.self)
                 if svg.hasPrefix("<?xml"), let end = svg.range(of: "?>") { svg = String(svg[end.upperBound...]) }
+                svg = uniqueIDs(svg, prefix: "\(run.name)-\(index)-")
                 html += "<figure>\(svg)<figcaption>\(escape(file))</figcaption></figure>\n"
             } else {
                 html += "<figure><img alt=\"\(escape(file))\" src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>\(escape(file))</figcaption></figure>\n"
@@ -121,6 +124,15 @@ public enum Report {
         }
         if html.isEmpty { return "" }
         return (heading ? "<h2>Figures and images</h2>\n" : "") + html
+    }
+
+    /// Prefixes every id an SVG defines and references: inline in one page, two figures'
+    /// `clip1` would otherwise both use whichever comes first.
+    static func uniqueIDs(_ svg: String, prefix: String) -> String {
+        let clean = prefix.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+        let p = "f-" + String(clean)
+        return svg.replacingOccurrences(of: "id=\"", with: "id=\"\(p)").replacingOccurrences(of: "url(#", with: "url(#\(p)")
+            .replacingOccurrences(of: "href=\"#", with: "href=\"#\(p)")
     }
 
     /// metrics.csv as a table; long logs are thinned to about 60 rows (the last always kept).
@@ -138,6 +150,15 @@ public enum Report {
             html += "<tr>" + row.split(separator: ",", omittingEmptySubsequences: false).map { "<td class=\"num\">\(escape(String($0)))</td>" }.joined() + "</tr>\n"
         }
         return html + "</table>\n"
+    }
+
+    /// "d5" before "d10": names compared with their digits as numbers.
+    static func numericOrder(_ a: String, _ b: String) -> Bool { a.compare(b, options: .numeric) == .orderedAscending }
+
+    /// An option value as the user typed it (JSON booleans come back as numbers).
+    static func optionText(_ value: Any) -> String {
+        if let n = value as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+        return "\(value)"
     }
 
     static func number(_ value: Any?) -> String {
@@ -165,7 +186,7 @@ public enum Report {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
         <style>
-        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+        body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 1400px; color: #222; }
         table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
         th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
