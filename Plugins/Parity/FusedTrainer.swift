@@ -6,7 +6,8 @@ import PluginAPI
 ///
 /// What it exploits: inputs are bits, so W x is the sum of the columns of W where x is 1, and
 /// grad W accumulates delta only into those columns; W is kept transposed (d x k, rows padded
-/// to a multiple of 8) so each column is a contiguous run of whole SIMD vectors. The batch is
+/// to a multiple of 32) so each column is a contiguous run of whole SIMD vectors, summed in
+/// registers 32 floats at a time (one store per block, not one per column). The batch is
 /// split in two fixed halves whose gradients are summed in order, on two threads when there
 /// are two: the same numbers either way. Nothing is allocated per step.
 /// Shapes: x (B, d) of 0/1, W (k, d) stored as wt (d, kp), b (k), alpha (k), beta (1).
@@ -18,6 +19,9 @@ final class FusedTrainer {
     let grads: [Half]
     let pre: UnsafeMutablePointer<Float>
     let active: UnsafeMutablePointer<Int32>
+    /// Per sample: how many inputs are 1, and whether its margin was violated (row = delta).
+    let activeCount: UnsafeMutablePointer<Int32>
+    let violated: UnsafeMutablePointer<Bool>
     var beta: Float, vBeta: Float = 0
     var started = false
     let partner: SpinPartner?
@@ -34,7 +38,7 @@ final class FusedTrainer {
 
     init(_ network: TwoLayerReLU, batch: Int, lr: Float, momentum: Float, threads: Int) {
         k = network.hidden.weight.shape[0]; d = network.hidden.weight.shape[1]
-        kp = (k + 7) / 8 * 8
+        kp = (k + 31) / 32 * 32
         self.batch = batch; self.lr = lr; self.momentum = momentum
         func zeros(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -46,6 +50,8 @@ final class FusedTrainer {
         grads = [Half(d: d, kp: kp), Half(d: d, kp: kp)]
         pre = zeros(batch * kp)
         active = .allocate(capacity: batch * d)
+        activeCount = .allocate(capacity: batch)
+        violated = .allocate(capacity: batch)
         let w = network.hidden.weight.values
         for i in 0..<k { for j in 0..<d { wt[j * kp + i] = w[i * d + j] } }
         if let bias = network.hidden.bias { for i in 0..<k { b[i] = bias.data[i] } }
@@ -57,7 +63,7 @@ final class FusedTrainer {
     deinit {
         partner?.stop()
         for p in [wt, b, alpha, vWt, vB, vAlpha, pre] { p.deallocate() }
-        active.deallocate()
+        active.deallocate(); activeCount.deallocate(); violated.deallocate()
     }
 
     /// Writes the parameters back into `network` (PyTorch layout).
@@ -94,9 +100,8 @@ final class FusedTrainer {
         return (g0.loss + g1.loss) / Float(batch)
     }
 
-    /// Forward and backward for some rows of the batch, accumulating into `grad`.
+    /// Forward and backward for some rows of the batch, writing their gradient into `grad`.
     private func pass(rows: Range<Int>, into grad: Half, x: UnsafePointer<Float>, y: UnsafePointer<Float>) {
-        grad.wt.update(repeating: 0, count: d * kp)
         grad.b.update(repeating: 0, count: kp); grad.alpha.update(repeating: 0, count: kp)
         grad.beta = 0; grad.loss = 0
         let scale = 1 / Float(batch)
@@ -104,18 +109,26 @@ final class FusedTrainer {
             // forward: pre = b + sum of W's columns where x is 1; f = beta + alpha . relu(pre)
             var count = 0
             for j in 0..<d where x[s * d + j] != 0 { active[s * d + count] = Int32(j); count += 1 }
+            activeCount[s] = Int32(count)
             let row = pre + s * kp
-            row.update(from: b, count: kp)
-            for c in 0..<count { Vector.add(wt + Int(active[s * d + c]) * kp, into: row, count: kp) }
+            Vector.sumColumns(wt, indices: active + s * d, count: count, stride: kp, start: b, into: row, length: kp)
             let f = beta + Vector.reluDot(alpha, row, count: kp)
             // hinge: loss max(0, 1 - f y); d loss / d f = -y / B where the margin is violated
             let margin = 1 - f * y[s]
             grad.loss += max(margin, 0)
+            violated[s] = margin > 0
             guard margin > 0 else { continue }
             let df = -y[s] * scale
             grad.beta += df
             Vector.hingeBackward(row, alpha: alpha, df: df, gAlpha: grad.alpha, gB: grad.b, count: kp)
-            for c in 0..<count { Vector.add(row, into: grad.wt + Int(active[s * d + c]) * kp, count: kp) }
+        }
+        // grad W: column j is the sum of the deltas of the samples whose input j is 1.
+        let samples = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
+        defer { samples.deallocate() }
+        for j in 0..<d {
+            var count = 0
+            for s in rows where violated[s] && x[s * d + j] != 0 { samples[count] = Int32(s); count += 1 }
+            Vector.sumColumns(pre, indices: samples, count: count, stride: kp, start: nil, into: grad.wt + j * kp, length: kp)
         }
     }
 
@@ -137,6 +150,23 @@ enum Vector {
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
     @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// dst = start + sum of the rows `indices` of `matrix` (row length `stride`), 32 floats at a
+    /// time held in four registers, so each block is stored once.
+    @inline(__always) static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
+                                             start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+        var block = 0
+        while block < length {
+            var (a0, a1, a2, a3) = (V(), V(), V(), V())
+            if let start { (a0, a1, a2, a3) = (load(start + block), load(start + block + 8), load(start + block + 16), load(start + block + 24)) }
+            for c in 0..<count {
+                let p = matrix + Int(indices[c]) * stride + block
+                a0 += load(p); a1 += load(p + 8); a2 += load(p + 16); a3 += load(p + 24)
+            }
+            store(a0, dst + block); store(a1, dst + block + 8); store(a2, dst + block + 16); store(a3, dst + block + 24)
+            block += 32
+        }
+    }
 
     /// dst += src, two vectors per iteration.
     @inline(__always) static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
