@@ -19,8 +19,7 @@ final class FusedTrainer {
     let grads: [Half]
     let pre: UnsafeMutablePointer<Float>
     let active: UnsafeMutablePointer<Int32>
-    /// Per sample: how many inputs are 1, and whether its margin was violated (row = delta).
-    let activeCount: UnsafeMutablePointer<Int32>
+    /// Per sample: whether its margin was violated (then its `pre` row holds its delta).
     let violated: UnsafeMutablePointer<Bool>
     var beta: Float, vBeta: Float = 0
     var started = false
@@ -29,11 +28,14 @@ final class FusedTrainer {
     /// Gradient accumulators of one half of the batch.
     final class Half {
         let wt, b, alpha: UnsafeMutablePointer<Float>
+        /// Scratch list of the half's sample indices that feed one column of grad W.
+        let samples: UnsafeMutablePointer<Int32>
         var beta: Float = 0, loss: Float = 0
-        init(d: Int, kp: Int) {
+        init(d: Int, kp: Int, batch: Int) {
             wt = .allocate(capacity: d * kp); b = .allocate(capacity: kp); alpha = .allocate(capacity: kp)
+            samples = .allocate(capacity: batch)
         }
-        deinit { wt.deallocate(); b.deallocate(); alpha.deallocate() }
+        deinit { wt.deallocate(); b.deallocate(); alpha.deallocate(); samples.deallocate() }
     }
 
     init(_ network: TwoLayerReLU, batch: Int, lr: Float, momentum: Float, threads: Int) {
@@ -47,10 +49,9 @@ final class FusedTrainer {
         }
         (wt, b, alpha) = (zeros(d * kp), zeros(kp), zeros(kp))
         (vWt, vB, vAlpha) = (zeros(d * kp), zeros(kp), zeros(kp))
-        grads = [Half(d: d, kp: kp), Half(d: d, kp: kp)]
+        grads = [Half(d: d, kp: kp, batch: batch), Half(d: d, kp: kp, batch: batch)]
         pre = zeros(batch * kp)
         active = .allocate(capacity: batch * d)
-        activeCount = .allocate(capacity: batch)
         violated = .allocate(capacity: batch)
         let w = network.hidden.weight.values
         for i in 0..<k { for j in 0..<d { wt[j * kp + i] = w[i * d + j] } }
@@ -63,7 +64,7 @@ final class FusedTrainer {
     deinit {
         partner?.stop()
         for p in [wt, b, alpha, vWt, vB, vAlpha, pre] { p.deallocate() }
-        active.deallocate(); activeCount.deallocate(); violated.deallocate()
+        active.deallocate(); violated.deallocate()
     }
 
     /// Writes the parameters back into `network` (PyTorch layout).
@@ -109,7 +110,6 @@ final class FusedTrainer {
             // forward: pre = b + sum of W's columns where x is 1; f = beta + alpha . relu(pre)
             var count = 0
             for j in 0..<d where x[s * d + j] != 0 { active[s * d + count] = Int32(j); count += 1 }
-            activeCount[s] = Int32(count)
             let row = pre + s * kp
             Vector.sumColumns(wt, indices: active + s * d, count: count, stride: kp, start: b, into: row, length: kp)
             let f = beta + Vector.reluDot(alpha, row, count: kp)
@@ -123,8 +123,7 @@ final class FusedTrainer {
             Vector.hingeBackward(row, alpha: alpha, df: df, gAlpha: grad.alpha, gB: grad.b, count: kp)
         }
         // grad W: column j is the sum of the deltas of the samples whose input j is 1.
-        let samples = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
-        defer { samples.deallocate() }
+        let samples = grad.samples
         for j in 0..<d {
             var count = 0
             for s in rows where violated[s] && x[s * d + j] != 0 { samples[count] = Int32(s); count += 1 }
