@@ -13,7 +13,7 @@ optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
 let runtime: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 
 /// Every assignment: `Plugins/<Name>/` builds `lib<Name>.so`.
-let pluginNames = ["Parity"]
+let pluginNames = ["Parity", "ResNet"]
 
 let package = Package(
     name: "MLHost",

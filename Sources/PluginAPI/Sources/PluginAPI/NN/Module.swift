@@ -14,8 +14,12 @@ open class Module {
         preconditionFailure("\(type(of: self)) does not override forward(_:)")
     }
 
-    /// Calls `forward`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+    /// Calls `forward` (and records the call while a `ModelSummary` is being taken).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = forward(x)
+        if let recorder = SummaryRecorder.current { recorder.calls.append((self, y.shape)) }
+        return y
+    }
 
     /// Property names (Swift spelling) of tensors that are buffers, not parameters: saved in
     /// the state dict but never trained (BatchNorm's running statistics).
@@ -117,17 +121,27 @@ open class Module {
     }
 
     /// Reads a state dict written by `save(to:)` (or by NumPy from a PyTorch state dict).
-    public func load(from folder: String) throws {
+    /// With `parametersOnly`, buffers (BatchNorm's running statistics) are read when present
+    /// and otherwise keep their values: initial weights exported from PyTorch need only the
+    /// parameters. The error names the first missing or mis-shaped tensor.
+    public func load(from folder: String, parametersOnly: Bool = false) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PluginError.invalidInput("\(folder) is not a folder", hint: "give a folder with one <name>.npy per tensor, such as conv1.weight.npy")
+        }
+        let buffers = Set(namedBuffers().map(\.0))
         var state: [String: Tensor] = [:]
         for (name, _) in stateDict() {
             let path = (folder as NSString).appendingPathComponent(name + ".npy")
             guard FileManager.default.fileExists(atPath: path) else {
-                throw PluginError.invalidInput("\(path) is missing", hint: "a checkpoint folder holds one <name>.npy per tensor of the model's state dict")
+                if parametersOnly && buffers.contains(name) { continue }
+                throw PluginError.invalidInput("\(path) is missing", hint: "the folder needs one <name>.npy per \(parametersOnly ? "parameter" : "tensor") of the model: "
+                                               + (parametersOnly ? namedParameters() : stateDict()).map(\.0).joined(separator: ", "))
             }
             let array = try NPY.read(path)
             state[name] = Tensor(array.floats, shape: array.shape)
         }
-        try loadStateDict(state)
+        try loadStateDict(state, strict: !parametersOnly)
     }
 
     /// Switches this module and its children to training mode.

@@ -1,0 +1,25 @@
+import PluginAPI
+
+/// The digits split as the course's `torch_digits()` makes it: the first `validation` images
+/// are the validation set, the rest the training set, in file order (no shuffling).
+public struct DigitsSplit {
+    public var train: LabeledImages
+    public var validation: LabeledImages
+    /// Where the images came from, for the log.
+    public var source: String
+
+    /// The embedded digits, or the IDX files of `folder` when given.
+    public static func load(folder: String?, validation: Int) throws -> DigitsSplit {
+        let all = try folder.map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
+        let source = folder ?? "embedded digits (scikit-learn load_digits)"
+        guard validation < all.count else {
+            throw PluginError.invalidInput("--validation \(validation) leaves no training images: \(source) holds \(all.count)",
+                                           hint: "use a validation count below \(all.count)")
+        }
+        guard all.height >= 2, all.width >= 2, all.channels == 1 else {
+            throw PluginError.invalidInput("\(source): images of \(all.channels) x \(all.height) x \(all.width); the network needs one channel and at least 2 x 2 pixels",
+                                           hint: "give grayscale MNIST-style images (idx3: N x rows x columns)")
+        }
+        return DigitsSplit(train: all.slice(validation..<all.count), validation: all.slice(0..<validation), source: source)
+    }
+}

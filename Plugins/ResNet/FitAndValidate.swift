@@ -1,0 +1,123 @@
+import Foundation
+import PluginAPI
+
+/// The course's `fit_and_validate` for the hw3 ResNet: SGD on cross-entropy in fixed order, with
+/// the mean training and validation losses measured in evaluation mode before the first epoch
+/// and after each one.
+public enum FitAndValidate {
+    /// The settings of one run.
+    public struct Settings: Sendable {
+        public var channels = 16, batch = 16, epochs = 30
+        public var lr: Float = 0.005
+        public var activation = HW3ResNet.Activation.relu
+        public var norm = HW3ResNet.Norm.batch
+        /// A folder of `.npy` parameters by PyTorch name to start from, instead of a seeded init.
+        public var initWeights: String?
+
+        public init() {}
+
+        init(_ o: OptionValues) throws {
+            channels = try o.int("channels"); batch = try o.int("batch"); epochs = try o.int("epochs")
+            lr = Float(try o.double("lr"))
+            activation = try o.string("act") == "silu" ? .silu : .relu
+            norm = try o.string("norm") == "layer" ? .layer : .batch
+            initWeights = o.optionalString("init-weights")
+        }
+
+        /// "ReLU + BatchNorm" and the like.
+        public var label: String {
+            (activation == .relu ? "ReLU" : "SiLU") + " + " + (norm == .batch ? "BatchNorm" : "LayerNorm")
+        }
+    }
+
+    /// The losses and accuracy at one point: index 0 is before training, then one per epoch.
+    public struct Point: Sendable {
+        public var trainLoss: Double, validationLoss: Double, validationAccuracy: Double
+    }
+
+    /// What one run produced.
+    public struct Outcome: Sendable {
+        public var points: [Point] = []
+        public var seconds = 0.0
+        public var last: Point { points.last ?? Point(trainLoss: .nan, validationLoss: .nan, validationAccuracy: .nan) }
+    }
+
+    /// Builds the network for `data`'s image size, seeded or from `s.initWeights`.
+    public static func makeModel(_ s: Settings, data: DigitsSplit, seed: UInt64) throws -> HW3ResNet {
+        var generator = SeededGenerator(seed: seed)
+        let model = HW3ResNet(channels: s.channels, activation: s.activation, norm: s.norm,
+                              inputSize: (data.train.height, data.train.width), generator: &generator)
+        if let folder = s.initWeights { try model.load(from: folder, parametersOnly: true) }
+        return model
+    }
+
+    /// Trains `model` on `data`. `log(epoch, point)` is called for epoch 0 (before training) and
+    /// after every epoch. Throws `PluginError.diverged` when a loss becomes NaN or infinite.
+    public static func run(_ model: HW3ResNet, data: DigitsSplit, settings s: Settings, isCancelled: () -> Bool = { false },
+                           log: (Int, Point) -> Void = { _, _ in }) throws -> Outcome {
+        let optimizer = SGD(model.parameters(), lr: s.lr)
+        var outcome = Outcome()
+        let start = DispatchTime.now().uptimeNanoseconds
+        func measure(_ epoch: Int) throws {
+            let point = evaluate(model, data)
+            guard point.trainLoss.isFinite, point.validationLoss.isFinite else {
+                throw PluginError.diverged("the loss became \(point.trainLoss) (training) / \(point.validationLoss) (validation) after epoch \(epoch)",
+                                           hint: "lower --lr (now \(s.lr))")
+            }
+            outcome.points.append(point)
+            log(epoch, point)
+        }
+        try measure(0)
+        let train = data.train
+        for epoch in 1...max(s.epochs, 1) where s.epochs > 0 {
+            if isCancelled() { break }
+            model.train()
+            var first = 0
+            while first < train.count {
+                let range = first..<min(first + s.batch, train.count)
+                optimizer.zeroGrad()
+                let loss = crossEntropy(model(train.batch(range)), targets: Array(train.labels[range]))
+                loss.backward()
+                optimizer.step()
+                first = range.upperBound
+            }
+            try measure(epoch)
+        }
+        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return outcome
+    }
+
+    /// Mean cross-entropy on the training and validation sets and validation accuracy, in
+    /// evaluation mode without gradients (one pass per set: the batch-size-weighted mean of
+    /// per-batch means is the mean over all images).
+    public static func evaluate(_ model: HW3ResNet, _ data: DigitsSplit) -> Point {
+        model.eval()
+        defer { model.train() }
+        return noGrad {
+            let (trainLoss, _) = lossAndAccuracy(model, data.train)
+            let (validationLoss, accuracy) = lossAndAccuracy(model, data.validation)
+            return Point(trainLoss: trainLoss, validationLoss: validationLoss, validationAccuracy: accuracy)
+        }
+    }
+
+    /// Mean cross-entropy and accuracy of `model` on `set` (call inside `noGrad`).
+    static func lossAndAccuracy(_ model: HW3ResNet, _ set: LabeledImages) -> (Double, Double) {
+        guard set.count > 0 else { return (.nan, .nan) }
+        let logits = model(set.batch(0..<set.count))
+        let loss = Double(crossEntropy(logits, targets: set.labels).item)
+        let predictions = predictedClasses(logits)
+        let correct = zip(predictions, set.labels).filter { $0 == $1 }.count
+        return (loss, Double(correct) / Double(set.count))
+    }
+
+    /// The argmax class of each row of `logits` (N, classes).
+    public static func predictedClasses(_ logits: Tensor) -> [Int] {
+        let (n, classes) = (logits.shape[0], logits.shape[1])
+        let v = logits.values
+        return (0..<n).map { i in
+            var best = 0
+            for c in 1..<classes where v[i * classes + c] > v[i * classes + best] { best = c }
+            return best
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `sweep`: the twelve runs of HW3 problem 2, ReLU/SiLU x BatchNorm/LayerNorm with
+/// three seeds each, in parallel on the worker pool.
+enum SweepExperiment {
+    static let declaration = Experiment(
+        name: "sweep",
+        summary: "The twelve runs: ReLU/SiLU x BatchNorm/LayerNorm, 3 seeds each, in parallel; loss plots, a 4 x 3 grid and a table",
+        options: [.int("seeds", default: 3, range: 1...100, help: "runs per combination, with seeds seed, seed+1, ...")]
+            + DigitsExperiment.trainingOptions + DigitsExperiment.dataOptions,
+        metrics: combinations.flatMap { combo in
+            [MetricSpec("\(combo.key)_train_loss", goal: .lowerIsBetter, help: "\(combo.label): final training cross-entropy, mean over seeds"),
+             MetricSpec("\(combo.key)_validation_loss", goal: .lowerIsBetter, help: "\(combo.label): final validation cross-entropy, mean over seeds"),
+             MetricSpec("\(combo.key)_validation_accuracy", goal: .higherIsBetter, help: "\(combo.label): final validation accuracy, mean over seeds")]
+        } + [MetricSpec("runs", help: "training runs completed")],
+        train: run)
+
+    /// The four combinations, in the order of the grid's rows.
+    static let combinations: [(key: String, label: String, act: HW3ResNet.Activation, norm: HW3ResNet.Norm)] = [
+        ("relu_batch", "ReLU + BatchNorm", .relu, .batch), ("relu_layer", "ReLU + LayerNorm", .relu, .layer),
+        ("silu_batch", "SiLU + BatchNorm", .silu, .batch), ("silu_layer", "SiLU + LayerNorm", .silu, .layer),
+    ]
+
+    struct Job { var combination: Int, seed: Int }
+
+    static func run(_ context: RunContext) throws {
+        let seeds = try context.options.int("seeds")
+        var base = FitAndValidate.Settings()
+        base.channels = try context.options.int("channels"); base.batch = try context.options.int("batch")
+        base.epochs = try context.options.int("epochs"); base.lr = Float(try context.options.double("lr"))
+        let data = try DigitsSplit.load(folder: context.options.optionalString("digits-dir"), validation: try context.options.int("validation"))
+        let jobs = combinations.indices.flatMap { c in (0..<seeds).map { Job(combination: c, seed: $0) } }
+        context.log("sweep: \(jobs.count) runs of \(base.epochs) epochs on \(data.train.count) images, \(context.threads) at a time")
+        context.progress.begin("sweep", total: jobs.count * base.epochs, unit: "epochs")
+        var outcomes = [FitAndValidate.Outcome?](repeating: nil, count: jobs.count)
+        var failures: [String] = []
+        let lock = NSLock()
+        var epochsDone = 0
+        WorkerPool.shared.parallelRanges(jobs.count, grain: 1) { range in
+            for index in range {
+                let job = jobs[index], combo = combinations[job.combination]
+                var s = base
+                s.activation = combo.act; s.norm = combo.norm
+                do {
+                    let model = try FitAndValidate.makeModel(s, data: data, seed: context.seed &+ UInt64(job.seed))
+                    let outcome = try FitAndValidate.run(model, data: data, settings: s, isCancelled: { context.isCancelled }) { epoch, _ in
+                        guard epoch > 0 else { return }
+                        lock.lock(); epochsDone += 1; let done = epochsDone; lock.unlock()
+                        context.progress.update(completed: done, values: [])
+                    }
+                    lock.lock(); outcomes[index] = outcome; lock.unlock()
+                } catch {
+                    lock.lock(); failures.append("\(combo.label) seed \(job.seed): \(error)"); lock.unlock()
+                }
+            }
+        }
+        context.progress.end()
+        for failure in failures { context.log("sweep: run failed: \(failure)") }
+        guard outcomes.contains(where: { $0 != nil }) else {
+            throw PluginError.failure("every run failed; the first: \(failures.first ?? "cancelled")", hint: "run `host run ResNet digits` with the same options to see the error alone")
+        }
+        try report(jobs: jobs, outcomes: outcomes, seeds: seeds, context: context)
+    }
+
+    static func report(jobs: [Job], outcomes: [FitAndValidate.Outcome?], seeds: Int, context: RunContext) throws {
+        var rows: [[String]] = []
+        var accuracy: (means: [Double], spreads: [Double]) = ([], [])
+        for (c, combo) in combinations.enumerated() {
+            let done = zip(jobs, outcomes).filter { $0.0.combination == c }.compactMap { $0.1?.last }
+            let train = meanAndStd(done.map(\.trainLoss)), validation = meanAndStd(done.map(\.validationLoss))
+            let acc = meanAndStd(done.map(\.validationAccuracy))
+            accuracy.means.append(acc.mean); accuracy.spreads.append(acc.std)
+            context.metrics.final("\(combo.key)_train_loss", train.mean)
+            context.metrics.final("\(combo.key)_validation_loss", validation.mean)
+            context.metrics.final("\(combo.key)_validation_accuracy", acc.mean)
+            rows.append([combo.label, String(done.count)] + [train, validation, acc].flatMap { [formatNumber($0.mean), formatNumber($0.std)] })
+            context.log(String(format: "sweep: %@: train %.3f ± %.3f, validation %.3f ± %.3f, accuracy %.3f ± %.3f over %d runs",
+                               combo.label, train.mean, train.std, validation.mean, validation.std, acc.mean, acc.std, done.count))
+        }
+        context.metrics.final("runs", Double(outcomes.compactMap { $0 }.count))
+        try context.artifacts.writeCSV("sweep.csv", header: ["combination", "runs", "train_loss_mean", "train_loss_std", "validation_loss_mean",
+                                                             "validation_loss_std", "validation_accuracy_mean", "validation_accuracy_std"], rows: rows)
+        var panels: [LinePlot] = []
+        for (job, outcome) in zip(jobs, outcomes) {
+            let combo = combinations[job.combination]
+            let title = "\(combo.label), seed \(job.seed)"
+            let plot = outcome.map { ResNetPlots.lossPlot($0, title: title) }
+                ?? LinePlot(title: title + " (failed)", xLabel: "epoch", yLabel: "mean cross-entropy", series: [])
+            panels.append(plot)
+            if outcome != nil { try context.artifacts.write(plot.svg(), to: "loss-\(combo.key)-seed\(job.seed).svg") }
+        }
+        let grid = PlotGrid(title: "hw3 ResNet on digits: cross-entropy per epoch (rows: combinations; columns: seeds)", columns: seeds, panels: panels)
+        try context.artifacts.write(grid.svg(), to: "grid.svg")
+        let bars = BarChart(title: "Validation accuracy after training (mean ± std over seeds)", yLabel: "validation accuracy",
+                            categories: combinations.map(\.label), series: [(name: "validation accuracy", values: accuracy.means, errors: accuracy.spreads)])
+        try context.artifacts.write(bars.svg(), to: "accuracy.svg")
+    }
+
+    static func meanAndStd(_ values: [Double]) -> (mean: Double, std: Double) {
+        guard !values.isEmpty else { return (.nan, .nan) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+        return (mean, variance.squareRoot())
+    }
+}
