@@ -52,14 +52,19 @@ public enum FitAndValidate {
     }
 
     /// Trains `model` on `data`. `log(epoch, point)` is called for epoch 0 (before training) and
-    /// after every epoch. Throws `PluginError.diverged` when a loss becomes NaN or infinite.
-    public static func run(_ model: HW3ResNet, data: DigitsSplit, settings s: Settings, isCancelled: () -> Bool = { false },
-                           log: (Int, Point) -> Void = { _, _ in }) throws -> Outcome {
+    /// after every epoch, in order. Throws `PluginError.diverged` when a loss becomes NaN or
+    /// infinite.
+    ///
+    /// With `threads` > 1 each measurement runs on a copy of the network taken at the end of
+    /// its epoch, on a second thread, while the next epoch trains: the same numbers as measuring
+    /// in line (the copy holds the same weights and running statistics), about a fifth less time.
+    public static func run(_ model: HW3ResNet, data: DigitsSplit, settings s: Settings, threads: Int = 1,
+                           isCancelled: () -> Bool = { false }, log: (Int, Point) -> Void = { _, _ in }) throws -> Outcome {
         let optimizer = SGD(model.parameters(), lr: s.lr)
+        let evaluator = threads > 1 ? BackgroundEvaluator(data: data) : nil
         var outcome = Outcome()
         let start = DispatchTime.now().uptimeNanoseconds
-        func measure(_ epoch: Int) throws {
-            let point = evaluate(model, data)
+        func record(_ epoch: Int, _ point: Point) throws {
             guard point.trainLoss.isFinite, point.validationLoss.isFinite else {
                 throw PluginError.diverged("the loss became \(point.trainLoss) (training) / \(point.validationLoss) (validation) after epoch \(epoch)",
                                            hint: "lower --lr (now \(s.lr))")
@@ -67,10 +72,16 @@ public enum FitAndValidate {
             outcome.points.append(point)
             log(epoch, point)
         }
+        func measure(_ epoch: Int) throws {
+            guard let evaluator else { return try record(epoch, evaluate(model, data)) }
+            if let (previous, point) = evaluator.finish() { try record(previous, point) }
+            evaluator.start(epoch: epoch, snapshot: try snapshot(of: model, settings: s, data: data))
+        }
         try measure(0)
         let train = data.train
-        for epoch in 1...max(s.epochs, 1) where s.epochs > 0 {
-            if isCancelled() { break }
+        var epoch = 0
+        while epoch < s.epochs && !isCancelled() {
+            epoch += 1
             model.train()
             var first = 0
             while first < train.count {
@@ -83,9 +94,49 @@ public enum FitAndValidate {
             }
             try measure(epoch)
         }
+        if let evaluator, let (last, point) = evaluator.finish() { try record(last, point) }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return outcome
     }
+
+    /// A copy of `model` with the same weights and running statistics.
+    static func snapshot(of model: HW3ResNet, settings s: Settings, data: DigitsSplit) throws -> HW3ResNet {
+        var generator = SeededGenerator(seed: 0)
+        let copy = HW3ResNet(channels: s.channels, activation: s.activation, norm: s.norm,
+                             inputSize: (data.train.height, data.train.width), generator: &generator)
+        try copy.loadStateDict(Dictionary(uniqueKeysWithValues: model.stateDict()))
+        return copy
+    }
+
+    /// Evaluates one snapshot at a time on a thread of its own.
+    final class BackgroundEvaluator: @unchecked Sendable {
+        let data: DigitsSplit
+        let done = DispatchSemaphore(value: 0)
+        var pending: (epoch: Int, point: Point?)?
+
+        init(data: DigitsSplit) { self.data = data }
+
+        func start(epoch: Int, snapshot: HW3ResNet) {
+            pending = (epoch, nil)
+            let box = UncheckedBox(snapshot)
+            Thread.detachNewThread { [self] in
+                let point = FitAndValidate.evaluate(box.value, data)
+                pending?.point = point
+                done.signal()
+            }
+        }
+
+        /// Waits for the running evaluation, if any, and returns its epoch and result.
+        func finish() -> (Int, Point)? {
+            guard let epoch = pending?.epoch else { return nil }
+            done.wait()
+            defer { pending = nil }
+            return pending?.point.map { (epoch, $0) }
+        }
+    }
+
+    /// Carries a non-Sendable value to another thread that becomes its only user.
+    struct UncheckedBox<T>: @unchecked Sendable { let value: T; init(_ value: T) { self.value = value } }
 
     /// Mean cross-entropy on the training and validation sets and validation accuracy, in
     /// evaluation mode without gradients (one pass per set: the batch-size-weighted mean of

@@ -30,6 +30,7 @@ public struct ConvGeometry: Equatable {
     /// Builds the column matrix for images first..<first+g: col[(c, kh, kw), (g, oh, ow)].
     public func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
         let columns = g * p
+        if usesGatherTable { return gatherIm2col(x, first: first, count: g, into: col) }
         WorkerPool.shared.parallelFor(c) { ch in
             for i in 0..<kh {
                 for j in 0..<kw {
@@ -65,6 +66,7 @@ public struct ConvGeometry: Equatable {
     /// Adds the column matrix back into image gradients (the adjoint of `im2col`).
     public func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
         let columns = g * p
+        if usesGatherTable { return scatterCol2im(col, first: first, count: g, into: dx) }
         WorkerPool.shared.parallelFor(c) { ch in
             for i in 0..<kh {
                 for j in 0..<kw {
@@ -97,6 +99,78 @@ public struct ConvGeometry: Equatable {
     }
 }
 
+/// im2col and col2im for small output maps (rows shorter than 16): copying a row of a few
+/// floats with memcpy/memset costs more than the copy, so each column position reads its
+/// source pixel through a table of offsets (-1 for padding), built once per call.
+extension ConvGeometry {
+    /// Whether `im2col`/`col2im` take the table path.
+    var usesGatherTable: Bool { ow < 16 }
+
+    /// For kernel position (i, j) and output pixel q: the offset of the source pixel in its
+    /// plane, or -1 where the kernel reads padding. Layout [(i kw + j) p + q].
+    func gatherTable() -> [Int32] {
+        var table = [Int32](repeating: -1, count: kh * kw * p)
+        for i in 0..<kh {
+            for j in 0..<kw {
+                for y in 0..<oh {
+                    let sy = y * stride - padding + i * dilation
+                    guard sy >= 0 && sy < h else { continue }
+                    for xo in 0..<ow {
+                        let sx = xo * stride - padding + j * dilation
+                        if sx >= 0 && sx < w { table[(i * kw + j) * p + y * ow + xo] = Int32(sy * w + sx) }
+                    }
+                }
+            }
+        }
+        return table
+    }
+
+    /// Whether a pass over `elements` column entries is worth splitting over threads.
+    func worthParallel(_ elements: Int) -> Bool { elements >= 1 << 16 }
+
+    func gatherIm2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
+        let columns = g * p, taps = kh * kw, (c, h, w, p) = (c, h, w, p)
+        gatherTable().withUnsafeBufferPointer { table in
+            let table = table.baseAddress.unsafelyUnwrapped
+            let body = { (ch: Int) in
+                for img in 0..<g {
+                    let plane = x + ((first + img) * c + ch) * h * w
+                    for r in 0..<taps {
+                        let dst = col + (ch * taps + r) * columns + img * p
+                        let offsets = table + r * p
+                        for q in 0..<p {
+                            let o = Int(offsets[q])
+                            dst[q] = o >= 0 ? plane[o] : 0
+                        }
+                    }
+                }
+            }
+            if worthParallel(k * columns) { WorkerPool.shared.parallelFor(c, body) } else { for ch in 0..<c { body(ch) } }
+        }
+    }
+
+    func scatterCol2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
+        let columns = g * p, taps = kh * kw, (c, h, w, p) = (c, h, w, p)
+        gatherTable().withUnsafeBufferPointer { table in
+            let table = table.baseAddress.unsafelyUnwrapped
+            let body = { (ch: Int) in
+                for img in 0..<g {
+                    let plane = dx + ((first + img) * c + ch) * h * w
+                    for r in 0..<taps {
+                        let src = col + (ch * taps + r) * columns + img * p
+                        let offsets = table + r * p
+                        for q in 0..<p {
+                            let o = Int(offsets[q])
+                            if o >= 0 { plane[o] += src[q] }
+                        }
+                    }
+                }
+            }
+            if worthParallel(k * columns) { WorkerPool.shared.parallelFor(c, body) } else { for ch in 0..<c { body(ch) } }
+        }
+    }
+}
+
 extension ConvGeometry {
     /// out = W * col per group of images, plus bias. x (N, C, H, W), out (N, OC, OH, OW).
     func forward(x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) {
@@ -111,9 +185,9 @@ extension ConvGeometry {
                        b: col.data, ldb: columns, c: tmp.data, ldc: columns)
             for img in 0..<count {
                 for o in 0..<oc {
-                    let dst = out.data + ((first + img) * oc + o) * p
-                    dst.update(from: tmp.data + o * columns + img * p, count: p)
-                    if let bias { let b = bias.data[o]; for q in 0..<p { dst[q] += b } }
+                    let dst = out.data + ((first + img) * oc + o) * p, src = tmp.data + o * columns + img * p
+                    let b = bias?.data[o] ?? 0
+                    for q in 0..<p { dst[q] = src[q] + b }
                 }
             }
             first += count
@@ -131,7 +205,8 @@ extension ConvGeometry {
             let columns = count * p
             for img in 0..<count {
                 for o in 0..<oc {
-                    (tmp.data + o * columns + img * p).update(from: grad.data + ((first + img) * oc + o) * p, count: p)
+                    let dst = tmp.data + o * columns + img * p, src = grad.data + ((first + img) * oc + o) * p
+                    for q in 0..<p { dst[q] = src[q] }
                 }
             }
             if let dw {
