@@ -15,12 +15,20 @@ extension Tensor {
     }
 
     /// x sigmoid(x); gradient s (1 + x (1 - s)).
+    /// Eight lanes at a time (`VectorMath`); `siluReference` is the scalar definition.
     public func silu() -> Tensor {
         let x = self
-        return map { $0 * sigmoidScalar($0) }.recorded("silu", [x]) { g in
-            [g.zipMap(x) { dy, v in let s = sigmoidScalar(v); return dy * s * (1 + v * (1 - s)) }]
+        let out = Tensor(zeros: shape, zeroed: false)
+        VectorMath.silu(x.data, into: out.data, count: count)
+        return out.recorded("silu", [x]) { g in
+            let dx = Tensor(zeros: x.shape, zeroed: false)
+            VectorMath.siluBackward(g.data, x.data, into: dx.data, count: x.count)
+            return [dx]
         }
     }
+
+    /// x sigmoid(x) one element at a time with `Foundation.exp`: the reference for `silu`.
+    public func siluReference() -> Tensor { map { $0 * sigmoidScalar($0) } }
 
     /// tanh(x); gradient 1 - tanh^2.
     public func tanh() -> Tensor {

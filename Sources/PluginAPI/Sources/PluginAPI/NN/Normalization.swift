@@ -82,38 +82,55 @@ public func layerNorm(_ x: Tensor, normalizedCount d: Int, weight: Tensor?, bias
     let rows = x.count / d
     var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
     let out = Tensor(zeros: x.shape, zeroed: false)
+    let scale = weight ?? Tensor.ones([d]), shift = bias ?? Tensor.zeros([d])
+    let (w, b) = (scale.data, shift.data)
     for r in 0..<rows {
         let p = x.data + r * d
-        var s = 0.0, ss = 0.0
-        for q in 0..<d { s += Double(p[q]) }
-        let mu = s / Double(d)
+        let mu = sumInDouble(p, d) / Double(d)
+        var ss = 0.0
         for q in 0..<d { let v = Double(p[q]) - mu; ss += v * v }
-        mean[r] = Float(mu)
-        invStd[r] = Float(1 / (ss / Double(d) + Double(eps)).squareRoot())
+        let (m, inv) = (Float(mu), Float(1 / (ss / Double(d) + Double(eps)).squareRoot()))
+        mean[r] = m; invStd[r] = inv
         let o = out.data + r * d
-        for q in 0..<d { o[q] = (p[q] - mean[r]) * invStd[r] * (weight?.data[q] ?? 1) + (bias?.data[q] ?? 0) }
+        for q in 0..<d { o[q] = (p[q] - m) * inv * w[q] + b[q] }
     }
     let inputs = [x] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
     return out.recorded("layer_norm", inputs) { g in
         let dx = Tensor(zeros: x.shape, zeroed: false)
         let dw = Tensor(zeros: [d]), db = Tensor(zeros: [d])
-        var gh = [Float](repeating: 0, count: d)
+        let (dwp, dbp, w) = (dw.data, db.data, scale.data)
+        let xhat = UnsafeMutablePointer<Float>.allocate(capacity: d), gh = UnsafeMutablePointer<Float>.allocate(capacity: d)
+        defer { xhat.deallocate(); gh.deallocate() }
         for r in 0..<rows {
             let (p, gp, o) = (x.data + r * d, g.data + r * d, dx.data + r * d)
-            var sumGH = 0.0, sumGHX = 0.0
+            let (m, inv) = (mean[r], invStd[r])
             for q in 0..<d {
-                let xhat = (p[q] - mean[r]) * invStd[r]
-                dw.data[q] += gp[q] * xhat
-                db.data[q] += gp[q]
-                gh[q] = gp[q] * (weight?.data[q] ?? 1)
-                sumGH += Double(gh[q]); sumGHX += Double(gh[q] * xhat)
+                xhat[q] = (p[q] - m) * inv
+                dwp[q] += gp[q] * xhat[q]
+                dbp[q] += gp[q]
+                gh[q] = gp[q] * w[q]
             }
+            var sumGH = 0.0, sumGHX = 0.0
+            for q in 0..<d { sumGH += Double(gh[q]); sumGHX += Double(gh[q] * xhat[q]) }
             let (mg, mgx) = (Float(sumGH / Double(d)), Float(sumGHX / Double(d)))
-            for q in 0..<d { let xhat = (p[q] - mean[r]) * invStd[r]; o[q] = invStd[r] * (gh[q] - mg - xhat * mgx) }
+            for q in 0..<d { o[q] = inv * (gh[q] - mg - xhat[q] * mgx) }
         }
         var grads: [Tensor?] = [dx]
         if let weight { grads.append(weight.requiresGrad ? Tensor(shape: weight.shape, storage: dw.storage) : nil) }
         if let bias { grads.append(bias.requiresGrad ? Tensor(shape: bias.shape, storage: db.storage) : nil) }
         return grads
     }
+}
+
+/// The sum of `count` floats accumulated in Double (as the reductions do), in four lanes.
+@inline(__always)
+func sumInDouble(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    var q = 0
+    while q + 4 <= count {
+        s0 += Double(p[q]); s1 += Double(p[q + 1]); s2 += Double(p[q + 2]); s3 += Double(p[q + 3])
+        q += 4
+    }
+    while q < count { s0 += Double(p[q]); q += 1 }
+    return (s0 + s1) + (s2 + s3)
 }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Elementwise transcendental kernels, eight lanes at a time (AVX2 with the package's flags).
+/// Each has a scalar reference beside it (`Foundation.exp`, `sigmoidScalar`), and the tests
+/// compare the two over the whole float range that matters.
+public enum VectorMath {
+    /// e^x for eight lanes: x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6 polynomial
+    /// (Cephes' expf coefficients), 2^n put into the exponent bits. Within 2 ulp of
+    /// `Foundation.exp` on [-87, 88]; below -87.3 it returns 0, above 88.3 e^88.3 (finite)
+    /// (the callers only feed it into 1 / (1 + e)). NaN stays NaN.
+    @inline(__always)
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let (low, high) = (SIMD8<Float>(repeating: -87.3), SIMD8<Float>(repeating: 88.3))
+        // Selects rather than `clamped`, which the compiler leaves as a call per vector; NaN
+        // lanes pass through here and are restored at the end.
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        // n = round(x log2 e) by adding 1.5 * 2^23, which leaves n in the low mantissa bits
+        // (vector conversions between Float and Int32 are not vectorized by the compiler).
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = clamped * 1.44269504088896341 + magic
+        let n = shifted - magic
+        // r = x - n ln 2, with ln 2 split in two so the product is exact.
+        var r = clamped - n * 0.693359375
+        r = r - n * -2.12194440e-4
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        let er = p * (r * r) + r + 1
+        let k = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        let bits = (k &+ 127) &<< 23
+        let scaled = er * unsafeBitCast(bits, to: SIMD8<Float>.self)
+        var out = scaled.replacing(with: 0, where: x .< -87.3)
+        out.replace(with: x, where: x .!= x)   // NaN in, NaN out
+        return out
+    }
+
+    /// The logistic function 1 / (1 + e^-x) for eight lanes.
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        1 / (1 + exp(-x))
+    }
+
+    /// out[i] = x[i] sigmoid(x[i]).
+    public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v * sigmoid(v), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { out[i] = x[i] * sigmoidScalar(x[i]); i += 1 }
+    }
+
+    /// dx[i] = dy[i] s (1 + x (1 - s)) with s = sigmoid(x[i]): the gradient of SiLU.
+    public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let s = sigmoid(v)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: g * s * (1 + v * (1 - s)), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { let s = sigmoidScalar(x[i]); dx[i] = dy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
+    }
+}
