@@ -18,7 +18,7 @@ let pluginNames = ["Parity", "ResNet"]
 let package = Package(
     name: "MLHost",
     products: [.executable(name: "host", targets: ["Host"])]
-        + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) },
+        + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0, $0 + "Entry"]) },
     dependencies: [.package(path: "Sources/PluginAPI")],
     targets: [
         .target(name: "HostKit", dependencies: [runtime], path: "Sources/Host/Core", swiftSettings: optimized),
@@ -29,6 +29,11 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: [runtime], path: "Tests/ImageTests"),
         .testTarget(name: "PlotTests", dependencies: [runtime], path: "Tests/PlotTests"),
         .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
-    ] + pluginNames.map { .target(name: $0, dependencies: [runtime], path: "Plugins/\($0)", swiftSettings: optimized) },
+        .testTarget(name: "ResNetTests", dependencies: ["ResNet", runtime], path: "Tests/ResNetTests"),
+    ] + pluginNames.flatMap { name -> [Target] in [
+        // The assignment's code (tests link it directly) and its C entry points (only in the .so).
+        .target(name: name, dependencies: [runtime], path: "Plugins/\(name)", exclude: ["Entry"], swiftSettings: optimized),
+        .target(name: name + "Entry", dependencies: [.target(name: name), runtime], path: "Plugins/\(name)/Entry", swiftSettings: optimized),
+    ] },
     swiftLanguageModes: [.v5]
 )

@@ -16,12 +16,3 @@ public final class ParityPlugin: Plugin {
         [TrainExperiment.declaration, SweepExperiment.declaration, GradientsExperiment.declaration, DeepSigmoidExperiment.declaration, ExactExperiment.declaration]
     }
 }
-
-@_cdecl("host_plugin_abi_version")
-public func hostPluginABIVersion() -> Int32 { PluginABI.version }
-
-@_cdecl("host_plugin_runtime_build_id")
-public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
-
-@_cdecl("host_plugin_create")
-public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(ParityPlugin()) }

@@ -17,12 +17,3 @@ public final class ResNetPlugin: Plugin {
         [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration]
     }
 }
-
-@_cdecl("host_plugin_abi_version")
-public func hostPluginABIVersion() -> Int32 { PluginABI.version }
-
-@_cdecl("host_plugin_runtime_build_id")
-public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
-
-@_cdecl("host_plugin_create")
-public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(ResNetPlugin()) }

@@ -1,0 +1,15 @@
+import ResNet
+import PluginAPI
+
+// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"). They live in
+// a target of their own, linked only into libResNet.so, so that tests can link several plugins'
+// Swift code into one binary without duplicate symbols.
+
+@_cdecl("host_plugin_abi_version")
+public func hostPluginABIVersion() -> Int32 { PluginABI.version }
+
+@_cdecl("host_plugin_runtime_build_id")
+public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+
+@_cdecl("host_plugin_create")
+public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(ResNetPlugin()) }
