@@ -1,0 +1,100 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import PluginAPI
+import XCTest
+
+/// The ResNet plugin through the CLI: runs, checkpoints, the sweep, and refused input.
+final class ResNetCommandTests: XCTestCase {
+    func json(_ result: TestSupport.Result) throws -> [String: Any] {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+        return try XCTUnwrap(object["metrics"] as? [String: Any])
+    }
+
+    func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
+
+    func testDigitsRunWritesCurvesFiguresAndACheckpointThatEvalReads() throws {
+        let work = TestSupport.temporaryFolder("resnet")
+        let result = try TestSupport.host(["run", "ResNet", "--epochs", "2", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try json(result)
+        let accuracy = try XCTUnwrap(number(metrics["validation_accuracy"]))
+        XCTAssertGreaterThan(accuracy, 0.3)
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/metrics.csv")), as: UTF8.self)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "step,train_loss,validation_loss,validation_accuracy")
+        XCTAssertEqual(lines.count, 4, "epoch 0 (before training) and two epochs")
+        for file in ["loss.svg", "confusion.svg"] {
+            let svg = try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/" + file), file)
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(file) is well-formed XML")
+        }
+        for name in ["conv1.weight", "block.norm2.bias", "fc.bias", "model"] {
+            let file = work + "/run/checkpoint/" + name + (name == "model" ? ".json" : ".npy")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file), file)
+        }
+        let eval = try TestSupport.host(["eval", "ResNet", "digits", "--checkpoint", "run/checkpoint", "--out", "eval", "--quiet", "--json"], in: work)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertEqual(try XCTUnwrap(number(try json(eval)["validation_accuracy"])), accuracy, accuracy: 1e-9, "the checkpoint gives the run's accuracy")
+    }
+
+    func testBadInputIsRefusedWithNoRunFolder() throws {
+        let work = TestSupport.temporaryFolder("resnet")
+        let weights = work + "/weights"
+        try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: true)
+        try NPY.write(NPYArray(shape: [16, 1, 3, 3], floats: Array(repeating: 0.1, count: 144)), to: weights + "/conv1.weight.npy")
+        let corrupt = work + "/corrupt"
+        try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
+        try Data([0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 8, 0, 0, 0, 8, 1, 2, 3]).write(to: URL(fileURLWithPath: corrupt + "/x-images-idx3-ubyte"))
+        try IDX.write(IDXArray(shape: [9], bytes: Array(repeating: 1, count: 9)), to: corrupt + "/x-labels-idx1-ubyte")
+        let cases: [([String], String)] = [
+            (["--act", "tanh"], "--act"),
+            (["--init-weights", weights], "norm1.weight.npy is missing"),
+            (["--digits-dir", corrupt], "x-images-idx3-ubyte: truncated"),
+            (["--digits-dir", work + "/nothing"], "is not a folder"),
+            (["--validation", "5000"], "leaves no training images"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try TestSupport.host(["run", "ResNet"] + arguments + ["--epochs", "1"], in: work)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("hint:"), "\(arguments) has a hint: \(result.stderr)")
+        }
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: work + "/runs")) ?? [], [], "no run folder left")
+    }
+
+    func testMNISTStyleImagesOfAnotherSize() throws {
+        let work = TestSupport.temporaryFolder("resnet")
+        var generator = SeededGenerator(seed: 4)
+        let n = 40
+        let labels = (0..<n).map { UInt8($0 % 10) }
+        // A bright square whose position depends on the label, on 12 x 14 images.
+        var pixels = [UInt8](repeating: 0, count: n * 12 * 14)
+        for i in 0..<n {
+            let (r, c) = (Int(labels[i]) % 3 * 3, Int(labels[i]) / 3 * 3)
+            for y in r..<r + 3 { for x in c..<c + 3 { pixels[i * 168 + y * 14 + x] = UInt8(200 + generator.next() % 50) } }
+        }
+        try IDX.write(IDXArray(shape: [n, 12, 14], bytes: pixels), to: work + "/train-images-idx3-ubyte")
+        try IDX.write(IDXArray(shape: [n], bytes: labels), to: work + "/train-labels-idx1-ubyte")
+        let result = try TestSupport.host(["run", "ResNet", "--digits-dir", work, "--validation", "10", "--epochs", "1", "--out", "run", "--quiet"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let summary = try TestSupport.host(["run", "ResNet", "summary", "--height", "12", "--width", "14", "--out", "summary"], in: work)
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        XCTAssertTrue(summary.stderr.contains("norm1        LayerNorm") || summary.stderr.contains("[1, 16, 6, 7]"), summary.stderr)
+        XCTAssertTrue(summary.stderr.contains("total parameters: 5018"), summary.stderr)
+    }
+
+    func testSweepMakesTwelvePlotsAGridAndATable() throws {
+        let work = TestSupport.temporaryFolder("resnet")
+        let result = try TestSupport.host(["run", "ResNet", "sweep", "--epochs", "1", "--seeds", "1", "--out", "s", "--quiet"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/s/sweep.csv")), as: UTF8.self)
+        let rows = table.split(separator: "\n")
+        XCTAssertEqual(rows.count, 5, table)
+        XCTAssertTrue(rows[1].hasPrefix("ReLU + BatchNorm,1,"), table)
+        for file in ["grid.svg", "accuracy.svg", "loss-relu_batch-seed0.svg", "loss-silu_layer-seed0.svg"] {
+            let svg = try XCTUnwrap(FileManager.default.contents(atPath: work + "/s/" + file), file)
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(file) is well-formed XML")
+        }
+    }
+}
