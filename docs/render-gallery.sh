@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/gallery/ from real Parity runs.
+# Regenerates docs/gallery/ from real Parity and ResNet runs.
 #
 # Run from anywhere (paths are taken relative to the repository root) after
 #   swift build -c release
@@ -21,9 +21,16 @@ fi
 
 mkdir -p "$runs" "$gallery"
 cd "$runs"
-rm -rf sweep exact
+rm -rf sweep exact resnet-sweep
 "$host" run Parity sweep --seeds 3 --out sweep --report
 "$host" run Parity exact --d 30 --out exact --report
+"$host" run ResNet sweep --seeds 3 --out resnet-sweep --report
+
+# svg_size FILE: the width,height attributes of an SVG, rounded up, for the browser window.
+svg_size() {
+    sed -n 's/.*<svg[^>]* width="\([0-9.]*\)" height="\([0-9.]*\)".*/\1 \2/p' "$1" | head -1 |
+        awk '{ printf "%d,%d", ($1 == int($1)) ? $1 : int($1) + 1, ($2 == int($2)) ? $2 : int($2) + 1 }'
+}
 
 browser=""
 for b in chromium chromium-browser; do
@@ -47,6 +54,9 @@ shot() {
 for name in loss accuracy; do
     cp "$runs/sweep/$name.svg" "$gallery/parity-sweep-$name.svg"
 done
+for name in grid accuracy; do
+    cp "$runs/resnet-sweep/$name.svg" "$gallery/resnet-sweep-$name.svg"
+done
 
 if [[ -n "$browser" ]]; then
     echo "rendering with $("$browser" --version 2>/dev/null || echo "$browser")"
@@ -56,10 +66,17 @@ if [[ -n "$browser" ]]; then
     done
     # Top of the report: title, metrics table and both figures.
     shot "$runs/sweep/report.html" "$gallery/parity-sweep-report.png" 1160,1215
+    for name in grid accuracy; do
+        shot "$runs/resnet-sweep/$name.svg" "$gallery/resnet-sweep-$name.png" "$(svg_size "$runs/resnet-sweep/$name.svg")" --force-device-scale-factor=2
+    done
 elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in loss accuracy; do
         rsvg-convert --zoom=2 --background-color=white -o "$gallery/parity-sweep-$name.png" "$runs/sweep/$name.svg"
         echo "wrote $gallery/parity-sweep-$name.png (rsvg-convert)"
+    done
+    for name in grid accuracy; do
+        rsvg-convert --zoom=2 --background-color=white -o "$gallery/resnet-sweep-$name.png" "$runs/resnet-sweep/$name.svg"
+        echo "wrote $gallery/resnet-sweep-$name.png (rsvg-convert)"
     done
     echo "no chromium or chromium-browser on PATH: skipping parity-sweep-report.png (apt-get install chromium)"
 else
