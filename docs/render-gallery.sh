@@ -64,8 +64,8 @@ if [[ -n "$browser" ]]; then
     for name in loss accuracy; do
         shot "$runs/sweep/$name.svg" "$gallery/parity-sweep-$name.png" 640,420 --force-device-scale-factor=2
     done
-    # Top of the report: title, metrics table and both figures.
-    shot "$runs/sweep/report.html" "$gallery/parity-sweep-report.png" 1160,1215
+    # Top of the report: title, metrics, the sweep table and both figures.
+    shot "$runs/sweep/report.html" "$gallery/parity-sweep-report.png" 1160,1640
     for name in grid accuracy; do
         shot "$runs/resnet-sweep/$name.svg" "$gallery/resnet-sweep-$name.png" "$(svg_size "$runs/resnet-sweep/$name.svg")" --force-device-scale-factor=2
     done

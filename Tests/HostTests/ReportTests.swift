@@ -47,6 +47,19 @@ final class ReportTests: XCTestCase {
         for id in ids { XCTAssertTrue(html.contains("url(#\(id))")) }
     }
 
+    func testTablesAndTextOutputsAreShownInFull() throws {
+        let work = TestSupport.temporaryFolder("report")
+        XCTAssertEqual(try TestSupport.host(["run", "ResNet", "summary", "--out", "run", "--quiet"], in: work).status, 0)
+        try "combination,runs,accuracy\nReLU + BatchNorm,3,0.9\nSiLU & LayerNorm,3,0.8\n".write(toFile: work + "/run/sweep.csv", atomically: true, encoding: .utf8)
+        let result = try TestSupport.host(["report", "run"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try read(work + "/run/report.html")
+        XCTAssertTrue(html.contains("<h2>Tables</h2>"))
+        XCTAssertTrue(html.contains("<tr><td>ReLU + BatchNorm</td><td class=\"num\">3</td><td class=\"num\">0.9</td></tr>"), "a CSV as a table")
+        XCTAssertTrue(html.contains("<td>SiLU &amp; LayerNorm</td>"), "cells are escaped")
+        XCTAssertTrue(html.contains("<h3>summary.txt</h3>\n<pre>layer") && html.contains("total parameters: 5018"), "text outputs as preformatted text")
+    }
+
     func testSweepFolderPutsRunsSideBySide() throws {
         let work = TestSupport.temporaryFolder("report")
         XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "sweep/a", "--quiet"], in: work).status, 0)

@@ -53,6 +53,7 @@ public enum Report {
         if let notes = run.summary["notes"] as? [String: Any], !notes.isEmpty {
             body += "<h2>Notes</h2>\n<dl>" + notes.keys.sorted().map { "<dt>\(escape($0))</dt><dd>\(escape("\(notes[$0] ?? "")"))</dd>" }.joined() + "</dl>\n"
         }
+        body += tables(run)
         body += figures(run)
         body += "<h2>Configuration</h2>\n" + configTable(run)
         body += metricsCSVTable(run)
@@ -138,16 +139,37 @@ public enum Report {
     /// metrics.csv as a table; long logs are thinned to about 60 rows (the last always kept).
     static func metricsCSVTable(_ run: Run) -> String {
         guard let data = FileManager.default.contents(atPath: (run.path as NSString).appendingPathComponent("metrics.csv")) else { return "" }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        return "<h2>Metrics log</h2>\n" + csvTable(String(decoding: data, as: UTF8.self), file: "metrics.csv", thinTo: 60)
+    }
+
+    /// The experiment's own tables (every other .csv, such as a sweep's summary) and text
+    /// outputs (.txt, such as a layer table), in full, under "Tables".
+    static func tables(_ run: Run) -> String {
+        let files = (FileManager.default.enumerator(atPath: run.path)?.allObjects as? [String] ?? []).sorted()
+        var html = ""
+        for file in files where (file.hasSuffix(".csv") && file != "metrics.csv") || file.hasSuffix(".txt") {
+            guard let data = FileManager.default.contents(atPath: (run.path as NSString).appendingPathComponent(file)) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            html += "<h3>\(escape(file))</h3>\n"
+            html += file.hasSuffix(".csv") ? csvTable(text, file: file, thinTo: nil) : "<pre>\(escape(text))</pre>\n"
+        }
+        return html.isEmpty ? "" : "<h2>Tables</h2>\n" + html
+    }
+
+    /// CSV text as an HTML table; with `thinTo`, longer tables show about that many rows.
+    static func csvTable(_ text: String, file: String, thinTo limit: Int?) -> String {
+        let lines = text.split(separator: "\n").map(String.init)
         guard let header = lines.first else { return "" }
         let rows = Array(lines.dropFirst())
-        let every = max(1, rows.count / 60)
+        let every = limit.map { max(1, rows.count / $0) } ?? 1
         let shown = rows.enumerated().filter { $0.offset % every == 0 || $0.offset == rows.count - 1 }.map(\.element)
-        var html = "<h2>Metrics log</h2>\n"
-        if every > 1 { html += "<p class=\"meta\">every \(every)th of \(rows.count) rows; all of them are in metrics.csv</p>\n" }
+        var html = ""
+        if every > 1 { html += "<p class=\"meta\">every \(every)th of \(rows.count) rows; all of them are in \(escape(file))</p>\n" }
         html += "<table><tr>" + header.split(separator: ",").map { "<th>\(escape(String($0)))</th>" }.joined() + "</tr>\n"
         for row in shown {
-            html += "<tr>" + row.split(separator: ",", omittingEmptySubsequences: false).map { "<td class=\"num\">\(escape(String($0)))</td>" }.joined() + "</tr>\n"
+            html += "<tr>" + row.split(separator: ",", omittingEmptySubsequences: false).map { cell in
+                Double(cell) != nil ? "<td class=\"num\">\(escape(String(cell)))</td>" : "<td>\(escape(String(cell)))</td>"
+            }.joined() + "</tr>\n"
         }
         return html + "</table>\n"
     }
