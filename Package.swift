@@ -13,7 +13,7 @@ optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
 let runtime: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 
 /// Every assignment: `Plugins/<Name>/` builds `lib<Name>.so`.
-let pluginNames = ["Parity", "ResNet"]
+let pluginNames = ["Parity", "ResNet", "SVM"]
 
 let package = Package(
     name: "MLHost",
@@ -30,6 +30,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: [runtime], path: "Tests/PlotTests"),
         .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
         .testTarget(name: "ResNetTests", dependencies: ["ResNet", runtime], path: "Tests/ResNetTests"),
+        .testTarget(name: "SVMTests", dependencies: ["SVM", runtime], path: "Tests/SVMTests"),
     ] + pluginNames.flatMap { name -> [Target] in [
         // The assignment's code (tests link it directly) and its C entry points (only in the .so).
         .target(name: name, dependencies: [runtime], path: "Plugins/\(name)", exclude: ["Entry"], swiftSettings: optimized),

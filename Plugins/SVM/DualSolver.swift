@@ -1,0 +1,88 @@
+import Foundation
+import PluginAPI
+
+/// The kernel SVM dual, min_a f(a) = 1/2 sum_ij a_i a_j y_i y_j K_ij - sum_i a_i over
+/// 0 <= a <= C (C infinite for the hard margin), by projected gradient descent from a = 0:
+/// a <- clamp(a - lr grad f(a), 0, C), with grad f from the engine's autograd.
+public struct DualSolver {
+    public var kernel: Kernel
+    /// The soft-margin bound C; nil for the hard margin (a >= 0 only).
+    public var c: Double?
+    public var lr: Float = 0.1
+    public var steps = 10_000
+
+    public init(kernel: Kernel, c: Double? = nil, lr: Float = 0.1, steps: Int = 10_000) {
+        self.kernel = kernel; self.c = c; self.lr = lr; self.steps = steps
+    }
+
+    /// A trained model: the training points, labels and the dual variables.
+    public struct Model {
+        public var x: Tensor, y: Tensor, alpha: [Float]
+        public var kernel: Kernel
+        /// The dual objective after each logged step (step, f(a)).
+        public var objective: [(step: Int, value: Double)]
+        public var finalObjective: Double { objective.last?.value ?? .nan }
+
+        /// f(z) = sum_i a_i y_i K(x_i, z) for every row of `points` (m, d).
+        public func predict(_ points: Tensor) -> [Float] {
+            let weights = Tensor(zip(alpha, y.values).map { $0 * $1 }, shape: [alpha.count, 1])
+            return noGrad { kernel.matrix(points, x).matmul(weights) }.values
+        }
+    }
+
+    /// The objective as the engine records it, for a (n) with gradient and Q = (y y^T) o K.
+    static func objective(_ a: Tensor, _ q: Tensor) -> Tensor {
+        // 1/2 a^T Q a - sum a = sum(a o (1/2 Q a - 1)): five recorded operations.
+        (a * (q.matmul(a.reshape([-1, 1])).reshape([-1]) * 0.5 - 1)).sum()
+    }
+
+    /// Solves for x (n, d) and labels y (n) of +-1. `log(step, objective)` runs every `logEvery`
+    /// steps and at the last. Throws `PluginError.diverged` when the objective is not finite.
+    public func solve(x: Tensor, y: Tensor, logEvery: Int = 100, isCancelled: () -> Bool = { false },
+                      log: (Int, Double) -> Void = { _, _ in }) throws -> Model {
+        let n = x.shape[0]
+        let k = kernel.matrix(x, x)
+        let q = noGrad { y.reshape([n, 1]) * y.reshape([1, n]) * k }
+        let a = Tensor.zeros([n], requiresGrad: true)
+        let upper = c.map(Float.init) ?? .infinity
+        var model = Model(x: x, y: y, alpha: [], kernel: kernel, objective: [])
+        for step in 1...max(steps, 1) where steps > 0 {
+            if isCancelled() { break }
+            a.grad = nil
+            let f = DualSolver.objective(a, q)
+            f.backward()
+            guard let grad = a.grad else { break }
+            let (ap, gp) = (a.data, grad.data)
+            for i in 0..<n { ap[i] = Swift.min(Swift.max(ap[i] - lr * gp[i], 0), upper) }
+            if step % logEvery == 0 || step == steps {
+                let value = Double(noGrad { DualSolver.objective(a, q) }.item)
+                guard value.isFinite else {
+                    throw PluginError.diverged("the dual objective became \(value) at step \(step)", hint: "lower --lr (now \(lr))")
+                }
+                model.objective.append((step, value))
+                log(step, value)
+            }
+        }
+        model.alpha = a.values
+        return model
+    }
+
+    /// The closed-form gradient of the dual, (K a) o y o y - 1... written as Q a - 1 with
+    /// Q = (y y^T) o K: the check on the autograd gradient.
+    public static func closedFormGradient(kernel: Kernel, x: Tensor, y: Tensor, alpha: [Float]) -> [Double] {
+        let n = x.shape[0]
+        let k = kernel.matrix(x, x).values, labels = y.values
+        return (0..<n).map { i in
+            (0..<n).reduce(0.0) { $0 + Double(labels[i] * labels[$1] * k[i * n + $1] * alpha[$1]) } - 1
+        }
+    }
+
+    /// The autograd gradient of the objective at `alpha` (for the tests).
+    public static func autogradGradient(kernel: Kernel, x: Tensor, y: Tensor, alpha: [Float]) -> [Float] {
+        let n = x.shape[0]
+        let q = noGrad { y.reshape([n, 1]) * y.reshape([1, n]) * kernel.matrix(x, x) }
+        let a = Tensor(alpha, shape: [n], requiresGrad: true)
+        objective(a, q).backward()
+        return a.grad?.values ?? []
+    }
+}

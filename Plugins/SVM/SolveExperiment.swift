@@ -1,0 +1,93 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `solve`: the dual solver on the user's arrays.
+enum SolveExperiment {
+    static let declaration = Experiment(
+        name: "solve",
+        summary: "Solve the kernel SVM dual for your data: --x n x d and --y (n, +-1) as .npy; alphas, objective, predictions",
+        options: [
+            .path("x", help: "training inputs, an n x d .npy array"),
+            .path("y", help: "training labels, an n-vector .npy of +1 and -1"),
+            .choice("kernel", ["poly", "rbf"], default: "rbf", help: "polynomial (1 + <x, x'>)^degree, or RBF exp(-||x - x'||^2 / (2 sigma^2))"),
+            .int("degree", default: 2, range: 1...20, help: "polynomial degree"),
+            .double("sigma", default: 1, max: 1e6, positive: true, help: "RBF width"),
+            .double("c", default: 0, min: 0, max: 1e12, help: "soft-margin bound C (0 = hard margin, a >= 0 only)"),
+            .double("lr", default: 0.1, max: 1e6, positive: true, help: "projected gradient descent step"),
+            .int("steps", default: 10_000, range: 1...100_000_000, help: "projected gradient descent steps"),
+            .path("grid", help: "points to predict, an m x d .npy array; predictions.npy gets f at each"),
+        ],
+        metrics: [
+            MetricSpec("objective", goal: .lowerIsBetter, help: "final dual objective"),
+            MetricSpec("support_vectors", help: "training points with alpha > 1e-6"),
+            MetricSpec("train_accuracy", goal: .higherIsBetter, help: "share of training points with sign f = y"),
+        ],
+        train: run)
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        guard let xPath = o.optionalString("x"), let yPath = o.optionalString("y") else {
+            throw PluginError.invalidInput("solve needs --x and --y", hint: "host run SVM solve --x inputs.npy --y labels.npy (labels +1/-1)")
+        }
+        let (x, y) = try readData(xPath, yPath)
+        let kernel: Kernel = try o.string("kernel") == "poly" ? .polynomial(degree: try o.int("degree")) : .rbf(sigma: try o.double("sigma"))
+        let c = try o.double("c")
+        let solver = DualSolver(kernel: kernel, c: c > 0 ? c : nil, lr: Float(try o.double("lr")), steps: try o.int("steps"))
+        var grid: Tensor?
+        if let gridPath = o.optionalString("grid") {
+            let g = try readMatrix(gridPath, name: "--grid")
+            guard g.shape[1] == x.shape[1] else {
+                throw PluginError.invalidInput("\(gridPath): points of dimension \(g.shape[1]), the training inputs have \(x.shape[1])", hint: "give --grid an m x \(x.shape[1]) array")
+            }
+            grid = g
+        }
+        context.log("solve: \(x.shape[0]) points of dimension \(x.shape[1]), \(kernel), " + (c > 0 ? "C = \(formatNumber(c))" : "hard margin"))
+        context.progress.begin("solve", total: solver.steps, unit: "steps")
+        let model = try solver.solve(x: x, y: y, logEvery: max(1, solver.steps / 200), isCancelled: { context.isCancelled }) { step, value in
+            context.metrics.log(step: step, [("objective", value)])
+            context.progress.update(completed: step, values: [("objective", value)])
+        }
+        context.progress.end()
+        let fitted = model.predict(x)
+        let correct = zip(fitted, y.values).filter { ($0 > 0) == ($1 > 0) && $0 != 0 }.count
+        context.metrics.final("objective", model.finalObjective)
+        context.metrics.final("support_vectors", Double(model.alpha.filter { $0 > 1e-6 }.count))
+        context.metrics.final("train_accuracy", Double(correct) / Double(fitted.count))
+        try NPY.write(NPYArray(shape: [model.alpha.count], floats: model.alpha), to: context.artifacts.path("alphas.npy"))
+        if let grid {
+            let predictions = model.predict(grid)
+            try NPY.write(NPYArray(shape: [predictions.count], floats: predictions), to: context.artifacts.path("predictions.npy"))
+        }
+        let curve = LinePlot(title: "Dual objective, \(kernel)", xLabel: "step", yLabel: "f(alpha)",
+                             series: [Series("objective", x: model.objective.map { Double($0.step) }, y: model.objective.map(\.value))])
+        try context.artifacts.write(curve.svg(), to: "objective.svg")
+    }
+
+    /// Reads and checks the training arrays: x (n, d) finite, y (n) of +-1.
+    static func readData(_ xPath: String, _ yPath: String) throws -> (Tensor, Tensor) {
+        let x = try readMatrix(xPath, name: "--x")
+        let labels = try NPY.read(yPath)
+        let n = x.shape[0]
+        guard labels.shape == [n] || labels.shape == [n, 1] else {
+            throw PluginError.invalidInput("\(yPath): shape \(labels.shape), --x has \(n) points", hint: "--y must be a vector of \(n) labels")
+        }
+        if let bad = labels.values.firstIndex(where: { $0 != 1 && $0 != -1 }) {
+            throw PluginError.invalidInput("\(yPath): label \(formatNumber(labels.values[bad])) at position \(bad) is not +1 or -1",
+                                           hint: "SVM labels are +1 and -1 (map 0/1 labels with y = 2 * label - 1)")
+        }
+        return (x, Tensor(labels.floats, shape: [n]))
+    }
+
+    /// A finite 2-D array from a .npy file.
+    static func readMatrix(_ path: String, name: String) throws -> Tensor {
+        let array = try NPY.read(path)
+        guard array.shape.count == 2, array.shape[0] > 0, array.shape[1] > 0 else {
+            throw PluginError.invalidInput("\(path): shape \(array.shape), \(name) needs a 2-D array (points x dimensions)", hint: "reshape it, e.g. x.reshape(len(x), -1)")
+        }
+        if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+            throw PluginError.invalidInput("\(path): value \(array.values[bad]) at flat index \(bad) (row \(bad / array.shape[1]))",
+                                           hint: "remove or impute NaN and infinite values before solving")
+        }
+        return Tensor(array.floats, shape: array.shape)
+    }
+}

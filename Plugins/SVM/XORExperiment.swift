@@ -1,0 +1,144 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `xor` (CS446 HW2 problem 2, CSCI-GA.2565 HW3 problem 3): the four XOR points,
+/// the dual solved for the degree-2 polynomial kernel and RBF kernels with sigma 1, 2, 4;
+/// contour plots, objectives, alphas, the closed form for RBF, and the 1-NN limit.
+enum XORExperiment {
+    static let declaration = Experiment(
+        name: "xor",
+        summary: "Kernel SVM duals on the XOR points: polynomial (degree 2) and RBF (sigma 1, 2, 4); contours, alphas, closed form, 1-NN limit",
+        options: [
+            .double("lr", default: 0.1, max: 100, positive: true, help: "projected gradient descent step"),
+            .int("steps", default: 10_000, range: 1...10_000_000, help: "projected gradient descent steps"),
+            .string("sigmas", default: "1,2,4", help: "comma-separated RBF widths"),
+            .int("degree", default: 2, range: 1...10, help: "polynomial kernel degree"),
+            .string("small-sigmas", default: "0.1,0.25,0.5,1", help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
+            .int("grid", default: 101, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
+        ],
+        metrics: [
+            MetricSpec("objective_poly", help: "final dual objective, polynomial kernel"),
+            MetricSpec("alpha_poly", help: "alpha_1 for the polynomial kernel (all four are equal)"),
+            MetricSpec("rbf_closed_form_max_error", goal: .lowerIsBetter, help: "largest |alpha - 1/(1 - exp(-2/sigma^2))^2| over the RBF models"),
+            MetricSpec("nn_agreement_min", goal: .higherIsBetter, help: "smallest share of grid points where sign f agrees with the nearest support vector, over --small-sigmas"),
+            MetricSpec("steps_per_second", unit: "steps/s", goal: .higherIsBetter),
+        ],
+        train: run)
+
+    /// The XOR points and labels.
+    static let points: [[Float]] = [[1, 1], [-1, 1], [-1, -1], [1, -1]]
+    static let labels: [Float] = [1, -1, 1, -1]
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        let lr = Float(try o.double("lr")), steps = try o.int("steps"), gridSize = try o.int("grid")
+        let sigmas = try parseList(try o.string("sigmas"), option: "sigmas")
+        let smallSigmas = try parseList(try o.string("small-sigmas"), option: "small-sigmas")
+        let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
+        let kernels = [Kernel.polynomial(degree: try o.int("degree"))] + sigmas.map { Kernel.rbf(sigma: $0) }
+        context.progress.begin("xor", total: kernels.count * steps, unit: "steps")
+        var worstClosedForm = 0.0, rows: [[String]] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        for (index, kernel) in kernels.enumerated() {
+            let solver = DualSolver(kernel: kernel, lr: lr, steps: steps)
+            let model = try solver.solve(x: x, y: y, logEvery: max(1, steps / 100), isCancelled: { context.isCancelled }) { step, value in
+                context.progress.update(completed: index * steps + step, values: [("objective", value)])
+            }
+            var closed = "-", error = "-"
+            if case .rbf(let sigma) = kernel {
+                let alpha = rbfClosedForm(sigma: sigma)
+                let worst = model.alpha.map { abs(Double($0) - alpha) }.max() ?? .nan
+                worstClosedForm = max(worstClosedForm, worst)
+                (closed, error) = (formatNumber(alpha), formatNumber(worst))
+            } else {
+                context.metrics.final("objective_poly", model.finalObjective)
+                context.metrics.final("alpha_poly", Double(model.alpha[0]))
+            }
+            let alphas = model.alpha.map { formatNumber(Double($0)) }.joined(separator: " ")
+            rows.append([kernel.description, formatNumber(model.finalObjective), alphas, closed, error])
+            context.metrics.note("alphas \(kernel.slug)", alphas)
+            context.log("xor: \(kernel): objective \(formatNumber(model.finalObjective)), alphas \(alphas)" + (closed == "-" ? "" : ", closed form \(closed) (largest difference \(error))"))
+            try contour(model, size: gridSize, context: context)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        context.progress.end()
+        context.metrics.final("rbf_closed_form_max_error", sigmas.isEmpty ? .nan : worstClosedForm)
+        try context.artifacts.writeCSV("models.csv", header: ["kernel", "objective", "alphas", "closed_form_alpha", "largest_difference"], rows: rows)
+        var agreements: [[String]] = []
+        for sigma in smallSigmas {
+            let model = try DualSolver(kernel: .rbf(sigma: sigma), lr: lr, steps: steps).solve(x: x, y: y, logEvery: steps)
+            let check = nearestSupportVectorAgreement(model, sigma: sigma, size: gridSize)
+            agreements.append([formatNumber(sigma), formatNumber(check.agreement), formatNumber(check.nearestShare), String(check.counted)])
+            context.log(String(format: "xor: sigma = %@: sign f agrees with the nearest support vector on %.4f of %d grid points (ties left out); the nearest one's term is %.4f of sum |a_i y_i K| on average",
+                               formatNumber(sigma), check.agreement, check.counted, check.nearestShare))
+        }
+        if !agreements.isEmpty {
+            try context.artifacts.writeCSV("nearest_support_vector.csv", header: ["sigma", "agreement", "nearest_term_share", "grid_points"], rows: agreements)
+            context.metrics.final("nn_agreement_min", agreements.compactMap { Double($0[1]) }.min() ?? .nan)
+        }
+        context.metrics.final("steps_per_second", Double(kernels.count * steps) / max(seconds, 1e-9))
+    }
+
+    /// The optimal alpha for the XOR points with an RBF kernel (HW3 problem 3b): every alpha
+    /// equals 1 / a with a = (1 - exp(-2 / sigma^2))^2.
+    static func rbfClosedForm(sigma: Double) -> Double {
+        let e = Foundation.exp(-2 / (sigma * sigma))
+        return 1 / ((1 - e) * (1 - e))
+    }
+
+    /// The decision function on a size x size grid over [-5, 5]^2 with the points marked.
+    static func contour(_ model: DualSolver.Model, size: Int, context: RunContext) throws {
+        let axis = (0..<size).map { -5 + 10 * Double($0) / Double(size - 1) }
+        let grid = Tensor(axis.flatMap { gy in axis.flatMap { gx in [Float(gx), Float(gy)] } }, shape: [size * size, 2])
+        let f = model.predict(grid)
+        let values = (0..<size).map { row in (0..<size).map { Double(f[row * size + $0]) } }
+        let marks = zip(points, labels).map { (x: Double($0[0]), y: Double($0[1]), label: $1 > 0 ? "y = +1" : "y = -1") }
+        let plot = ContourPlot(title: "SVM decision function f, \(model.kernel)", xLabel: "x1", yLabel: "x2",
+                               xRange: -5...5, yRange: -5...5, values: values, points: marks)
+        try context.artifacts.write(plot.svg(), to: "contour-\(model.kernel.slug).svg")
+    }
+
+    /// HW3 problem 3a measured: the share of grid points (over [-5, 5]^2, excluding points
+    /// equally near two support vectors) where sign f agrees with the label of the nearest
+    /// support vector, and how much of sum_i |a_i y_i K(x_i, x)| the nearest one's term is, on
+    /// average (it tends to 1 as sigma shrinks: f becomes the nearest support vector's vote).
+    /// f is evaluated in Double, scaled by exp(d_min^2 / 2 sigma^2) so that it does not
+    /// underflow to 0 far from the points.
+    static func nearestSupportVectorAgreement(_ model: DualSolver.Model, sigma: Double, size: Int)
+        -> (agreement: Double, nearestShare: Double, counted: Int) {
+        let support = model.alpha.indices.filter { model.alpha[$0] > 1e-6 }
+        guard !support.isEmpty else { return (.nan, .nan, 0) }
+        var agree = 0, counted = 0, shares = 0.0
+        for row in 0..<size {
+            for col in 0..<size {
+                let p = (-5 + 10 * Double(col) / Double(size - 1), -5 + 10 * Double(row) / Double(size - 1))
+                let d2 = support.map { i -> Double in
+                    let (dx, dy) = (p.0 - Double(points[i][0]), p.1 - Double(points[i][1]))
+                    return dx * dx + dy * dy
+                }
+                let sorted = d2.sorted()
+                if sorted.count > 1 && sorted[1] - sorted[0] < 1e-9 { continue }
+                let nearest = support[d2.firstIndex(of: sorted[0]) ?? 0]
+                let terms = zip(support, d2).map { i, d in
+                    Double(model.alpha[i] * labels[i]) * Foundation.exp(-(d - sorted[0]) / (2 * sigma * sigma))
+                }
+                let f = terms.reduce(0, +)
+                counted += 1
+                shares += abs(terms[support.firstIndex(of: nearest) ?? 0]) / terms.reduce(0) { $0 + abs($1) }
+                if (f > 0) == (labels[nearest] > 0) && f != 0 { agree += 1 }
+            }
+        }
+        return (Double(agree) / Double(max(counted, 1)), shares / Double(max(counted, 1)), counted)
+    }
+
+    /// "1,2,4" as positive numbers; a clear error otherwise.
+    static func parseList(_ text: String, option: String) throws -> [Double] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try parts.map { part in
+            guard let v = Double(part), v > 0, v.isFinite else {
+                throw PluginError.invalidInput("--\(option): '\(part)' is not a positive number", hint: "give comma-separated positive numbers, such as 1,2,4")
+            }
+            return v
+        }
+    }
+}
