@@ -11,10 +11,13 @@ public final class SVMPlugin: Plugin {
 
     public var datasets: [DatasetInfo] {
         [DatasetInfo(name: "xor", description: "the four points (+-1, +-1) with XOR labels", source: .embedded),
-         DatasetInfo(name: "user arrays", description: "x (n x d) and y (n, +-1) as .npy files", source: .userPath(option: "x"))]
+         DatasetInfo(name: "user arrays", description: "x (n x d) and y (n, +-1) as .npy files", source: .userPath(option: "x")),
+         DatasetInfo(name: "cafe", description: "CAFE faces, 380x240 PGM, 6 expressions; default: a generated stand-in (54 cartoon faces) in the same format",
+                     source: .generated),
+         DatasetInfo(name: "cafe (real)", description: "a copy of the real CAFE images", source: .userPath(option: "cafe-dir"))]
     }
 
     public var experiments: [Experiment] {
-        [XORExperiment.declaration, SolveExperiment.declaration]
+        [XORExperiment.declaration, SolveExperiment.declaration, CafeExperiment.declaration]
     }
 }

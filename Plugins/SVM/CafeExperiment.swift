@@ -1,0 +1,134 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `cafe` (CS446 HW2 problem 3): a softmax classifier of facial expressions, one
+/// linear layer 91,200 -> 6 trained full-batch with Adam on cross-entropy.
+enum CafeExperiment {
+    static let declaration = Experiment(
+        name: "cafe",
+        summary: "Softmax classifier of facial expressions (CAFE, or its generated stand-in): Adam, full batch; confusion matrices and weight maps",
+        options: [
+            .path("cafe-dir", help: "a folder of CAFE .pgm images (DDD_<letter><digit>.pgm, 380 x 240); default: the generated stand-in"),
+            .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
+            .int("epochs", default: 201, range: 1...100_000, help: "full-batch Adam steps; the loss is recorded before the first and after each"),
+        ],
+        metrics: [
+            MetricSpec("initial_loss", help: "cross-entropy before training"),
+            MetricSpec("final_loss", goal: .lowerIsBetter, help: "training cross-entropy after the last epoch"),
+            MetricSpec("train_accuracy", goal: .higherIsBetter),
+            MetricSpec("test_accuracy", goal: .higherIsBetter),
+            MetricSpec("ms_per_epoch", unit: "ms", goal: .lowerIsBetter, help: "training time per epoch"),
+        ],
+        train: run, evaluate: evaluate)
+
+    static func loadData(_ context: RunContext) throws -> CafeData {
+        if let folder = context.options.optionalString("cafe-dir") { return try CafeData.read(folder: folder) }
+        let folder = try CafeGenerator.cachedFolder()
+        context.log("cafe: no --cafe-dir: using the generated stand-in in \(folder) (cartoon faces in CAFE's format; the real set cannot be shipped)")
+        return try CafeData.read(folder: folder)
+    }
+
+    static func run(_ context: RunContext) throws {
+        let data = try loadData(context)
+        let epochs = try context.options.int("epochs")
+        var generator = SeededGenerator(seed: context.seed)
+        let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
+        let optimizer = Adam(model.parameters(), lr: Float(try context.options.double("lr")))
+        let x = data.train.tensor, targets = data.train.labels
+        context.log("cafe: \(data.train.count) training and \(data.test.count) test images from \(data.folder); \(epochs) epochs of Adam")
+        context.progress.begin("cafe", total: epochs, unit: "epochs")
+        var losses: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        for epoch in 0...epochs {
+            if context.isCancelled { break }
+            optimizer.zeroGrad()
+            let loss = crossEntropy(model(x), targets: targets)
+            let value = Double(loss.item)
+            guard value.isFinite else {
+                throw PluginError.diverged("the cross-entropy became \(value) after epoch \(epoch)", hint: "lower --lr")
+            }
+            losses.append(value)
+            context.metrics.log(step: epoch, [("loss", value)])
+            context.progress.update(completed: epoch, values: [("loss", value)])
+            if epoch == epochs { break }
+            loss.backward()
+            optimizer.step()
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        context.progress.end()
+        context.metrics.final("initial_loss", losses.first ?? .nan)
+        context.metrics.final("final_loss", losses.last ?? .nan)
+        context.metrics.final("ms_per_epoch", seconds * 1000 / Double(max(losses.count - 1, 1)))
+        try report(model, data: data, context: context)
+        let loss = LinePlot(title: "CAFE softmax: training cross-entropy", xLabel: "epoch", yLabel: "cross-entropy",
+                            series: [Series("train", x: losses.indices.map(Double.init), y: losses)], logY: true)
+        try context.artifacts.write(loss.svg(), to: "loss.svg")
+        try weightMaps(model, context: context)
+        try samples(data, context: context)
+        let checkpoint = context.artifacts.path("checkpoint")
+        try FileManager.default.createDirectory(atPath: checkpoint, withIntermediateDirectories: true)
+        try model.save(to: checkpoint)
+    }
+
+    /// `host eval SVM cafe --checkpoint DIR`: the saved classifier's matrices and accuracies.
+    static func evaluate(_ context: RunContext, checkpoint: String) throws {
+        let data = try loadData(context)
+        var generator = SeededGenerator(seed: 0)
+        let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
+        try model.load(from: checkpoint)
+        try report(model, data: data, context: context)
+    }
+
+    /// Accuracies, confusion matrices (logged as tables, in notes, as CSV and as heatmaps).
+    static func report(_ model: Linear, data: CafeData, context: RunContext) throws {
+        let names = CafeData.emotions.map(\.name)
+        for (split, set) in [("train", data.train), ("test", data.test)] where set.count > 0 {
+            let predicted = noGrad { predictedClasses(model(set.tensor)) }
+            var matrix = [[Double]](repeating: [Double](repeating: 0, count: names.count), count: names.count)
+            for (truth, guess) in zip(set.labels, predicted) { matrix[truth][guess] += 1 }
+            let accuracy = Double(zip(set.labels, predicted).filter { $0 == $1 }.count) / Double(set.count)
+            context.metrics.final("\(split)_accuracy", accuracy)
+            let table = confusionTable(matrix, names: names)
+            context.log("cafe: \(split) confusion matrix (rows: true, columns: predicted), accuracy \(formatNumber(accuracy)):\n" + table)
+            context.metrics.note("\(split) confusion (rows true, columns predicted)", table)
+            try context.artifacts.writeCSV("confusion_\(split).csv", header: ["true \\ predicted"] + names,
+                                           rows: zip(names, matrix).map { [$0] + $1.map { String(Int($0)) } })
+            let map = Heatmap(title: "CAFE \(split) confusion matrix (accuracy \(formatNumber(accuracy)))", rowLabels: names, columnLabels: names, values: matrix)
+            try context.artifacts.write(map.svg(), to: "confusion_\(split).svg")
+        }
+    }
+
+    /// The six weight rows as 380 x 240 maps, scaled together by (w - min) 255 / (max - min).
+    static func weightMaps(_ model: Linear, context: RunContext) throws {
+        let w = model.weight.values
+        let maps = (0..<CafeData.emotions.count).map { Tensor(Array(w[$0 * CafeData.pixels..<($0 + 1) * CafeData.pixels]), shape: [CafeData.rows, CafeData.columns]) }
+        let grid = Image.grid(Image.jointlyScaled(maps), captions: CafeData.emotions.map(\.name), columns: 3)
+        try PNG.write(grid, to: context.artifacts.path("weights.png"))
+    }
+
+    /// One training image per expression.
+    static func samples(_ data: CafeData, context: RunContext) throws {
+        var images: [Image] = [], captions: [String] = []
+        for (label, emotion) in CafeData.emotions.enumerated() {
+            guard let i = data.train.labels.firstIndex(of: label) else { continue }
+            let pixels = Array(data.train.images[i * CafeData.pixels..<(i + 1) * CafeData.pixels])
+            images.append(Image(tensor: Tensor(pixels, shape: [CafeData.rows, CafeData.columns]), scaling: .range(0, 1)))
+            captions.append("\(emotion.name) (\(data.train.files[i]))")
+        }
+        try PNG.write(Image.grid(images, captions: captions, columns: 3), to: context.artifacts.path("samples.png"))
+    }
+
+    static func predictedClasses(_ logits: Tensor) -> [Int] {
+        let (n, k) = (logits.shape[0], logits.shape[1]), v = logits.values
+        return (0..<n).map { i in (0..<k).max { v[i * k + $0] < v[i * k + $1] } ?? 0 }
+    }
+
+    static func confusionTable(_ matrix: [[Double]], names: [String]) -> String {
+        let width = max(names.map(\.count).max() ?? 0, 5)
+        let header = "".padding(toLength: width, withPad: " ", startingAt: 0) + names.map { " " + String($0.prefix(5)).padding(toLength: 5, withPad: " ", startingAt: 0) }.joined()
+        let rows = zip(names, matrix).map { name, row in
+            name.padding(toLength: width, withPad: " ", startingAt: 0) + row.map { String(repeating: " ", count: max(0, 6 - String(Int($0)).count)) + String(Int($0)) }.joined()
+        }
+        return ([header] + rows).joined(separator: "\n")
+    }
+}
