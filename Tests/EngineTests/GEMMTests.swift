@@ -49,3 +49,15 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(one.values, four.values)
     }
 }
+
+/// The unpacked kernels for wide linear layers, against the reference.
+extension GEMMTests {
+    func testLongDotAndFewRowsShapes() {
+        // longDot: A (m x k) B^T, k long, ragged blocks and tiles (m odd, n not a multiple of 3).
+        check(m: 36, n: 6, k: 9_000, transA: false, transB: true)
+        check(m: 5, n: 7, k: 3_001, transA: false, transB: true, alpha: 0.5, beta: 1, threads: 1)
+        // fewRows: m <= 6, short k, n with a ragged last strip; with transA (dW = g^T x) and beta.
+        check(m: 6, n: 1_000, k: 36, transA: true, transB: false)
+        check(m: 4, n: 517, k: 20, transA: false, transB: false, alpha: 2, beta: 0.5, threads: 1)
+    }
+}

@@ -39,6 +39,12 @@ public enum GEMM {
             scale(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
+        if useLongDot(transA: transA, transB: transB, m: m, n: n, k: k) {
+            return longDot(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
+        }
+        if useFewRows(transB: transB, m: m, n: n, k: k) {
+            return fewRows(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
+        }
         // Thin products (a vector on either side, or a short inner dimension) and tiny ones
         // cost more to pack than to compute directly.
         if m * n * k <= 24 * 24 * 24 || m < mr || n < 4 || k < 8 {

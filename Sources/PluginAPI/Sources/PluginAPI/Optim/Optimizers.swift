@@ -65,6 +65,35 @@ public final class Adam: Optimizer {
         super.init(parameters, lr: lr)
     }
 
+    /// PyTorch's Adam update for `count` values, eight lanes at a time, split over the worker
+    /// pool for large tensors (each element is independent, so any split gives the same numbers).
+    func adamUpdate(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                    count: Int, stepSize: Float, root2: Float) {
+        typealias V = SIMD8<Float>
+        let (b1, b2, wd, eps) = (beta1, beta2, weightDecay, eps)
+        func update(_ range: Range<Int>) {
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let pr = UnsafeMutableRawPointer(p + i), mr = UnsafeMutableRawPointer(m + i), vr = UnsafeMutableRawPointer(v + i)
+                let pv = pr.loadUnaligned(as: V.self)
+                let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) + wd * pv
+                let mv = b1 * mr.loadUnaligned(as: V.self) + (1 - b1) * gv
+                let vv = b2 * vr.loadUnaligned(as: V.self) + (1 - b2) * gv * gv
+                mr.storeBytes(of: mv, as: V.self); vr.storeBytes(of: vv, as: V.self)
+                pr.storeBytes(of: pv - stepSize * mv / (vv.squareRoot() / root2 + eps), as: V.self)
+                i += 8
+            }
+            while i < range.upperBound {
+                let gi = g[i] + wd * p[i]
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                i += 1
+            }
+        }
+        if count < 1 << 16 { update(0..<count) } else { WorkerPool.shared.parallelRanges(count, grain: 1 << 15, update) }
+    }
+
     public override func step() {
         steps += 1
         let correction1 = 1 - Foundation.pow(beta1, Float(steps)), correction2 = 1 - Foundation.pow(beta2, Float(steps))
@@ -76,12 +105,8 @@ public final class Adam: Optimizer {
             let (pd, gd) = (p.data, grad.data)
             m.withUnsafeMutableBufferPointer { m in
                 v.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<p.count {
-                        let g = gd[i] + weightDecay * pd[i]
-                        m[i] = beta1 * m[i] + (1 - beta1) * g
-                        v[i] = beta2 * v[i] + (1 - beta2) * g * g
-                        pd[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
-                    }
+                    adamUpdate(p: pd, g: gd, m: m.baseAddress.unsafelyUnwrapped, v: v.baseAddress.unsafelyUnwrapped, count: p.count,
+                               stepSize: stepSize, root2: root2)
                 }
             }
             moments[key] = (m, v)
