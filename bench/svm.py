@@ -70,12 +70,14 @@ def main():
         return time.perf_counter() - start, json.loads(text)["metrics"], out
     # The stand-in is generated on first use; make it before timing.
     subprocess.run([host, "run", "SVM", "cafe", "--epochs", "1", "--quiet", "--out", os.path.join(work, "warm")], check=True, env=env, capture_output=True)
-    ours_xor, metrics, out = ours(["xor", "--small-sigmas", ""])
+    # Ours first: PyTorch's OpenMP threads keep spinning for a while after their work and
+    # would take the cores from a process started right after.
+    ours_xor, _, out = ours(["xor", "--small-sigmas", ""])
+    ours_cafe, metrics, _ = ours(["cafe"])
     theirs_xor, alphas = pytorch_xor(torch)
     print(f"xor, 4 kernels x 10,000 steps: ours {ours_xor:.2f} s (whole command), PyTorch {theirs_xor:.2f} s: {theirs_xor / ours_xor:.1f}x")
     print("  PyTorch alphas: " + ", ".join(f"{k} {v[0]:.6g}" for k, v in alphas.items()))
     print("  ours:           " + open(os.path.join(out, "models.csv")).read().strip().replace("\n", " | "))
-    ours_cafe, metrics, _ = ours(["cafe"])
     theirs_cafe, losses = pytorch_cafe(torch, os.path.join(work, "cache", "host", "cafe-standin-v1"))
     per_epoch = metrics["ms_per_epoch"]
     print(f"cafe, 201 epochs: ours {per_epoch:.1f} ms per epoch ({ours_cafe:.2f} s whole command, reading the images included), "

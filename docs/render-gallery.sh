@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/gallery/ from real Parity and ResNet runs.
+# Regenerates docs/gallery/ from real Parity, ResNet and SVM runs.
 #
 # Run from anywhere (paths are taken relative to the repository root) after
 #   swift build -c release
@@ -21,10 +21,16 @@ fi
 
 mkdir -p "$runs" "$gallery"
 cd "$runs"
-rm -rf sweep exact resnet-sweep
+rm -rf sweep exact resnet-sweep svm-xor svm-cafe
 "$host" run Parity sweep --seeds 3 --out sweep --report
 "$host" run Parity exact --d 30 --out exact --report
 "$host" run ResNet sweep --seeds 3 --out resnet-sweep --report
+"$host" run SVM xor --out svm-xor --report
+XDG_CACHE_HOME="$runs/cache" "$host" run SVM cafe --out svm-cafe --report
+# The CAFE images are PNGs already: copied as they are.
+cp "$runs/svm-cafe/weights.png" "$gallery/svm-cafe-weights.png"
+cp "$runs/svm-cafe/samples.png" "$gallery/svm-cafe-samples.png"
+contours="poly2 rbf1 rbf2 rbf4"
 
 # svg_size FILE: the width,height attributes of an SVG, rounded up, for the browser window.
 svg_size() {
@@ -69,6 +75,9 @@ if [[ -n "$browser" ]]; then
     for name in grid accuracy; do
         shot "$runs/resnet-sweep/$name.svg" "$gallery/resnet-sweep-$name.png" "$(svg_size "$runs/resnet-sweep/$name.svg")" --force-device-scale-factor=2
     done
+    for name in $contours; do
+        shot "$runs/svm-xor/contour-$name.svg" "$gallery/svm-xor-$name.png" "$(svg_size "$runs/svm-xor/contour-$name.svg")"
+    done
 elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in loss accuracy; do
         rsvg-convert --zoom=2 --background-color=white -o "$gallery/parity-sweep-$name.png" "$runs/sweep/$name.svg"
@@ -77,6 +86,10 @@ elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in grid accuracy; do
         rsvg-convert --zoom=2 --background-color=white -o "$gallery/resnet-sweep-$name.png" "$runs/resnet-sweep/$name.svg"
         echo "wrote $gallery/resnet-sweep-$name.png (rsvg-convert)"
+    done
+    for name in $contours; do
+        rsvg-convert --background-color=white -o "$gallery/svm-xor-$name.png" "$runs/svm-xor/contour-$name.svg"
+        echo "wrote $gallery/svm-xor-$name.png (rsvg-convert)"
     done
     echo "no chromium or chromium-browser on PATH: skipping parity-sweep-report.png (apt-get install chromium)"
 else
