@@ -27,25 +27,18 @@ enum SweepExperiment {
         let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }
         context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(seeds) seeds each), \(context.threads) at a time")
         context.progress.begin("sweep", total: jobs.count * settings.iters, unit: "steps")
-        var outcomes = [TrainExperiment.Outcome?](repeating: nil, count: jobs.count)
-        var failures: [String] = []
-        let lock = NSLock()
-        var stepsDone = 0
-        WorkerPool.shared.parallelRanges(jobs.count, grain: 1) { range in
-            for index in range {
-                let job = jobs[index]
-                var s = settings
-                s.d = job.d
-                do {
-                    let outcome = try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), isCancelled: { context.isCancelled }, log: { _, _, _ in
-                        lock.lock(); stepsDone += s.logEvery; let done = stepsDone; lock.unlock()
-                        context.progress.update(completed: min(done, jobs.count * s.iters), values: [])
-                    })
-                    lock.lock(); outcomes[index] = outcome; lock.unlock()
-                } catch {
-                    lock.lock(); failures.append("d = \(job.d) seed \(job.seed): \(error)"); lock.unlock()
-                }
-            }
+        let stepsDone = SharedCounter()
+        let results = WorkerPool.shared.runJobs(jobs.count) { index -> TrainExperiment.Outcome in
+            var s = settings
+            s.d = jobs[index].d
+            return try TrainExperiment.train(s, seed: context.seed &+ UInt64(jobs[index].seed), isCancelled: { context.isCancelled }, log: { _, _, _ in
+                context.progress.update(completed: min(stepsDone.add(s.logEvery), jobs.count * s.iters), values: [])
+            })
+        }
+        let outcomes = results.map { try? $0.get() }
+        let failures = zip(jobs, results).compactMap { job, result -> String? in
+            if case .failure(let error) = result { return "d = \(job.d) seed \(job.seed): \(error)" }
+            return nil
         }
         context.progress.end()
         for failure in failures { context.log("sweep: run failed: \(failure)") }
@@ -57,8 +50,8 @@ enum SweepExperiment {
         var accuracyMeans: [Double] = [], accuracySpreads: [Double] = []
         for d in dims {
             let done = zip(jobs, outcomes).filter { $0.0.d == d }.compactMap(\.1)
-            let (lossMean, lossStd) = meanAndStd(done.map(\.finalLoss))
-            let (accMean, accStd) = meanAndStd(done.map(\.testAccuracy))
+            let (lossMean, lossStd) = Statistics.meanAndStd(done.map(\.finalLoss))
+            let (accMean, accStd) = Statistics.meanAndStd(done.map(\.testAccuracy))
             accuracyMeans.append(accMean); accuracySpreads.append(accStd)
             context.metrics.final("d\(d)_final_loss", lossMean)
             context.metrics.final("d\(d)_test_accuracy", accMean)
@@ -72,12 +65,5 @@ enum SweepExperiment {
         let bars = BarChart(title: "Test accuracy after training (mean ± std over seeds)", yLabel: "test accuracy",
                             categories: dims.map { "d = \($0)" }, series: [(name: "test accuracy", values: accuracyMeans, errors: accuracySpreads)])
         try context.artifacts.write(bars.svg(), to: "accuracy.svg")
-    }
-
-    static func meanAndStd(_ values: [Double]) -> (Double, Double) {
-        guard !values.isEmpty else { return (.nan, .nan) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
-        return (mean, variance.squareRoot())
     }
 }

@@ -33,27 +33,20 @@ enum SweepExperiment {
         let jobs = combinations.indices.flatMap { c in (0..<seeds).map { Job(combination: c, seed: $0) } }
         context.log("sweep: \(jobs.count) runs of \(base.epochs) epochs on \(data.train.count) images, \(context.threads) at a time")
         context.progress.begin("sweep", total: jobs.count * base.epochs, unit: "epochs")
-        var outcomes = [FitAndValidate.Outcome?](repeating: nil, count: jobs.count)
-        var failures: [String] = []
-        let lock = NSLock()
-        var epochsDone = 0
-        WorkerPool.shared.parallelRanges(jobs.count, grain: 1) { range in
-            for index in range {
-                let job = jobs[index], combo = combinations[job.combination]
-                var s = base
-                s.activation = combo.act; s.norm = combo.norm
-                do {
-                    let model = try FitAndValidate.makeModel(s, data: data, seed: context.seed &+ UInt64(job.seed))
-                    let outcome = try FitAndValidate.run(model, data: data, settings: s, isCancelled: { context.isCancelled }) { epoch, _ in
-                        guard epoch > 0 else { return }
-                        lock.lock(); epochsDone += 1; let done = epochsDone; lock.unlock()
-                        context.progress.update(completed: done, values: [])
-                    }
-                    lock.lock(); outcomes[index] = outcome; lock.unlock()
-                } catch {
-                    lock.lock(); failures.append("\(combo.label) seed \(job.seed): \(error)"); lock.unlock()
-                }
+        let epochsDone = SharedCounter()
+        let results = WorkerPool.shared.runJobs(jobs.count) { index -> FitAndValidate.Outcome in
+            let job = jobs[index], combo = combinations[job.combination]
+            var s = base
+            s.activation = combo.act; s.norm = combo.norm
+            let model = try FitAndValidate.makeModel(s, data: data, seed: context.seed &+ UInt64(job.seed))
+            return try FitAndValidate.run(model, data: data, settings: s, isCancelled: { context.isCancelled }) { epoch, _ in
+                if epoch > 0 { context.progress.update(completed: epochsDone.add(1), values: []) }
             }
+        }
+        let outcomes = results.map { try? $0.get() }
+        let failures = zip(jobs, results).compactMap { job, result -> String? in
+            if case .failure(let error) = result { return "\(combinations[job.combination].label) seed \(job.seed): \(error)" }
+            return nil
         }
         context.progress.end()
         for failure in failures { context.log("sweep: run failed: \(failure)") }
@@ -68,8 +61,8 @@ enum SweepExperiment {
         var accuracy: (means: [Double], spreads: [Double]) = ([], [])
         for (c, combo) in combinations.enumerated() {
             let done = zip(jobs, outcomes).filter { $0.0.combination == c }.compactMap { $0.1?.last }
-            let train = meanAndStd(done.map(\.trainLoss)), validation = meanAndStd(done.map(\.validationLoss))
-            let acc = meanAndStd(done.map(\.validationAccuracy))
+            let train = Statistics.meanAndStd(done.map(\.trainLoss)), validation = Statistics.meanAndStd(done.map(\.validationLoss))
+            let acc = Statistics.meanAndStd(done.map(\.validationAccuracy))
             accuracy.means.append(acc.mean); accuracy.spreads.append(acc.std)
             context.metrics.final("\(combo.key)_train_loss", train.mean)
             context.metrics.final("\(combo.key)_validation_loss", validation.mean)
@@ -95,12 +88,5 @@ enum SweepExperiment {
         let bars = BarChart(title: "Validation accuracy after training (mean ± std over seeds)", yLabel: "validation accuracy",
                             categories: combinations.map(\.label), series: [(name: "validation accuracy", values: accuracy.means, errors: accuracy.spreads)])
         try context.artifacts.write(bars.svg(), to: "accuracy.svg")
-    }
-
-    static func meanAndStd(_ values: [Double]) -> (mean: Double, std: Double) {
-        guard !values.isEmpty else { return (.nan, .nan) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
-        return (mean, variance.squareRoot())
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+
+extension WorkerPool {
+    /// Runs `count` independent jobs (training runs of a sweep, say) on up to `threads` threads,
+    /// one job per piece of work, and returns each job's result or error in job order.
+    public func runJobs<T>(_ count: Int, _ job: (Int) throws -> T) -> [Result<T, Error>] {
+        var results = [Result<T, Error>?](repeating: nil, count: count)
+        let lock = NSLock()
+        parallelRanges(count, grain: 1) { range in
+            for index in range {
+                let result = Result { try job(index) }
+                lock.lock(); results[index] = result; lock.unlock()
+            }
+        }
+        return results.map { $0 ?? .failure(PluginError.failure("job did not run", hint: "")) }
+    }
+}
+
+/// A counter several threads add to (completed steps of parallel jobs, for progress).
+public final class SharedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    public init() {}
+
+    /// Adds `amount` and returns the new total.
+    public func add(_ amount: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += amount
+        return value
+    }
+}
+
+/// Summaries of repeated measurements (runs over seeds).
+public enum Statistics {
+    /// The mean and the sample standard deviation (n - 1; 0 for one value); NaN for none.
+    public static func meanAndStd(_ values: [Double]) -> (mean: Double, std: Double) {
+        guard !values.isEmpty else { return (.nan, .nan) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+        return (mean, variance.squareRoot())
+    }
+}

@@ -1,0 +1,25 @@
+import PluginAPI
+import XCTest
+
+final class ParallelJobsTests: XCTestCase {
+    struct Odd: Error {}
+
+    func testJobsReturnInOrderWithTheirErrors() {
+        let counter = SharedCounter()
+        let results = WorkerPool(threads: 2).runJobs(9) { i -> Int in
+            _ = counter.add(1)
+            if i % 2 == 1 { throw Odd() }
+            return i * i
+        }
+        XCTAssertEqual(results.map { try? $0.get() }, [0, nil, 4, nil, 16, nil, 36, nil, 64])
+        XCTAssertEqual(counter.add(0), 9, "every job ran once")
+    }
+
+    func testMeanAndSampleStandardDeviation() {
+        let (mean, std) = Statistics.meanAndStd([2, 4, 4, 4, 5, 5, 7, 9])
+        XCTAssertEqual(mean, 5)
+        XCTAssertEqual(std, (32.0 / 7).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(Statistics.meanAndStd([3]).std, 0)
+        XCTAssertTrue(Statistics.meanAndStd([]).mean.isNaN)
+    }
+}
