@@ -1,0 +1,17 @@
+import PluginAPI
+
+/// Dual activations, NNGP kernels and kernel regression (MIT 6.S088 problem set 3).
+public final class NNGPPlugin: Plugin {
+    public let name = "NNGP"
+    public let version = "0.1.0"
+    public let summary = "Dual activations and NNGP kernel regression (MIT 6.S088 problem set 3)"
+
+    public init() {}
+
+    public var datasets: [DatasetInfo] {
+        [DatasetInfo(name: "sine-of-sphere", description: "x: N(0, 1) rows normalised to norm 1; y = mean of sin x_i (problem 11)", source: .generated),
+         DatasetInfo(name: "user arrays", description: "--x, --y, --x-test, --y-test as .npy", source: .userPath(option: "x"))]
+    }
+
+    public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration] }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import PluginAPI
+
+/// Problem 11's data, or the user's arrays: X with i.i.d. N(0, 1) entries and rows normalised
+/// to norm 1, y = (1/d) sum_i sin x_i.
+public struct RegressionData {
+    public var x: DMatrix, y: [Double], xTest: DMatrix, yTest: [Double]
+    /// Where the data came from.
+    public var source: String
+
+    /// The target function of problem 11.
+    public static func target(_ row: [Double]) -> Double { row.reduce(0) { $0 + sin($1) } / Double(row.count) }
+
+    /// n training and nTest test points in d dimensions, from `seed`.
+    public static func generate(n: Int, nTest: Int, d: Int, seed: UInt64) -> RegressionData {
+        var g = SeededGenerator(seed: seed)
+        func draw(_ count: Int) -> DMatrix {
+            var m = DMatrix(rows: count, columns: d)
+            for i in 0..<count {
+                let row = (0..<d).map { _ in g.nextNormal() }
+                let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                for j in 0..<d { m[i, j] = row[j] / norm }
+            }
+            return m
+        }
+        let x = draw(n), xTest = draw(nTest)
+        return RegressionData(x: x, y: (0..<n).map { target(x.row($0)) }, xTest: xTest, yTest: (0..<nTest).map { target(xTest.row($0)) },
+                              source: "generated: N(0, 1) rows normalised to norm 1, y = mean of sin")
+    }
+
+    /// The user's `--x --y --x-test --y-test` arrays (all four, or none).
+    public static func fromFiles(x: String, y: String, xTest: String, yTest: String) throws -> RegressionData {
+        func matrix(_ path: String, _ name: String) throws -> DMatrix {
+            let a = try NPY.read(path)
+            guard a.shape.count == 2, a.shape[0] > 0, a.shape[1] > 0 else {
+                throw PluginError.invalidInput("\(path): shape \(a.shape), \(name) needs a 2-D array (points x dimensions)", hint: "save it with numpy.save as an n x d array")
+            }
+            if let bad = a.values.firstIndex(where: { !$0.isFinite }) {
+                throw PluginError.invalidInput("\(path): value \(a.values[bad]) at flat index \(bad)", hint: "remove NaN and infinite values")
+            }
+            return DMatrix(rows: a.shape[0], columns: a.shape[1], values: a.values)
+        }
+        func vector(_ path: String, _ name: String, count: Int) throws -> [Double] {
+            let a = try NPY.read(path)
+            guard a.shape == [count] || a.shape == [count, 1] else {
+                throw PluginError.invalidInput("\(path): shape \(a.shape), \(name) needs \(count) values (one per point)", hint: "pair each input row with one target")
+            }
+            if let bad = a.values.firstIndex(where: { !$0.isFinite }) {
+                throw PluginError.invalidInput("\(path): value \(a.values[bad]) at index \(bad)", hint: "remove NaN and infinite values")
+            }
+            return a.values
+        }
+        let train = try matrix(x, "--x"), test = try matrix(xTest, "--x-test")
+        guard train.columns == test.columns else {
+            throw PluginError.invalidInput("\(xTest): \(test.columns) columns, --x has \(train.columns)", hint: "training and test points need the same dimension")
+        }
+        return RegressionData(x: train, y: try vector(y, "--y", count: train.rows), xTest: test, yTest: try vector(yTest, "--y-test", count: test.rows),
+                              source: "arrays \(x), \(y), \(xTest), \(yTest)")
+    }
+
+    /// The data an experiment's options ask for.
+    static func load(_ o: OptionValues, seed: UInt64) throws -> RegressionData {
+        let paths = ["x", "y", "x-test", "y-test"].map { o.optionalString($0) }
+        let given = paths.compactMap { $0 }
+        if given.isEmpty { return generate(n: try o.int("n"), nTest: try o.int("n-test"), d: try o.int("d"), seed: seed) }
+        guard given.count == 4, let x = paths[0], let y = paths[1], let xt = paths[2], let yt = paths[3] else {
+            throw PluginError.invalidInput("give all of --x, --y, --x-test and --y-test, or none", hint: "the four .npy arrays replace the generated data together")
+        }
+        return try fromFiles(x: x, y: y, xTest: xt, yTest: yt)
+    }
+
+    static let options: [OptionSpec] = [
+        .int("n", default: 100, range: 1...20_000, help: "training points (generated data)"),
+        .int("n-test", default: 5_000, range: 1...1_000_000, help: "test points (generated data)"),
+        .int("d", default: 200, range: 1...100_000, help: "input dimension (generated data)"),
+        .path("x", help: "training inputs, n x d .npy (with --y, --x-test, --y-test: replaces the generated data)"),
+        .path("y", help: "training targets, n .npy"),
+        .path("x-test", help: "test inputs, m x d .npy"),
+        .path("y-test", help: "test targets, m .npy"),
+    ]
+}

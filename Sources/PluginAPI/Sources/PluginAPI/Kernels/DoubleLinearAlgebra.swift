@@ -1,0 +1,165 @@
+import Foundation
+
+/// A dense row-major matrix of Doubles, for the solves that single precision cannot do
+/// (kernel regression with a nearly constant kernel matrix).
+public struct DMatrix: Equatable, Sendable {
+    public var rows: Int, columns: Int
+    public var values: [Double]
+
+    public init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "DMatrix: \(values.count) values for \(rows) x \(columns)")
+        self.rows = rows; self.columns = columns; self.values = values
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, values: [Double](repeating: value, count: rows * columns))
+    }
+
+    public subscript(i: Int, j: Int) -> Double {
+        get { values[i * columns + j] }
+        set { values[i * columns + j] = newValue }
+    }
+
+    /// Row i as an array.
+    public func row(_ i: Int) -> [Double] { Array(values[i * columns..<(i + 1) * columns]) }
+}
+
+/// Double-precision kernels: A B^T, Cholesky and LU solves, with naive references in the tests.
+public enum DoubleLinearAlgebra {
+    /// Dot product of two contiguous vectors, four 4-wide accumulators.
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
+        typealias V = SIMD4<Double>
+        var (s0, s1, s2, s3) = (V(), V(), V(), V())
+        let (rx, ry) = (UnsafeRawPointer(x), UnsafeRawPointer(y))
+        var p = 0
+        while p + 16 <= count {
+            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 8, as: V.self), ry.loadUnaligned(fromByteOffset: p * 8, as: V.self))
+            s1.addProduct(rx.loadUnaligned(fromByteOffset: p * 8 + 32, as: V.self), ry.loadUnaligned(fromByteOffset: p * 8 + 32, as: V.self))
+            s2.addProduct(rx.loadUnaligned(fromByteOffset: p * 8 + 64, as: V.self), ry.loadUnaligned(fromByteOffset: p * 8 + 64, as: V.self))
+            s3.addProduct(rx.loadUnaligned(fromByteOffset: p * 8 + 96, as: V.self), ry.loadUnaligned(fromByteOffset: p * 8 + 96, as: V.self))
+            p += 16
+        }
+        var sum = ((s0 + s1) + (s2 + s3)).sum()
+        while p < count { sum += x[p] * y[p]; p += 1 }
+        return sum
+    }
+
+    /// A B^T for A (m x d) and B (n x d): every entry a dot product of two rows; rows of the
+    /// result split over the worker pool.
+    public static func multiplyTransposed(_ a: DMatrix, _ b: DMatrix, pool: WorkerPool = .shared) -> DMatrix {
+        precondition(a.columns == b.columns, "A B^T needs rows of the same length")
+        var out = DMatrix(rows: a.rows, columns: b.rows)
+        let d = a.columns, n = b.rows
+        a.values.withUnsafeBufferPointer { ap in
+            b.values.withUnsafeBufferPointer { bp in
+                out.values.withUnsafeMutableBufferPointer { op in
+                    let (ap, bp, op) = (ap.baseAddress.unsafelyUnwrapped, bp.baseAddress.unsafelyUnwrapped, op.baseAddress.unsafelyUnwrapped)
+                    pool.parallelRanges(a.rows, grain: max(1, 4096 / max(n, 1))) { range in
+                        for i in range { for j in 0..<n { op[i * n + j] = dot(ap + i * d, bp + j * d, d) } }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The lower-triangular L with L L^T = A, or nil when A is not (numerically) positive
+    /// definite. Row-oriented: each entry is a dot product of two row prefixes of L.
+    public static func cholesky(_ a: DMatrix, pool: WorkerPool = .shared) -> DMatrix? {
+        precondition(a.rows == a.columns, "Cholesky needs a square matrix")
+        let n = a.rows
+        var l = DMatrix(rows: n, columns: n)
+        var failed = false
+        l.values.withUnsafeMutableBufferPointer { lp in
+            let lp = lp.baseAddress.unsafelyUnwrapped
+            for j in 0..<n {
+                let pivot = a[j, j] - dot(lp + j * n, lp + j * n, j)
+                guard pivot > 0, pivot.isFinite else { failed = true; return }
+                let diagonal = pivot.squareRoot()
+                lp[j * n + j] = diagonal
+                let below = n - j - 1
+                let body = { (i: Int) in lp[i * n + j] = (a.values[i * n + j] - dot(lp + i * n, lp + j * n, j)) / diagonal }
+                if below * j > 1 << 16 {
+                    pool.parallelRanges(below, grain: max(8, below / 16)) { range in for r in range { body(j + 1 + r) } }
+                } else {
+                    for i in j + 1..<n { body(i) }
+                }
+            }
+        }
+        return failed ? nil : l
+    }
+
+    /// Solves L L^T x = b given the Cholesky factor L.
+    public static func choleskySolve(_ l: DMatrix, _ b: [Double]) -> [Double] {
+        let n = l.rows
+        var y = b
+        for i in 0..<n {
+            var s = y[i]
+            for k in 0..<i { s -= l[i, k] * y[k] }
+            y[i] = s / l[i, i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = y[i]
+            for k in i + 1..<n { s -= l[k, i] * y[k] }
+            y[i] = s / l[i, i]
+        }
+        return y
+    }
+
+    /// Solves A x = b by LU with partial pivoting; nil when A is singular.
+    public static func luSolve(_ a: DMatrix, _ b: [Double]) -> [Double]? {
+        precondition(a.rows == a.columns && b.count == a.rows, "LU solve needs a square matrix and a matching right side")
+        let n = a.rows
+        var m = a, x = b
+        for col in 0..<n {
+            var pivotRow = col
+            for r in col + 1..<n where abs(m[r, col]) > abs(m[pivotRow, col]) { pivotRow = r }
+            guard m[pivotRow, col] != 0, m[pivotRow, col].isFinite else { return nil }
+            if pivotRow != col {
+                for c in 0..<n { m.values.swapAt(col * n + c, pivotRow * n + c) }
+                x.swapAt(col, pivotRow)
+            }
+            for r in col + 1..<n {
+                let factor = m[r, col] / m[col, col]
+                if factor == 0 { continue }
+                for c in col..<n { m[r, c] -= factor * m[col, c] }
+                x[r] -= factor * x[col]
+            }
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = x[i]
+            for c in i + 1..<n { s -= m[i, c] * x[c] }
+            x[i] = s / m[i, i]
+        }
+        return x
+    }
+
+    /// A x.
+    public static func multiply(_ a: DMatrix, _ x: [Double]) -> [Double] {
+        (0..<a.rows).map { i in a.values.withUnsafeBufferPointer { ap in x.withUnsafeBufferPointer { xp in
+            dot(ap.baseAddress.unsafelyUnwrapped + i * a.columns, xp.baseAddress.unsafelyUnwrapped, a.columns) } } }
+    }
+
+    /// ||A x - b|| / ||b||.
+    public static func relativeResidual(_ a: DMatrix, _ x: [Double], _ b: [Double]) -> Double {
+        let r = zip(multiply(a, x), b).map { $0 - $1 }
+        let norm = { (v: [Double]) in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        return norm(r) / max(norm(b), .leastNormalMagnitude)
+    }
+
+    /// The 2-norm condition number of a symmetric positive definite matrix from its Cholesky
+    /// factor: the largest eigenvalue by power iteration over the smallest by inverse
+    /// iteration (a few dozen steps: an estimate, good to a few digits).
+    public static func conditionNumber(_ a: DMatrix, cholesky l: DMatrix, iterations: Int = 60) -> Double {
+        let n = a.rows
+        func normalized(_ v: [Double]) -> [Double] { let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }
+        var v = normalized((0..<n).map { Double(($0 * 7919) % 101) + 1 })
+        var largest = 0.0
+        for _ in 0..<iterations { let w = multiply(a, v); largest = zip(w, v).reduce(0) { $0 + $1.0 * $1.1 }; v = normalized(w) }
+        var u = normalized((0..<n).map { Double(($0 * 104_729) % 97) + 1 })
+        var inverse = 0.0
+        for _ in 0..<iterations { let w = choleskySolve(l, u); inverse = zip(w, u).reduce(0) { $0 + $1.0 * $1.1 }; u = normalized(w) }
+        return largest * inverse
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import NNGP
+import PluginAPI
+import XCTest
+
+final class NNGPTests: XCTestCase {
+    func testKernelClosedFormsAtKnownPoints() {
+        XCTAssertEqual(NNGPKernel.relu.value(xi: 1, distance: 0), 1, accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.relu.value(xi: 0, distance: 0), 1 / Double.pi, accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.relu.value(xi: -1, distance: 0), 0, accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.relu.value(xi: 1 + 1e-12, distance: 0), 1, accuracy: 1e-12, "xi is clipped before arccos")
+        XCTAssertEqual(NNGPKernel.sine.value(xi: 1, distance: 0), 1, accuracy: 1e-15, "normalised: k(x, x) = 1")
+        XCTAssertEqual(NNGPKernel.sine.value(xi: 0.5, distance: 0), 2 * M_E / (M_E * M_E - 1) * sinh(0.5), accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.erf.value(xi: 1, distance: 0), 1, accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.erf.value(xi: -0.3, distance: 0), asin(-0.2) / asin(2.0 / 3), accuracy: 1e-15)
+        XCTAssertEqual(NNGPKernel.laplace.value(xi: 0, distance: 2), exp(-0.01), accuracy: 1e-15)
+    }
+
+    func testKernelMatrixMatchesPairwiseValues() {
+        let data = RegressionData.generate(n: 7, nTest: 5, d: 9, seed: 3)
+        for kernel in NNGPKernel.allCases {
+            let k = kernel.matrix(data.xTest, data.x)
+            for i in 0..<5 {
+                for j in 0..<7 {
+                    let (a, b) = (data.xTest.row(i), data.x.row(j))
+                    let xi = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+                    let distance = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+                    XCTAssertEqual(k[i, j], kernel.value(xi: xi, distance: distance), accuracy: 1e-13, "\(kernel) [\(i), \(j)]")
+                }
+            }
+        }
+    }
+
+    func testCholeskyAndLUAgainstADirectSolve() throws {
+        var g = SeededGenerator(seed: 11)
+        let n = 37
+        let b = DMatrix(rows: n, columns: n, values: (0..<n * n).map { _ in g.nextNormal() })
+        var a = DoubleLinearAlgebra.multiplyTransposed(b, b)
+        for i in 0..<n { a[i, i] += 0.5 }
+        // The naive product, as the reference for A B^T.
+        for i in [0, 5, 36] { for j in [0, 17, 36] {
+            XCTAssertEqual(a[i, j] - (i == j ? 0.5 : 0), (0..<n).reduce(0) { $0 + b[i, $1] * b[j, $1] }, accuracy: 1e-10)
+        } }
+        let x = (0..<n).map { _ in g.nextNormal() }
+        let rhs = DoubleLinearAlgebra.multiply(a, x)
+        let l = try XCTUnwrap(DoubleLinearAlgebra.cholesky(a))
+        let viaCholesky = DoubleLinearAlgebra.choleskySolve(l, rhs)
+        let viaLU = try XCTUnwrap(DoubleLinearAlgebra.luSolve(a, rhs))
+        for i in 0..<n {
+            XCTAssertEqual(viaCholesky[i], x[i], accuracy: 1e-8)
+            XCTAssertEqual(viaLU[i], x[i], accuracy: 1e-8)
+        }
+        XCTAssertLessThan(DoubleLinearAlgebra.relativeResidual(a, viaCholesky, rhs), 1e-13)
+        // Not positive definite: Cholesky refuses, LU still solves.
+        let indefinite = DMatrix(rows: 2, columns: 2, values: [1, 2, 2, 1])
+        XCTAssertNil(DoubleLinearAlgebra.cholesky(indefinite))
+        XCTAssertEqual(try XCTUnwrap(DoubleLinearAlgebra.luSolve(indefinite, [3, 3])), [1, 1])
+        XCTAssertNil(DoubleLinearAlgebra.luSolve(DMatrix(rows: 2, columns: 2, values: [1, 2, 2, 4]), [1, 1]), "singular")
+        // Condition number of diag(1, 10, 100).
+        let diagonal = DMatrix(rows: 3, columns: 3, values: [1, 0, 0, 0, 10, 0, 0, 0, 100])
+        XCTAssertEqual(DoubleLinearAlgebra.conditionNumber(diagonal, cholesky: try XCTUnwrap(DoubleLinearAlgebra.cholesky(diagonal))), 100, accuracy: 1e-6)
+    }
+
+    func testRegressionInterpolatesAndBeatsZero() throws {
+        let data = RegressionData.generate(n: 60, nTest: 400, d: 30, seed: 5)
+        for kernel in NNGPKernel.allCases {
+            let fit = try KernelRegression(kernel: kernel, x: data.x, y: data.y)
+            let onTraining = fit.predict(data.x, training: data.x)
+            for i in 0..<60 { XCTAssertEqual(onTraining[i], data.y[i], accuracy: 1e-9, "\(kernel) fits the training data exactly") }
+            let mse = zip(fit.predict(data.xTest, training: data.x), data.yTest).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 400
+            let zero = data.yTest.reduce(0) { $0 + $1 * $1 } / 400
+            XCTAssertLessThan(mse, zero, "\(kernel) beats predicting 0")
+        }
+    }
+}
