@@ -13,5 +13,5 @@ public final class NNGPPlugin: Plugin {
          DatasetInfo(name: "user arrays", description: "--x, --y, --x-test, --y-test as .npy", source: .userPath(option: "x"))]
     }
 
-    public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration] }
+    public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration, WidthExperiment.declaration] }
 }

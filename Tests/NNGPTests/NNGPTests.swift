@@ -72,4 +72,21 @@ final class NNGPTests: XCTestCase {
             XCTAssertLessThan(mse, zero, "\(kernel) beats predicting 0")
         }
     }
+
+    func testMinimumNormSolutions() {
+        var g = SeededGenerator(seed: 8)
+        let y = (0..<6).map { _ in g.nextNormal() }
+        // Wide (k > n): interpolates, and equals where gradient descent from 0 goes (the minimum norm).
+        let wide = DMatrix(rows: 6, columns: 15, values: (0..<90).map { _ in g.nextNormal() })
+        let a = WidthExperiment.minimumNorm(wide, y)
+        let fitted = DoubleLinearAlgebra.multiply(wide, a)
+        for i in 0..<6 { XCTAssertEqual(fitted[i], y[i], accuracy: 1e-9) }
+        let descended = WidthExperiment.gradientDescent(wide, y, steps: 20_000)
+        for j in 0..<15 { XCTAssertEqual(descended[j], a[j], accuracy: 1e-5, "component \(j)") }
+        // Tall (k < n): least squares, so the residual is orthogonal to every feature column.
+        let tall = DMatrix(rows: 6, columns: 3, values: (0..<18).map { _ in g.nextNormal() })
+        let b = WidthExperiment.minimumNorm(tall, y)
+        let residual = zip(DoubleLinearAlgebra.multiply(tall, b), y).map { $0 - $1 }
+        for j in 0..<3 { XCTAssertEqual((0..<6).reduce(0) { $0 + tall[$1, j] * residual[$1] }, 0, accuracy: 1e-10) }
+    }
 }

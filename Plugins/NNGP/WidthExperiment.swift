@@ -1,0 +1,107 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `width` (problem 12): random ReLU features f(x) = sqrt(2/k) A relu(B x) with B
+/// fixed N(0, 1) and only A trained to fit the data exactly, for k = 1, 2, 4, ..., against the
+/// ReLU NNGP's kernel regression, which the features approach as k grows.
+public enum WidthExperiment {
+    static let declaration = Experiment(
+        name: "width",
+        summary: "Random ReLU features of width k = 1 ... 1024, only the last layer fitted (minimum norm): test MSE against k, and the NNGP limit",
+        options: RegressionData.options + [
+            .int("max-width", default: 1024, range: 1...65_536, help: "largest width; widths are the powers of 2 up to it"),
+            .int("draws", default: 5, range: 1...1000, help: "draws of B per width (mean and spread)"),
+            .choice("solver", ["lstsq", "gd"], default: "lstsq", help: "lstsq: the minimum-norm least-squares A; gd: gradient descent on A from 0 (converges to it)"),
+            .int("gd-steps", default: 20_000, range: 1...10_000_000, help: "gradient descent steps (--solver gd)"),
+        ],
+        metrics: [
+            MetricSpec("mse_nngp", goal: .lowerIsBetter, help: "test MSE of ReLU NNGP kernel regression"),
+            MetricSpec("mse_widest", goal: .lowerIsBetter, help: "mean test MSE at the largest width"),
+            MetricSpec("peak_width", help: "the width with the largest mean test MSE (double descent: near k = n)"),
+        ],
+        train: run)
+
+    /// Features sqrt(2/k) relu(X B^T) of the rows of x, with B given as (k x d).
+    static func features(_ x: DMatrix, _ b: DMatrix) -> DMatrix {
+        var phi = DoubleLinearAlgebra.multiplyTransposed(x, b)
+        let scale = (2 / Double(b.rows)).squareRoot()
+        for i in phi.values.indices { phi.values[i] = scale * max(phi.values[i], 0) }
+        return phi
+    }
+
+    /// The minimum-norm least-squares solution of phi a = y: (phi^T phi)^-1 phi^T y when phi has
+    /// at most as many columns as rows, phi^T (phi phi^T)^-1 y otherwise (a Cholesky solve, LU
+    /// when the Gram matrix is not positive definite enough, a 1e-12 ridge when it is singular).
+    public static func minimumNorm(_ phi: DMatrix, _ y: [Double]) -> [Double] {
+        let (n, k) = (phi.rows, phi.columns)
+        let t = DMatrix(rows: k, columns: n, values: (0..<k * n).map { phi[$0 % n, $0 / n] })   // phi^T
+        func solve(_ gram: DMatrix, _ rhs: [Double]) -> [Double] {
+            if let l = DoubleLinearAlgebra.cholesky(gram) { return DoubleLinearAlgebra.choleskySolve(l, rhs) }
+            if let x = DoubleLinearAlgebra.luSolve(gram, rhs) { return x }
+            var ridged = gram
+            let trace = (0..<gram.rows).reduce(0) { $0 + gram[$1, $1] }
+            for i in 0..<gram.rows { ridged[i, i] += 1e-12 * max(trace, 1) }
+            return DoubleLinearAlgebra.luSolve(ridged, rhs) ?? [Double](repeating: 0, count: rhs.count)
+        }
+        if k <= n {
+            return solve(DoubleLinearAlgebra.multiplyTransposed(t, t), DoubleLinearAlgebra.multiply(t, y))
+        }
+        return DoubleLinearAlgebra.multiply(DMatrix(rows: k, columns: n, values: t.values), solve(DoubleLinearAlgebra.multiplyTransposed(phi, phi), y))
+    }
+
+    /// Gradient descent on 1/2 ||phi a - y||^2 from a = 0 with step 1 / ||phi||_F^2 (stable).
+    public static func gradientDescent(_ phi: DMatrix, _ y: [Double], steps: Int) -> [Double] {
+        let (n, k) = (phi.rows, phi.columns)
+        let lr = 1 / max(phi.values.reduce(0) { $0 + $1 * $1 }, 1e-300)
+        var a = [Double](repeating: 0, count: k)
+        for _ in 0..<steps {
+            let r = zip(DoubleLinearAlgebra.multiply(phi, a), y).map { $0 - $1 }
+            for j in 0..<k {
+                var g = 0.0
+                for i in 0..<n { g += phi[i, j] * r[i] }
+                a[j] -= lr * g
+            }
+        }
+        return a
+    }
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        let data = try RegressionData.load(o, seed: context.seed)
+        let draws = try o.int("draws"), maxWidth = try o.int("max-width"), useGD = try o.string("solver") == "gd", steps = try o.int("gd-steps")
+        var widths: [Int] = []
+        var w = 1
+        while w <= maxWidth { widths.append(w); w *= 2 }
+        let nngp = try KernelRegression(kernel: .relu, x: data.x, y: data.y)
+        let nngpMSE = KernelsExperiment.meanSquaredError(nngp.predict(data.xTest, training: data.x), data.yTest)
+        context.metrics.final("mse_nngp", nngpMSE)
+        context.log("width: \(data.x.rows) training points; ReLU NNGP test MSE \(formatNumber(nngpMSE)); widths \(widths.first ?? 0)...\(widths.last ?? 0), \(draws) draws each" + (useGD ? ", gradient descent" : ""))
+        context.progress.begin("width", total: widths.count * draws, unit: "fits")
+        var generator = SeededGenerator(seed: context.seed, stream: 1)
+        var means: [Double] = [], spreads: [Double] = [], rows: [[String]] = []
+        for (index, k) in widths.enumerated() {
+            var mses: [Double] = []
+            for draw in 0..<draws {
+                if context.isCancelled { break }
+                let b = DMatrix(rows: k, columns: data.x.columns, values: (0..<k * data.x.columns).map { _ in generator.nextNormal() })
+                let phi = features(data.x, b)
+                let a = useGD ? gradientDescent(phi, data.y, steps: steps) : minimumNorm(phi, data.y)
+                mses.append(KernelsExperiment.meanSquaredError(DoubleLinearAlgebra.multiply(features(data.xTest, b), a), data.yTest))
+                context.progress.update(completed: index * draws + draw + 1, values: [("k", Double(k))])
+            }
+            let (mean, std) = Statistics.meanAndStd(mses)
+            means.append(mean); spreads.append(std)
+            context.metrics.log(step: k, [("test_mse_mean", mean), ("test_mse_std", std)])
+            rows.append([String(k), formatNumber(mean), formatNumber(std), String(mses.count)])
+        }
+        context.progress.end()
+        context.metrics.final("mse_widest", means.last ?? .nan)
+        if let peak = means.indices.max(by: { means[$0] < means[$1] }) { context.metrics.final("peak_width", Double(widths[peak])) }
+        try context.artifacts.writeCSV("width.csv", header: ["width", "test_mse_mean", "test_mse_std", "draws"], rows: rows)
+        var plot = LinePlot(title: "Random ReLU features: test MSE against width (mean ± std over \(draws) draws of B)", xLabel: "width k",
+                            yLabel: "test MSE", series: [Series("random features", x: widths.map(Double.init), y: means, yError: spreads, markers: true)],
+                            logY: true, logX: true)
+        plot.horizontalLines = [(label: "ReLU NNGP", y: nngpMSE)]
+        try context.artifacts.write(plot.svg(), to: "width.svg")
+    }
+}
