@@ -19,11 +19,12 @@ enum KernelsExperiment {
         let kernels = NNGPKernel.allCases
         context.progress.begin("kernels", total: kernels.count, unit: "kernels")
         var rows: [[String]] = [], worstResidual = 0.0, mses: [Double] = []
+        let trainProducts = InnerProducts(data.x, data.x), testProducts = InnerProducts(data.xTest, data.x)
         for (index, kernel) in kernels.enumerated() {
             if context.isCancelled { break }
             let start = DispatchTime.now().uptimeNanoseconds
-            let fit = try KernelRegression(kernel: kernel, x: data.x, y: data.y)
-            let predictions = fit.predict(data.xTest, training: data.x)
+            let fit = try KernelRegression(kernel: kernel, x: data.x, y: data.y, products: trainProducts)
+            let predictions = fit.predict(testProducts)
             let mse = meanSquaredError(predictions, data.yTest)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             worstResidual = max(worstResidual, fit.residual)

@@ -28,18 +28,39 @@ public enum NNGPKernel: String, CaseIterable, Sendable {
     }
 
     /// K[i, j] = k(a_i, b_j): the inner products by one double-precision A B^T, then elementwise.
-    public func matrix(_ a: DMatrix, _ b: DMatrix) -> DMatrix {
-        var k = DoubleLinearAlgebra.multiplyTransposed(a, b)
-        let squaredA = (0..<a.rows).map { i in a.row(i).reduce(0) { $0 + $1 * $1 } }
-        let squaredB = (0..<b.rows).map { j in b.row(j).reduce(0) { $0 + $1 * $1 } }
-        for i in 0..<a.rows {
-            for j in 0..<b.rows {
-                let inner = k[i, j]
-                let distance = max(squaredA[i] + squaredB[j] - 2 * inner, 0).squareRoot()
-                k[i, j] = value(xi: inner, distance: distance)
+    public func matrix(_ a: DMatrix, _ b: DMatrix) -> DMatrix { matrix(InnerProducts(a, b)) }
+
+    /// The kernel from precomputed inner products (shared by all the kernels of one data set),
+    /// rows split over the worker pool.
+    public func matrix(_ p: InnerProducts) -> DMatrix {
+        var k = DMatrix(rows: p.inner.rows, columns: p.inner.columns)
+        let columns = k.columns
+        k.values.withUnsafeMutableBufferPointer { out in
+            let out = out.baseAddress.unsafelyUnwrapped
+            WorkerPool.shared.parallelRanges(k.rows, grain: max(1, 16_384 / max(columns, 1))) { range in
+                for i in range {
+                    for j in 0..<columns {
+                        let inner = p.inner.values[i * columns + j]
+                        let distance = self == .laplace ? max(p.squaredA[i] + p.squaredB[j] - 2 * inner, 0).squareRoot() : 0
+                        out[i * columns + j] = value(xi: inner, distance: distance)
+                    }
+                }
             }
         }
         return k
+    }
+}
+
+/// The inner products <a_i, b_j> and squared norms of two sets of points: what every kernel
+/// here is a function of.
+public struct InnerProducts {
+    public var inner: DMatrix
+    public var squaredA: [Double], squaredB: [Double]
+
+    public init(_ a: DMatrix, _ b: DMatrix) {
+        inner = DoubleLinearAlgebra.multiplyTransposed(a, b)
+        squaredA = (0..<a.rows).map { i in a.row(i).reduce(0) { $0 + $1 * $1 } }
+        squaredB = (0..<b.rows).map { j in b.row(j).reduce(0) { $0 + $1 * $1 } }
     }
 }
 
@@ -54,14 +75,15 @@ public struct KernelRegression {
     /// The condition number of K (estimated; nil after an LU solve).
     public var condition: Double?
 
-    /// Fits the training data exactly. Throws when K is singular.
-    public init(kernel: NNGPKernel, x: DMatrix, y: [Double]) throws {
+    /// Fits the training data exactly. Throws when K is singular. `products` are the training
+    /// points' inner products when already computed.
+    public init(kernel: NNGPKernel, x: DMatrix, y: [Double], products: InnerProducts? = nil, estimateCondition: Bool = true) throws {
         self.kernel = kernel
-        let k = kernel.matrix(x, x)
+        let k = kernel.matrix(products ?? InnerProducts(x, x))
         if let l = DoubleLinearAlgebra.cholesky(k) {
             alpha = DoubleLinearAlgebra.choleskySolve(l, y)
             method = "Cholesky"
-            condition = DoubleLinearAlgebra.conditionNumber(k, cholesky: l)
+            condition = estimateCondition ? DoubleLinearAlgebra.conditionNumber(k, cholesky: l) : nil
         } else if let solution = DoubleLinearAlgebra.luSolve(k, y) {
             alpha = solution
             method = "LU"
@@ -74,6 +96,11 @@ public struct KernelRegression {
 
     /// Predictions for the rows of `points`, given the training inputs.
     public func predict(_ points: DMatrix, training x: DMatrix) -> [Double] {
-        DoubleLinearAlgebra.multiply(kernel.matrix(points, x), alpha)
+        predict(InnerProducts(points, x))
+    }
+
+    /// Predictions from the test-by-training inner products.
+    public func predict(_ products: InnerProducts) -> [Double] {
+        DoubleLinearAlgebra.multiply(kernel.matrix(products), alpha)
     }
 }

@@ -90,21 +90,35 @@ public enum DoubleLinearAlgebra {
         return failed ? nil : l
     }
 
-    /// Solves L L^T x = b given the Cholesky factor L.
+    /// Solves L L^T x = b given the Cholesky factor L (both passes as dot products of
+    /// contiguous rows: of L forwards, of a transposed copy of L backwards).
     public static func choleskySolve(_ l: DMatrix, _ b: [Double]) -> [Double] {
+        choleskySolve(l, transposed: transpose(l), b)
+    }
+
+    /// `choleskySolve` with L^T given (for repeated solves with one factor).
+    public static func choleskySolve(_ l: DMatrix, transposed lt: DMatrix, _ b: [Double]) -> [Double] {
         let n = l.rows
         var y = b
-        for i in 0..<n {
-            var s = y[i]
-            for k in 0..<i { s -= l[i, k] * y[k] }
-            y[i] = s / l[i, i]
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var s = y[i]
-            for k in i + 1..<n { s -= l[k, i] * y[k] }
-            y[i] = s / l[i, i]
+        l.values.withUnsafeBufferPointer { lp in
+            lt.values.withUnsafeBufferPointer { tp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    let (lp, tp, yp) = (lp.baseAddress.unsafelyUnwrapped, tp.baseAddress.unsafelyUnwrapped, yp.baseAddress.unsafelyUnwrapped)
+                    for i in 0..<n { yp[i] = (yp[i] - dot(lp + i * n, yp, i)) / lp[i * n + i] }
+                    for i in stride(from: n - 1, through: 0, by: -1) {
+                        yp[i] = (yp[i] - dot(tp + i * n + i + 1, yp + i + 1, n - i - 1)) / tp[i * n + i]
+                    }
+                }
+            }
         }
         return y
+    }
+
+    /// The transpose.
+    public static func transpose(_ a: DMatrix) -> DMatrix {
+        var t = DMatrix(rows: a.columns, columns: a.rows)
+        for i in 0..<a.rows { for j in 0..<a.columns { t.values[j * a.rows + i] = a.values[i * a.columns + j] } }
+        return t
     }
 
     /// Solves A x = b by LU with partial pivoting; nil when A is singular.
@@ -151,15 +165,16 @@ public enum DoubleLinearAlgebra {
     /// The 2-norm condition number of a symmetric positive definite matrix from its Cholesky
     /// factor: the largest eigenvalue by power iteration over the smallest by inverse
     /// iteration (a few dozen steps: an estimate, good to a few digits).
-    public static func conditionNumber(_ a: DMatrix, cholesky l: DMatrix, iterations: Int = 60) -> Double {
+    public static func conditionNumber(_ a: DMatrix, cholesky l: DMatrix, iterations: Int = 40) -> Double {
         let n = a.rows
+        let lt = transpose(l)
         func normalized(_ v: [Double]) -> [Double] { let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }
         var v = normalized((0..<n).map { Double(($0 * 7919) % 101) + 1 })
         var largest = 0.0
         for _ in 0..<iterations { let w = multiply(a, v); largest = zip(w, v).reduce(0) { $0 + $1.0 * $1.1 }; v = normalized(w) }
         var u = normalized((0..<n).map { Double(($0 * 104_729) % 97) + 1 })
         var inverse = 0.0
-        for _ in 0..<iterations { let w = choleskySolve(l, u); inverse = zip(w, u).reduce(0) { $0 + $1.0 * $1.1 }; u = normalized(w) }
+        for _ in 0..<iterations { let w = choleskySolve(l, transposed: lt, u); inverse = zip(w, u).reduce(0) { $0 + $1.0 * $1.1 }; u = normalized(w) }
         return largest * inverse
     }
 }
