@@ -44,6 +44,8 @@ final class NNGPTests: XCTestCase {
         let x = (0..<n).map { _ in g.nextNormal() }
         let rhs = DoubleLinearAlgebra.multiply(a, x)
         let l = try XCTUnwrap(DoubleLinearAlgebra.cholesky(a))
+        let reference = try XCTUnwrap(DoubleLinearAlgebra.choleskyReference(a))
+        for i in 0..<n * n { XCTAssertEqual(l.values[i], reference.values[i], accuracy: 1e-10, "blocked against unblocked at \(i)") }
         let viaCholesky = DoubleLinearAlgebra.choleskySolve(l, rhs)
         let viaLU = try XCTUnwrap(DoubleLinearAlgebra.luSolve(a, rhs))
         for i in 0..<n {
@@ -59,6 +61,19 @@ final class NNGPTests: XCTestCase {
         // Condition number of diag(1, 10, 100).
         let diagonal = DMatrix(rows: 3, columns: 3, values: [1, 0, 0, 0, 10, 0, 0, 0, 100])
         XCTAssertEqual(DoubleLinearAlgebra.conditionNumber(diagonal, cholesky: try XCTUnwrap(DoubleLinearAlgebra.cholesky(diagonal))), 100, accuracy: 1e-6)
+    }
+
+    func testBlockedCholeskyAcrossBlockBoundaries() throws {
+        var g = SeededGenerator(seed: 12)
+        for n in [1, 63, 64, 65, 200] {
+            let b = DMatrix(rows: n, columns: n + 3, values: (0..<n * (n + 3)).map { _ in g.nextNormal() })
+            let a = DoubleLinearAlgebra.multiplyTransposed(b, b)
+            let fast = try XCTUnwrap(DoubleLinearAlgebra.cholesky(a), "n = \(n)")
+            let slow = try XCTUnwrap(DoubleLinearAlgebra.choleskyReference(a), "n = \(n)")
+            let worst = zip(fast.values, slow.values).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-9, "n = \(n)")
+        }
+        XCTAssertNil(DoubleLinearAlgebra.cholesky(DMatrix(rows: 70, columns: 70, repeating: 1)), "rank one: not positive definite")
     }
 
     func testRegressionInterpolatesAndBeatsZero() throws {

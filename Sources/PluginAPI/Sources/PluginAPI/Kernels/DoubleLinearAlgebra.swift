@@ -65,8 +65,149 @@ public enum DoubleLinearAlgebra {
     }
 
     /// The lower-triangular L with L L^T = A, or nil when A is not (numerically) positive
-    /// definite. Row-oriented: each entry is a dot product of two row prefixes of L.
+    /// definite. Blocked, right-looking: factor a 64-wide diagonal block, solve the panel below
+    /// it, subtract the panel's outer product from the trailing matrix (dot products of
+    /// contiguous 64-long row pieces, rows over the worker pool), go on with the trailing matrix.
     public static func cholesky(_ a: DMatrix, pool: WorkerPool = .shared) -> DMatrix? {
+        precondition(a.rows == a.columns, "Cholesky needs a square matrix")
+        let n = a.rows, nb = 64
+        var l = a
+        var failed = false
+        l.values.withUnsafeMutableBufferPointer { lp in
+            let lp = lp.baseAddress.unsafelyUnwrapped
+            var kb = 0
+            while kb < n {
+                let b = Swift.min(nb, n - kb)
+                // 1. The diagonal block, unblocked (its trailing updates are already applied).
+                for c in 0..<b {
+                    let row = lp + (kb + c) * n + kb
+                    let pivot = row[c] - dot(row, row, c)
+                    guard pivot > 0, pivot.isFinite else { failed = true; return }
+                    row[c] = pivot.squareRoot()
+                    for r in c + 1..<b {
+                        let other = lp + (kb + r) * n + kb
+                        other[c] = (other[c] - dot(other, row, c)) / row[c]
+                    }
+                }
+                let below = n - kb - b
+                guard below > 0 else { break }
+                // 2. The panel: each row below solves against the block's rows.
+                pool.parallelRanges(below, grain: Swift.max(16, below / 32)) { range in
+                    for r in range {
+                        let row = lp + (kb + b + r) * n + kb
+                        for c in 0..<b {
+                            let diagonalRow = lp + (kb + c) * n + kb
+                            row[c] = (row[c] - dot(row, diagonalRow, c)) / diagonalRow[c]
+                        }
+                    }
+                }
+                // 3. The trailing update A22 -= L21 L21^T, lower triangle only. L21 is copied
+                //    transposed (b x below) so each output row is updated 16 columns at a time
+                //    from contiguous rows of it, with no horizontal sums.
+                let panel = UnsafeMutablePointer<Double>.allocate(capacity: b * below)
+                defer { panel.deallocate() }
+                for r in 0..<below { for c in 0..<b { panel[c * below + r] = lp[(kb + b + r) * n + kb + c] } }
+                // Rows in groups of 64, columns in chunks of 256: a 64 x 256 piece of the panel
+                // (128 KB) stays in L2 while the group's rows pass over it.
+                let chunk = 256
+                pool.parallelRanges(below, grain: 64) { range in
+                    var j0 = 0
+                    while j0 < range.upperBound {
+                        var r = Swift.max(range.lowerBound, j0)
+                        while r < range.upperBound {
+                            let end = Swift.min(j0 + chunk, r + 1)
+                            if r + 1 < range.upperBound {
+                                // Two rows share each load of the panel; the second row's one
+                                // extra column (its diagonal side) is done alone.
+                                let first: UnsafeMutablePointer<Double> = lp + (kb + b + r) * n + kb
+                                let second: UnsafeMutablePointer<Double> = first + n
+                                trailingRowPairUpdate(rows: (first + b + j0, second + b + j0), factors: (UnsafePointer(first), UnsafePointer(second)),
+                                                      panel: panel + j0, stride: below, count: end - j0, depth: b)
+                                let end2 = Swift.min(j0 + chunk, r + 2)
+                                if end2 > end {
+                                    trailingRowUpdate(row: second + b + end, factors: second, panel: panel + end, stride: below, count: end2 - end, depth: b)
+                                }
+                                r += 2
+                            } else {
+                                trailingRowUpdate(row: lp + (kb + b + r) * n + kb + b + j0, factors: lp + (kb + b + r) * n + kb,
+                                                  panel: panel + j0, stride: below, count: end - j0, depth: b)
+                                r += 1
+                            }
+                        }
+                        j0 += chunk
+                    }
+                }
+                kb += b
+            }
+            // Zero the upper triangle.
+            for i in 0..<n { for j in i + 1..<n { lp[i * n + j] = 0 } }
+        }
+        return failed ? nil : l
+    }
+
+    /// row[0..<count] -= sum over c < depth of factors[c] * panel[c * stride + 0..<count].
+    @inline(__always)
+    static func trailingRowUpdate(row: UnsafeMutablePointer<Double>, factors: UnsafePointer<Double>, panel: UnsafePointer<Double>,
+                                  stride: Int, count: Int, depth: Int) {
+        typealias V = SIMD4<Double>
+        var j = 0
+        while j + 16 <= count {
+            let out = UnsafeMutableRawPointer(row + j)
+            var (a0, a1, a2, a3) = (out.loadUnaligned(as: V.self), out.loadUnaligned(fromByteOffset: 32, as: V.self),
+                                    out.loadUnaligned(fromByteOffset: 64, as: V.self), out.loadUnaligned(fromByteOffset: 96, as: V.self))
+            for c in 0..<depth {
+                let f = V(repeating: -factors[c])
+                let p = UnsafeRawPointer(panel + c * stride + j)
+                a0.addProduct(f, p.loadUnaligned(as: V.self)); a1.addProduct(f, p.loadUnaligned(fromByteOffset: 32, as: V.self))
+                a2.addProduct(f, p.loadUnaligned(fromByteOffset: 64, as: V.self)); a3.addProduct(f, p.loadUnaligned(fromByteOffset: 96, as: V.self))
+            }
+            out.storeBytes(of: a0, as: V.self); out.storeBytes(of: a1, toByteOffset: 32, as: V.self)
+            out.storeBytes(of: a2, toByteOffset: 64, as: V.self); out.storeBytes(of: a3, toByteOffset: 96, as: V.self)
+            j += 16
+        }
+        while j < count {
+            var sum = row[j]
+            for c in 0..<depth { sum -= factors[c] * panel[c * stride + j] }
+            row[j] = sum
+            j += 1
+        }
+    }
+
+    /// `trailingRowUpdate` for two rows over the same `count` columns.
+    @inline(__always)
+    static func trailingRowPairUpdate(rows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                      factors: (UnsafePointer<Double>, UnsafePointer<Double>),
+                                      panel: UnsafePointer<Double>, stride: Int, count: Int, depth: Int) {
+        typealias V = SIMD4<Double>
+        var j = 0
+        while j + 16 <= count {
+            let (o0, o1) = (UnsafeMutableRawPointer(rows.0 + j), UnsafeMutableRawPointer(rows.1 + j))
+            var (a0, a1, a2, a3) = (o0.loadUnaligned(as: V.self), o0.loadUnaligned(fromByteOffset: 32, as: V.self),
+                                    o0.loadUnaligned(fromByteOffset: 64, as: V.self), o0.loadUnaligned(fromByteOffset: 96, as: V.self))
+            var (b0, b1, b2, b3) = (o1.loadUnaligned(as: V.self), o1.loadUnaligned(fromByteOffset: 32, as: V.self),
+                                    o1.loadUnaligned(fromByteOffset: 64, as: V.self), o1.loadUnaligned(fromByteOffset: 96, as: V.self))
+            for c in 0..<depth {
+                let (f, g) = (V(repeating: -factors.0[c]), V(repeating: -factors.1[c]))
+                let p = UnsafeRawPointer(panel + c * stride + j)
+                let (p0, p1) = (p.loadUnaligned(as: V.self), p.loadUnaligned(fromByteOffset: 32, as: V.self))
+                let (p2, p3) = (p.loadUnaligned(fromByteOffset: 64, as: V.self), p.loadUnaligned(fromByteOffset: 96, as: V.self))
+                a0.addProduct(f, p0); a1.addProduct(f, p1); a2.addProduct(f, p2); a3.addProduct(f, p3)
+                b0.addProduct(g, p0); b1.addProduct(g, p1); b2.addProduct(g, p2); b3.addProduct(g, p3)
+            }
+            o0.storeBytes(of: a0, as: V.self); o0.storeBytes(of: a1, toByteOffset: 32, as: V.self)
+            o0.storeBytes(of: a2, toByteOffset: 64, as: V.self); o0.storeBytes(of: a3, toByteOffset: 96, as: V.self)
+            o1.storeBytes(of: b0, as: V.self); o1.storeBytes(of: b1, toByteOffset: 32, as: V.self)
+            o1.storeBytes(of: b2, toByteOffset: 64, as: V.self); o1.storeBytes(of: b3, toByteOffset: 96, as: V.self)
+            j += 16
+        }
+        if j < count {
+            trailingRowUpdate(row: rows.0 + j, factors: factors.0, panel: panel + j, stride: stride, count: count - j, depth: depth)
+            trailingRowUpdate(row: rows.1 + j, factors: factors.1, panel: panel + j, stride: stride, count: count - j, depth: depth)
+        }
+    }
+
+    /// The unblocked Cholesky factorisation, row by row: the reference for `cholesky`.
+    public static func choleskyReference(_ a: DMatrix, pool: WorkerPool = .shared) -> DMatrix? {
         precondition(a.rows == a.columns, "Cholesky needs a square matrix")
         let n = a.rows
         var l = DMatrix(rows: n, columns: n)
@@ -117,7 +258,14 @@ public enum DoubleLinearAlgebra {
     /// The transpose.
     public static func transpose(_ a: DMatrix) -> DMatrix {
         var t = DMatrix(rows: a.columns, columns: a.rows)
-        for i in 0..<a.rows { for j in 0..<a.columns { t.values[j * a.rows + i] = a.values[i * a.columns + j] } }
+        let tile = 32
+        for i0 in stride(from: 0, to: a.rows, by: tile) {
+            for j0 in stride(from: 0, to: a.columns, by: tile) {
+                for i in i0..<Swift.min(i0 + tile, a.rows) {
+                    for j in j0..<Swift.min(j0 + tile, a.columns) { t.values[j * a.rows + i] = a.values[i * a.columns + j] }
+                }
+            }
+        }
         return t
     }
 
@@ -165,7 +313,9 @@ public enum DoubleLinearAlgebra {
     /// The 2-norm condition number of a symmetric positive definite matrix from its Cholesky
     /// factor: the largest eigenvalue by power iteration over the smallest by inverse
     /// iteration (a few dozen steps: an estimate, good to a few digits).
-    public static func conditionNumber(_ a: DMatrix, cholesky l: DMatrix, iterations: Int = 40) -> Double {
+    public static func conditionNumber(_ a: DMatrix, cholesky l: DMatrix, iterations: Int? = nil) -> Double {
+        // Each inverse iteration reads all of L twice: fewer of them for large matrices.
+        let iterations = iterations ?? (a.rows <= 1000 ? 40 : 15)
         let n = a.rows
         let lt = transpose(l)
         func normalized(_ v: [Double]) -> [Double] { let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }
