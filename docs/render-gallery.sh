@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/gallery/ from real Parity, ResNet and SVM runs.
+# Regenerates docs/gallery/ from real Parity, ResNet, SVM and NNGP runs.
 #
 # Run from anywhere (paths are taken relative to the repository root) after
 #   swift build -c release
@@ -21,7 +21,7 @@ fi
 
 mkdir -p "$runs" "$gallery"
 cd "$runs"
-rm -rf sweep exact resnet-sweep svm-xor svm-cafe
+rm -rf sweep exact resnet-sweep svm-xor svm-cafe nngp-width nngp-duals
 "$host" run Parity sweep --seeds 3 --out sweep --report
 "$host" run Parity exact --d 30 --out exact --report
 "$host" run ResNet sweep --seeds 3 --out resnet-sweep --report
@@ -31,6 +31,9 @@ XDG_CACHE_HOME="$runs/cache" "$host" run SVM cafe --out svm-cafe --report
 cp "$runs/svm-cafe/weights.png" "$gallery/svm-cafe-weights.png"
 cp "$runs/svm-cafe/samples.png" "$gallery/svm-cafe-samples.png"
 contours="poly2 rbf1 rbf2 rbf4"
+"$host" run NNGP width --out nngp-width --report
+"$host" run NNGP duals --out nngp-duals --report
+nngp="nngp-width/width nngp-duals/duals"
 
 # svg_size FILE: the width,height attributes of an SVG, rounded up, for the browser window.
 svg_size() {
@@ -78,6 +81,9 @@ if [[ -n "$browser" ]]; then
     for name in $contours; do
         shot "$runs/svm-xor/contour-$name.svg" "$gallery/svm-xor-$name.png" "$(svg_size "$runs/svm-xor/contour-$name.svg")"
     done
+    for name in $nngp; do
+        shot "$runs/$name.svg" "$gallery/nngp-$(basename "$name").png" "$(svg_size "$runs/$name.svg")"
+    done
 elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in loss accuracy; do
         rsvg-convert --zoom=2 --background-color=white -o "$gallery/parity-sweep-$name.png" "$runs/sweep/$name.svg"
@@ -90,6 +96,10 @@ elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in $contours; do
         rsvg-convert --background-color=white -o "$gallery/svm-xor-$name.png" "$runs/svm-xor/contour-$name.svg"
         echo "wrote $gallery/svm-xor-$name.png (rsvg-convert)"
+    done
+    for name in $nngp; do
+        rsvg-convert --background-color=white -o "$gallery/nngp-$(basename "$name").png" "$runs/$name.svg"
+        echo "wrote $gallery/nngp-$(basename "$name").png (rsvg-convert)"
     done
     echo "no chromium or chromium-browser on PATH: skipping parity-sweep-report.png (apt-get install chromium)"
 else
