@@ -42,4 +42,18 @@ final class NNGPCommandTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(metrics["max_abs_z"] as? Double), 5, "every estimate within 5 standard errors of its closed form")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/duals.svg"))
     }
+
+    func testChallengeComparesNetworksWithTheNNGP() throws {
+        let work = TestSupport.temporaryFolder("nngp")
+        let result = try TestSupport.host(["run", "NNGP", "challenge", "--widths", "32", "--depths", "1", "--epochs", "5", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["metrics"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(metrics["nngp_test_accuracy"] as? Double), 0.9, "kernel regression on the digits")
+        let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/challenge.csv")), as: UTF8.self)
+        XCTAssertEqual(table.split(separator: "\n").count, 3, table)
+        XCTAssertTrue(table.contains("ReLU network, 1 hidden x 32,"), table)
+        let bad = try TestSupport.host(["run", "NNGP", "challenge", "--widths", "32,x"], in: work)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--widths: '32,x' is not a list of positive integers"), bad.stderr)
+    }
 }

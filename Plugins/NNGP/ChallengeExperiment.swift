@@ -1,0 +1,176 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `challenge` (problem 13): fully connected ReLU networks of a few widths and
+/// depths against ReLU NNGP kernel regression with a ridge chosen on a validation split, on the
+/// digits; a table of accuracy and time per method.
+enum ChallengeExperiment {
+    static let declaration = Experiment(
+        name: "challenge",
+        summary: "Digits: fully connected ReLU networks (widths x depths) against ReLU NNGP kernel regression with a validated ridge",
+        options: [
+            .string("widths", default: "64,256,1024", help: "hidden widths of the networks"),
+            .string("depths", default: "1,2", help: "numbers of hidden layers"),
+            .int("epochs", default: 40, range: 1...10_000, help: "Adam epochs for each network"),
+            .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
+            .int("batch", default: 64, range: 1...100_000, help: "minibatch size"),
+            .path("digits-dir", help: "MNIST-style IDX files instead of the embedded digits"),
+        ],
+        metrics: [
+            MetricSpec("nngp_test_accuracy", goal: .higherIsBetter, help: "ReLU NNGP kernel regression, ridge chosen on the validation split"),
+            MetricSpec("best_network_test_accuracy", goal: .higherIsBetter, help: "the best network's test accuracy"),
+            MetricSpec("nngp_ridge", help: "the ridge the validation split chose"),
+        ],
+        train: run)
+
+    /// Inputs flattened and scaled to unit norm (the NNGP kernels here are for the sphere), with
+    /// the split: the first 180 images test, the next 180 validation, the rest training.
+    struct Split {
+        var train: (x: DMatrix, y: [Int]), validation: (x: DMatrix, y: [Int]), test: (x: DMatrix, y: [Int])
+    }
+
+    static func split(_ set: LabeledImages) throws -> Split {
+        guard set.count >= 400 else {
+            throw PluginError.invalidInput("challenge needs at least 400 images (180 test, 180 validation, the rest training); the set has \(set.count)",
+                                           hint: "give a larger --digits-dir set")
+        }
+        let d = set.imageSize
+        func part(_ range: Range<Int>) -> (x: DMatrix, y: [Int]) {
+            var m = DMatrix(rows: range.count, columns: d)
+            for (r, i) in range.enumerated() {
+                let row = set.images[i * d..<(i + 1) * d].map(Double.init)
+                let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+                for j in 0..<d { m[r, j] = row[j] / norm }
+            }
+            return (m, Array(set.labels[range]))
+        }
+        return Split(train: part(360..<set.count), validation: part(180..<360), test: part(0..<180))
+    }
+
+    static func accuracy(_ scores: DMatrix, _ labels: [Int]) -> Double {
+        var correct = 0
+        for i in 0..<scores.rows {
+            let row = scores.row(i)
+            if row.indices.max(by: { row[$0] < row[$1] }) == labels[i] { correct += 1 }
+        }
+        return Double(correct) / Double(max(scores.rows, 1))
+    }
+
+    /// Kernel regression to one-hot targets with K + ridge I, for every ridge; the scores of
+    /// `targets` points for each.
+    static func kernelScores(train: DMatrix, labels: [Int], ridge: Double, points: DMatrix, classes: Int) throws -> DMatrix {
+        var k = NNGPKernel.relu.matrix(train, train)
+        for i in 0..<k.rows { k[i, i] += ridge }
+        guard let l = DoubleLinearAlgebra.cholesky(k) else {
+            throw PluginError.failure("the ReLU kernel matrix with ridge \(ridge) is not positive definite", hint: "use a larger ridge")
+        }
+        let lt = DoubleLinearAlgebra.transpose(l)
+        let cross = NNGPKernel.relu.matrix(points, train)
+        var scores = DMatrix(rows: points.rows, columns: classes)
+        for c in 0..<classes {
+            let a = DoubleLinearAlgebra.choleskySolve(l, transposed: lt, labels.map { $0 == c ? 1 : 0 })
+            let s = DoubleLinearAlgebra.multiply(cross, a)
+            for i in 0..<points.rows { scores[i, c] = s[i] }
+        }
+        return scores
+    }
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        let set = try o.optionalString("digits-dir").map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
+        let data = try split(set)
+        let widths = try OptionList.integers(try o.string("widths"), option: "widths")
+        let depths = try OptionList.integers(try o.string("depths"), option: "depths")
+        let classes = 10
+        context.log("challenge: \(data.train.y.count) training, \(data.validation.y.count) validation, \(data.test.y.count) test images of \(set.imageSize) pixels")
+        var rows: [[String]] = []
+        var names: [String] = [], accuracies: [Double] = []
+
+        // The NNGP: ridge by validation accuracy, then the test.
+        var start = DispatchTime.now().uptimeNanoseconds
+        var best = (ridge: 0.0, accuracy: -1.0)
+        for ridge in [0, 1e-4, 1e-3, 1e-2, 1e-1, 1] {
+            guard let scores = try? kernelScores(train: data.train.x, labels: data.train.y, ridge: ridge, points: data.validation.x, classes: classes) else {
+                context.log("challenge: NNGP ridge \(formatNumber(ridge)): the kernel matrix is not positive definite (repeated images); skipped")
+                continue
+            }
+            let acc = accuracy(scores, data.validation.y)
+            context.log(String(format: "challenge: NNGP ridge %@: validation accuracy %.4f", formatNumber(ridge), acc))
+            if acc > best.accuracy { best = (ridge, acc) }
+        }
+        let nngpTest = accuracy(try kernelScores(train: data.train.x, labels: data.train.y, ridge: best.ridge, points: data.test.x, classes: classes), data.test.y)
+        var seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        context.metrics.final("nngp_test_accuracy", nngpTest)
+        context.metrics.final("nngp_ridge", best.ridge)
+        rows.append(["ReLU NNGP, ridge \(formatNumber(best.ridge))", formatNumber(best.accuracy), formatNumber(nngpTest), formatNumber(seconds)])
+        names.append("NNGP"); accuracies.append(nngpTest)
+
+        // The networks.
+        func tensor(_ m: DMatrix) -> Tensor { Tensor(m.values.map(Float.init), shape: [m.rows, m.columns]) }
+        let (xTrain, xValidation, xTest) = (tensor(data.train.x), tensor(data.validation.x), tensor(data.test.x))
+        let epochs = try o.int("epochs"), batch = try o.int("batch"), lr = Float(try o.double("lr"))
+        var bestNetwork = 0.0
+        context.progress.begin("challenge", total: widths.count * depths.count * epochs, unit: "epochs")
+        var done = 0
+        for depth in depths {
+            for width in widths {
+                if context.isCancelled { break }
+                start = DispatchTime.now().uptimeNanoseconds
+                var generator = SeededGenerator(seed: context.seed, stream: UInt64(depth * 100_000 + width))
+                var layers: [Module] = []
+                var inputs = set.imageSize
+                for _ in 0..<depth { layers += [Linear(inputs, width, generator: &generator), ReLU()]; inputs = width }
+                layers.append(Linear(inputs, classes, generator: &generator))
+                let network = Sequential(layers)
+                let optimizer = Adam(network.parameters(), lr: lr)
+                let n = data.train.y.count
+                for _ in 0..<epochs {
+                    var first = 0
+                    while first < n {
+                        let range = first..<min(first + batch, n)
+                        optimizer.zeroGrad()
+                        let loss = crossEntropy(network(xTrain.rows(range)), targets: Array(data.train.y[range]))
+                        guard loss.item.isFinite else {
+                            throw PluginError.diverged("the network \(depth) x \(width) diverged", hint: "lower --lr")
+                        }
+                        loss.backward()
+                        optimizer.step()
+                        first = range.upperBound
+                    }
+                    done += 1
+                    context.progress.update(completed: done, values: [])
+                }
+                seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let scores = { (x: Tensor) in noGrad { network(x) } }
+                func acc(_ x: Tensor, _ y: [Int]) -> Double {
+                    let s = scores(x)
+                    return accuracy(DMatrix(rows: s.shape[0], columns: classes, values: s.values.map(Double.init)), y)
+                }
+                let (validation, test) = (acc(xValidation, data.validation.y), acc(xTest, data.test.y))
+                bestNetwork = max(bestNetwork, test)
+                let name = "\(depth) hidden x \(width)"
+                rows.append(["ReLU network, " + name, formatNumber(validation), formatNumber(test), formatNumber(seconds)])
+                names.append(name); accuracies.append(test)
+                context.log(String(format: "challenge: network %@: validation %.4f, test %.4f (%.2f s)", name, validation, test, seconds))
+            }
+        }
+        context.progress.end()
+        context.metrics.final("best_network_test_accuracy", bestNetwork)
+        try context.artifacts.writeCSV("challenge.csv", header: ["method", "validation_accuracy", "test_accuracy", "seconds"], rows: rows)
+        let bars = BarChart(title: "Digits: test accuracy per method", yLabel: "test accuracy", categories: names,
+                            series: [(name: "test accuracy", values: accuracies, errors: nil)])
+        try context.artifacts.write(bars.svg(), to: "accuracy.svg")
+    }
+}
+
+/// Comma-separated option lists.
+enum OptionList {
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }.filter { $0 > 0 && $0 <= 100_000 }
+        guard !parts.isEmpty, values.count == parts.count else {
+            throw PluginError.invalidInput("--\(option): '\(text)' is not a list of positive integers", hint: "for example --\(option) 64,256")
+        }
+        return values
+    }
+}
