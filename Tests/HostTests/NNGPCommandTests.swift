@@ -51,7 +51,7 @@ final class NNGPCommandTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(metrics["nngp_test_accuracy"] as? Double), 0.9, "kernel regression on the digits")
         let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/challenge.csv")), as: UTF8.self)
         XCTAssertEqual(table.split(separator: "\n").count, 3, table)
-        XCTAssertTrue(table.contains("ReLU network, 1 hidden x 32,"), table)
+        XCTAssertTrue(table.contains("\"ReLU network, 1 hidden x 32\","), table)
         let bad = try TestSupport.host(["run", "NNGP", "challenge", "--widths", "32,x"], in: work)
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--widths: '32,x' is not a list of positive integers"), bad.stderr)

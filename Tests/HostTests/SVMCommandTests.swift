@@ -26,7 +26,7 @@ final class SVMCommandTests: XCTestCase {
             XCTAssertTrue(XMLParser(data: svg).parse(), "contour-\(slug).svg is well-formed XML")
         }
         let models = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/models.csv")), as: UTF8.self)
-        XCTAssertTrue(models.contains("RBF, sigma = 1,-2.675"), models)
+        XCTAssertTrue(models.contains("\"RBF, sigma = 1\",-2.675"), models)
     }
 
     func testSolveOnUserArraysAndItsErrors() throws {

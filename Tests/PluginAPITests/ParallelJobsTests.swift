@@ -23,3 +23,13 @@ final class ParallelJobsTests: XCTestCase {
         XCTAssertTrue(Statistics.meanAndStd([]).mean.isNaN)
     }
 }
+
+final class CSVTests: XCTestCase {
+    func testQuotingRoundTrips() {
+        let rows = [["RBF, sigma = 1", "say \"hi\"", "plain"], ["two\nlines", "", "3.5"]]
+        let text = CSV.encode(header: ["a", "b", "c"], rows: rows)
+        XCTAssertTrue(text.hasPrefix("a,b,c\n\"RBF, sigma = 1\",\"say \"\"hi\"\"\",plain\n"), text)
+        XCTAssertEqual(CSV.parse(text), [["a", "b", "c"]] + rows)
+        XCTAssertEqual(CSV.parse("x,y\r\n1,2\r\n"), [["x", "y"], ["1", "2"]])
+    }
+}

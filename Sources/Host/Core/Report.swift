@@ -158,17 +158,17 @@ public enum Report {
 
     /// CSV text as an HTML table; with `thinTo`, longer tables show about that many rows.
     static func csvTable(_ text: String, file: String, thinTo limit: Int?) -> String {
-        let lines = text.split(separator: "\n").map(String.init)
-        guard let header = lines.first else { return "" }
-        let rows = Array(lines.dropFirst())
+        let records = CSV.parse(text)
+        guard let header = records.first else { return "" }
+        let rows = Array(records.dropFirst())
         let every = limit.map { max(1, rows.count / $0) } ?? 1
         let shown = rows.enumerated().filter { $0.offset % every == 0 || $0.offset == rows.count - 1 }.map(\.element)
         var html = ""
         if every > 1 { html += "<p class=\"meta\">every \(every)th of \(rows.count) rows; all of them are in \(escape(file))</p>\n" }
-        html += "<table><tr>" + header.split(separator: ",").map { "<th>\(escape(String($0)))</th>" }.joined() + "</tr>\n"
+        html += "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for row in shown {
-            html += "<tr>" + row.split(separator: ",", omittingEmptySubsequences: false).map { cell in
-                Double(cell) != nil ? "<td class=\"num\">\(escape(String(cell)))</td>" : "<td>\(escape(String(cell)))</td>"
+            html += "<tr>" + row.map { cell in
+                Double(cell) != nil ? "<td class=\"num\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
             }.joined() + "</tr>\n"
         }
         return html + "</table>\n"

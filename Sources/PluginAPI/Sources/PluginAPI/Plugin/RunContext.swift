@@ -76,7 +76,46 @@ public final class ArtifactWriter: @unchecked Sendable {
 
     /// Writes a CSV table with a header row.
     public func writeCSV(_ name: String, header: [String], rows: [[String]]) throws {
-        let lines = [header.joined(separator: ",")] + rows.map { $0.joined(separator: ",") }
-        try write(lines.joined(separator: "\n") + "\n", to: name)
+        try write(CSV.encode(header: header, rows: rows), to: name)
+    }
+}
+
+/// CSV as RFC 4180 writes it: fields with a comma, a quote or a line break are quoted, quotes
+/// doubled; and the reader for it.
+public enum CSV {
+    /// One field, quoted when it must be.
+    public static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The header and rows as CSV text, one line each.
+    public static func encode(header: [String], rows: [[String]]) -> String {
+        ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// The records of CSV text (quoted fields may hold commas, quotes and line breaks).
+    public static func parse(_ text: String) -> [[String]] {
+        var records: [[String]] = [], record: [String] = [], field = ""
+        var quoted = false, atFieldStart = true
+        var chars = Array(text)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+                } else { field.append(c) }
+                continue
+            }
+            switch c {
+            case "\"" where atFieldStart: quoted = true; atFieldStart = false
+            case ",": record.append(field); field = ""; atFieldStart = true
+            case "\n", "\r\n":
+                record.append(field); records.append(record); record = []; field = ""; atFieldStart = true
+            case "\r": continue
+            default: field.append(c); atFieldStart = false
+            }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        return records
     }
 }
