@@ -1,0 +1,118 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `noise`: instance noise as regularisation, measured.
+public enum NoiseExperiment {
+    static let declaration = Experiment(
+        name: "noise",
+        summary: "Instance noise: E||X~w - y||^2 = ||Xw - y||^2 + m sigma^2 ||w||^2 by Monte Carlo; noisy gradient descent against its mean recurrence",
+        options: [
+            .int("m", default: 20, range: 1...10_000, help: "rows of X"), .int("n", default: 5, range: 1...10_000, help: "columns of X"),
+            .double("sigma", default: 0.5, min: 0, max: 100, help: "noise standard deviation"),
+            .int("samples", default: 20_000, range: 10...10_000_000, help: "Monte Carlo draws of the noise"),
+            .double("x", default: 1, min: -100, max: 100, help: "the scalar input of part 2"),
+            .double("y", default: 2, min: -100, max: 100, help: "the scalar target of part 2"),
+            .string("lrs", default: "0.1,0.5,1.2,1.8", help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
+            .int("steps", default: 40, range: 1...100_000, help: "gradient steps of part 2"),
+            .int("runs", default: 20_000, range: 10...10_000_000, help: "runs averaged in part 2"),
+        ],
+        metrics: [
+            MetricSpec("expected_loss_z", goal: .lowerIsBetter, help: "|Monte Carlo - closed form| / standard error, part 1"),
+            MetricSpec("max_recurrence_z", goal: .lowerIsBetter, help: "largest |mean w_t - recurrence| / standard error over the stable rates, part 2"),
+            MetricSpec("limit_z", goal: .lowerIsBetter, help: "largest |mean w_T - x y / (x^2 + sigma^2)| / standard error over the stable rates whose recurrence has converged"),
+        ],
+        train: run)
+
+    /// Part 1: the Monte Carlo mean and standard error of ||(X + N) w - y||^2 and the closed form.
+    public static func expectedLoss(m: Int, n: Int, sigma: Double, samples: Int, generator g: inout SeededGenerator)
+        -> (mean: Double, standardError: Double, closedForm: Double) {
+        let x = (0..<m * n).map { _ in g.nextNormal() }, w = (0..<n).map { _ in g.nextNormal() }, y = (0..<m).map { _ in g.nextNormal() }
+        let residual = (0..<m).map { i in (0..<n).reduce(0) { $0 + x[i * n + $1] * w[$1] } - y[i] }
+        let closed = residual.reduce(0) { $0 + $1 * $1 } + Double(m) * sigma * sigma * w.reduce(0) { $0 + $1 * $1 }
+        var sum = 0.0, squares = 0.0
+        for _ in 0..<samples {
+            var loss = 0.0
+            for i in 0..<m {
+                var noise = 0.0
+                for j in 0..<n { noise += sigma * g.nextNormal() * w[j] }
+                loss += (residual[i] + noise) * (residual[i] + noise)
+            }
+            sum += loss; squares += loss * loss
+        }
+        let mean = sum / Double(samples)
+        return (mean, (max(squares / Double(samples) - mean * mean, 0) / Double(samples - 1)).squareRoot(), closed)
+    }
+
+    /// Part 2: the mean and standard error of w_t over runs of w <- w - lr x~ (x~ w - y), x~ = x + sigma eps.
+    public static func noisyDescent(x: Double, y: Double, sigma: Double, lr: Double, steps: Int, runs: Int, generator g: inout SeededGenerator)
+        -> (mean: [Double], standardError: [Double], recurrence: [Double]) {
+        var sums = [Double](repeating: 0, count: steps + 1), squares = sums
+        for _ in 0..<runs {
+            var w = 0.0
+            for t in 1...steps {
+                let noisy = x + sigma * g.nextNormal()
+                w -= lr * noisy * (noisy * w - y)
+                sums[t] += w; squares[t] += w * w
+            }
+        }
+        let n = Double(runs)
+        let mean = sums.map { $0 / n }
+        let se = zip(sums, squares).map { s, q in (max(q / n - (s / n) * (s / n), 0) / (n - 1)).squareRoot() }
+        var recurrence = [0.0]
+        for _ in 0..<steps { recurrence.append(recurrence.last! * (1 - lr * (x * x + sigma * sigma)) + lr * x * y) }
+        return (mean, se, recurrence)
+    }
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        var g = SeededGenerator(seed: context.seed)
+        let sigma = try o.double("sigma")
+        let part1 = expectedLoss(m: try o.int("m"), n: try o.int("n"), sigma: sigma, samples: try o.int("samples"), generator: &g)
+        let z1 = abs(part1.mean - part1.closedForm) / max(part1.standardError, 1e-300)
+        context.metrics.final("expected_loss_z", z1)
+        context.log(String(format: "noise: E||X~w - y||^2 = %.5g ± %.2g by Monte Carlo; ||Xw - y||^2 + m sigma^2 ||w||^2 = %.5g (%.2f standard errors apart)",
+                           part1.mean, part1.standardError, part1.closedForm, z1))
+        let (x, y) = (try o.double("x"), try o.double("y"))
+        let edge = 2 / (x * x + sigma * sigma), limit = x * y / (x * x + sigma * sigma)
+        let lrs = try o.string("lrs").split(separator: ",").map { part -> Double in
+            guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0 else {
+                throw PluginError.invalidInput("--lrs: '\(part)' is not a positive number", hint: "for example --lrs 0.1,0.5,1.1")
+            }
+            return v
+        }
+        let steps = try o.int("steps"), runs = try o.int("runs")
+        var worstZ = 0.0, worstLimit = 0.0, panels: [LinePlot] = [], rows: [[String]] = []
+        for lr in lrs {
+            let part2 = noisyDescent(x: x, y: y, sigma: sigma, lr: lr, steps: steps, runs: runs, generator: &g)
+            let stable = lr < edge
+            if stable {
+                for t in 1...steps where part2.standardError[t] > 0 {
+                    worstZ = max(worstZ, abs(part2.mean[t] - part2.recurrence[t]) / part2.standardError[t])
+                }
+                if abs(part2.recurrence[steps] - limit) < 1e-3 * max(abs(limit), 1), part2.standardError[steps] > 0 {
+                    worstLimit = max(worstLimit, abs(part2.mean[steps] - limit) / part2.standardError[steps])
+                }
+            }
+            // The second moment contracts only when E[(1 - lr x~^2)^2] < 1, a stricter bound.
+            let fourth = x * x * x * x + 6 * x * x * sigma * sigma + 3 * sigma * sigma * sigma * sigma
+            let secondFactor = 1 - 2 * lr * (x * x + sigma * sigma) + lr * lr * fourth
+            rows.append([formatNumber(lr), stable ? "inside" : "outside", formatNumber(part2.mean[steps]), formatNumber(part2.recurrence[steps]), formatNumber(limit)])
+            context.log(String(format: "noise: lr %@ (%@ (0, %.3g)): mean w_%d = %.5g ± %.2g, recurrence %.5g, limit x y / (x^2 + sigma^2) = %.5g; E[(1 - lr x~^2)^2] = %.3g%@",
+                               formatNumber(lr), stable ? "inside" : "outside", edge, steps, part2.mean[steps], part2.standardError[steps], part2.recurrence[steps], limit,
+                               secondFactor, secondFactor >= 1 ? " >= 1: the spread grows, so the sample mean is noisy" : ""))
+            let ts = (0...steps).map(Double.init)
+            var panel = LinePlot(title: "lr = \(formatNumber(lr))" + (stable ? "" : " (outside: diverges)"), xLabel: "step t", yLabel: "E[w_t]", series: [
+                Series("mean over runs ± 2 s.e.", x: ts, y: part2.mean, yError: part2.standardError.map { 2 * $0 }, markers: true, line: false),
+                Series("recurrence", x: ts, y: part2.recurrence),
+            ])
+            if stable { panel.horizontalLines = [(label: "x y / (x^2 + sigma^2)", y: limit)] }
+            panels.append(panel)
+        }
+        context.metrics.final("max_recurrence_z", worstZ)
+        context.metrics.final("limit_z", worstLimit)
+        try context.artifacts.writeCSV("descent.csv", header: ["lr", "stability", "mean_w_T", "recurrence_w_T", "limit"], rows: rows)
+        let figure = PlotGrid(title: "Noisy gradient descent: mean of w_t over \(runs) runs against its recurrence",
+                              columns: 2, panels: panels, sharedAxes: false)
+        try context.artifacts.write(figure.svg(), to: "descent.svg")
+    }
+}
