@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/gallery/ from real Parity, ResNet, SVM and NNGP runs.
+# Regenerates docs/gallery/ from real Parity, ResNet, SVM, NNGP and Review runs.
 #
 # Run from anywhere (paths are taken relative to the repository root) after
 #   swift build -c release
@@ -21,7 +21,7 @@ fi
 
 mkdir -p "$runs" "$gallery"
 cd "$runs"
-rm -rf sweep exact resnet-sweep svm-xor svm-cafe nngp-width nngp-duals
+rm -rf sweep exact resnet-sweep svm-xor svm-cafe nngp-width nngp-duals review-noise review-kl review-init review-convolution
 "$host" run Parity sweep --seeds 3 --out sweep --report
 "$host" run Parity exact --d 30 --out exact --report
 "$host" run ResNet sweep --seeds 3 --out resnet-sweep --report
@@ -34,6 +34,8 @@ contours="poly2 rbf1 rbf2 rbf4"
 "$host" run NNGP width --out nngp-width --report
 "$host" run NNGP duals --out nngp-duals --report
 nngp="nngp-width/width nngp-duals/duals"
+for e in noise kl init convolution; do "$host" run Review "$e" --out "review-$e" --quiet; done
+review="review-noise/descent review-kl/kl review-init/cnn review-convolution/convolution"
 
 # svg_size FILE: the width,height attributes of an SVG, rounded up, for the browser window.
 svg_size() {
@@ -84,6 +86,9 @@ if [[ -n "$browser" ]]; then
     for name in $nngp; do
         shot "$runs/$name.svg" "$gallery/nngp-$(basename "$name").png" "$(svg_size "$runs/$name.svg")"
     done
+    for name in $review; do
+        shot "$runs/$name.svg" "$gallery/review-$(basename "$name").png" "$(svg_size "$runs/$name.svg")"
+    done
 elif command -v rsvg-convert >/dev/null 2>&1; then
     for name in loss accuracy; do
         rsvg-convert --zoom=2 --background-color=white -o "$gallery/parity-sweep-$name.png" "$runs/sweep/$name.svg"
@@ -97,9 +102,10 @@ elif command -v rsvg-convert >/dev/null 2>&1; then
         rsvg-convert --background-color=white -o "$gallery/svm-xor-$name.png" "$runs/svm-xor/contour-$name.svg"
         echo "wrote $gallery/svm-xor-$name.png (rsvg-convert)"
     done
-    for name in $nngp; do
-        rsvg-convert --background-color=white -o "$gallery/nngp-$(basename "$name").png" "$runs/$name.svg"
-        echo "wrote $gallery/nngp-$(basename "$name").png (rsvg-convert)"
+    for name in $nngp $review; do
+        prefix=$([[ "$name" == nngp-* ]] && echo nngp || echo review)
+        rsvg-convert --background-color=white -o "$gallery/$prefix-$(basename "$name").png" "$runs/$name.svg"
+        echo "wrote $gallery/$prefix-$(basename "$name").png (rsvg-convert)"
     done
     echo "no chromium or chromium-browser on PATH: skipping parity-sweep-report.png (apt-get install chromium)"
 else
