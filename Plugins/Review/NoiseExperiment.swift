@@ -25,12 +25,14 @@ public enum NoiseExperiment {
 
     /// Part 1: the Monte Carlo mean and standard error of ||(X + N) w - y||^2 and the closed form.
     public static func expectedLoss(m: Int, n: Int, sigma: Double, samples: Int, generator g: inout SeededGenerator)
-        -> (mean: Double, standardError: Double, closedForm: Double) {
+        -> (mean: Double, standardError: Double, closedForm: Double, trace: [(samples: Int, mean: Double, standardError: Double)]) {
         let x = (0..<m * n).map { _ in g.nextNormal() }, w = (0..<n).map { _ in g.nextNormal() }, y = (0..<m).map { _ in g.nextNormal() }
         let residual = (0..<m).map { i in (0..<n).reduce(0) { $0 + x[i * n + $1] * w[$1] } - y[i] }
         let closed = residual.reduce(0) { $0 + $1 * $1 } + Double(m) * sigma * sigma * w.reduce(0) { $0 + $1 * $1 }
         var sum = 0.0, squares = 0.0
-        for _ in 0..<samples {
+        var trace: [(samples: Int, mean: Double, standardError: Double)] = []
+        var next = 10
+        for k in 1...samples {
             var loss = 0.0
             for i in 0..<m {
                 var noise = 0.0
@@ -38,9 +40,14 @@ public enum NoiseExperiment {
                 loss += (residual[i] + noise) * (residual[i] + noise)
             }
             sum += loss; squares += loss * loss
+            if k == next || k == samples {
+                let mean = sum / Double(k)
+                trace.append((k, mean, (max(squares / Double(k) - mean * mean, 0) / Double(max(k - 1, 1))).squareRoot()))
+                next = next * 3 / 2
+            }
         }
         let mean = sum / Double(samples)
-        return (mean, (max(squares / Double(samples) - mean * mean, 0) / Double(samples - 1)).squareRoot(), closed)
+        return (mean, (max(squares / Double(samples) - mean * mean, 0) / Double(samples - 1)).squareRoot(), closed, trace)
     }
 
     /// Part 2: the mean and standard error of w_t over runs of w <- w - lr x~ (x~ w - y), x~ = x + sigma eps.
@@ -70,6 +77,12 @@ public enum NoiseExperiment {
         let part1 = expectedLoss(m: try o.int("m"), n: try o.int("n"), sigma: sigma, samples: try o.int("samples"), generator: &g)
         let z1 = abs(part1.mean - part1.closedForm) / max(part1.standardError, 1e-300)
         context.metrics.final("expected_loss_z", z1)
+        var lossPlot = LinePlot(title: "Instance noise: E||X~w - y||^2 by Monte Carlo (± 2 s.e.) as draws accumulate", xLabel: "draws of N",
+                                yLabel: "mean of ||X~w - y||^2",
+                                series: [Series("Monte Carlo", x: part1.trace.map { Double($0.samples) }, y: part1.trace.map(\.mean),
+                                                yError: part1.trace.map { 2 * $0.standardError }, markers: true)], logX: true)
+        lossPlot.horizontalLines = [(label: "||Xw - y||^2 + m sigma^2 ||w||^2", y: part1.closedForm)]
+        try context.artifacts.write(lossPlot.svg(), to: "expected_loss.svg")
         context.log(String(format: "noise: E||X~w - y||^2 = %.5g ± %.2g by Monte Carlo; ||Xw - y||^2 + m sigma^2 ||w||^2 = %.5g (%.2f standard errors apart)",
                            part1.mean, part1.standardError, part1.closedForm, z1))
         let (x, y) = (try o.double("x"), try o.double("y"))

@@ -66,14 +66,18 @@ public enum DilationExperiment {
     /// Back-propagates from the centre output pixel of conv(3x3, d=1) then conv(3x3, d=2) and
     /// returns the input pixels with a non-zero gradient (row, column).
     public static func receptiveField(size: Int = 21) -> [(Int, Int)] {
+        gradientMap(size: size).enumerated().filter { $0.element != 0 }.map { ($0.offset / size, $0.offset % size) }
+    }
+
+    /// The input gradient of the centre output pixel, row-major (size x size).
+    public static func gradientMap(size: Int = 21) -> [Float] {
         let x = Tensor.zeros([1, 1, size, size], requiresGrad: true)
         let y = conv2d(conv2d(x + 1, weight: Tensor.ones([1, 1, 3, 3]), padding: 1), weight: Tensor.ones([1, 1, 3, 3]), padding: 2, dilation: 2)
         let centre = size / 2
         let mask = Tensor.zeros(y.shape)
         mask.data[centre * size + centre] = 1
         (y * mask).sum().backward()
-        let grad = x.grad?.values ?? []
-        return (0..<size * size).filter { grad[$0] != 0 }.map { ($0 / size, $0 % size) }
+        return x.grad?.values ?? []
     }
 
     static func run(_ context: RunContext) throws {
@@ -85,6 +89,11 @@ public enum DilationExperiment {
         context.metrics.final("receptive_field_pixels", Double(pixels.count))
         context.metrics.final("receptive_field_side", Double(side))
         context.log("dilation: 2x2 ones, dilation 2, over 1...9: \(withExpected(sum, 20)) (1 + 3 + 7 + 9)")
+        let map = gradientMap(size: 11)
+        let labels = (0..<11).map { String($0 - 5) }
+        let heatmap = Heatmap(title: "Receptive field: input gradient of one output pixel (3x3 d=1, then 3x3 d=2)", rowLabels: labels, columnLabels: labels,
+                              values: (0..<11).map { r in (0..<11).map { Double(map[r * 11 + $0]) } }, xLabel: "column offset", yLabel: "row offset")
+        try context.artifacts.write(heatmap.svg(cell: 40), to: "receptive_field.svg")
         context.log("dilation: receptive field of 3x3 d=1 then 3x3 d=2: \(pixels.count) pixels, \(side) x \((columns.max() ?? 0) - (columns.min() ?? 0) + 1) (expected 7 x 7 = 49)")
     }
 }
