@@ -13,7 +13,7 @@ optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
 let runtime: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 
 /// Every assignment: `Plugins/<Name>/` builds `lib<Name>.so`.
-let pluginNames = ["Parity", "ResNet", "SVM", "NNGP", "Review"]
+let pluginNames = ["Parity", "ResNet", "SVM", "NNGP", "Review", "Autoencoder"]
 
 let package = Package(
     name: "MLHost",
@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "SVMTests", dependencies: ["SVM", runtime], path: "Tests/SVMTests"),
         .testTarget(name: "NNGPTests", dependencies: ["NNGP", runtime], path: "Tests/NNGPTests"),
         .testTarget(name: "ReviewTests", dependencies: ["Review", runtime], path: "Tests/ReviewTests"),
+        .testTarget(name: "AutoencoderTests", dependencies: ["Autoencoder", runtime], path: "Tests/AutoencoderTests"),
     ] + pluginNames.flatMap { name -> [Target] in [
         // The assignment's code (tests link it directly) and its C entry points (only in the .so).
         .target(name: name, dependencies: [runtime], path: "Plugins/\(name)", exclude: ["Entry"], swiftSettings: optimized),

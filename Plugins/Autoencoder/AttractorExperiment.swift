@@ -1,0 +1,129 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `attractors` (problem 4): f(x) = A relu(B x), 3,072 -> 1,024 -> 3,072, trained to
+/// reproduce one (then two) training images; the training images become attractors.
+public enum AttractorExperiment {
+    static let declaration = Experiment(
+        name: "attractors",
+        summary: "A 3072-1024-3072 ReLU autoencoder fitted to one, then two images: outputs for other inputs, iterates, and distances to the training images",
+        options: [
+            .double("lr", default: 1e-4, max: 1, positive: true, help: "gradient descent step on 1/2 ||f(Z) - Z||^2 (1e-4 converges; 1e-3 oscillates)"),
+            .double("target-mse", default: 1e-5, max: 1, positive: true, help: "stop when the mean squared error is below this"),
+            .int("max-steps", default: 5000, range: 1...1_000_000, help: "give up after this many steps"),
+            ImageSource.option,
+        ],
+        metrics: [
+            MetricSpec("steps_one", help: "steps to fit one image"), MetricSpec("ms_per_step", unit: "ms", goal: .lowerIsBetter),
+            MetricSpec("steps_two", help: "steps to fit two images"),
+            MetricSpec("test_iterate_distance", goal: .lowerIsBetter, help: "RMS distance of f^20(test image) to the nearest training image (two-image network)"),
+            MetricSpec("perturbed_iterate_distance", goal: .lowerIsBetter, help: "largest RMS distance of f^10(z_i + 1e-3 eps) to z_i"),
+        ],
+        train: run)
+
+    /// The network with PyTorch's default initialisation (no biases).
+    public static func network(generator g: inout SeededGenerator) -> Sequential {
+        Sequential(Linear(3072, 1024, bias: false, generator: &g), ReLU(), Linear(1024, 3072, bias: false, generator: &g))
+    }
+
+    /// Full-batch gradient descent on the rows of `z` until the MSE is below `target`; the
+    /// steps taken, or a thrown divergence.
+    public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, isCancelled: () -> Bool = { false }) throws -> (steps: Int, mse: Double) {
+        let optimizer = SGD(net.parameters(), lr: lr)
+        for step in 0...maxSteps {
+            optimizer.zeroGrad()
+            let difference = net(z) - z
+            let mse = Double(noGrad { difference.square().mean() }.item)
+            guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(step)", hint: "lower --lr (1e-4 converges)") }
+            if mse < target || step == maxSteps || isCancelled() { return (step, mse) }
+            (difference.square().sum() * 0.5).backward()
+            optimizer.step()
+        }
+        return (maxSteps, .nan)
+    }
+
+    /// Root-mean-square distance between two flat images.
+    static func rms(_ a: Tensor, _ b: Tensor) -> Double {
+        (zip(a.values, b.values).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)).squareRoot()
+    }
+
+    /// f applied `times` times to the flat image x.
+    static func iterate(_ net: Sequential, _ x: Tensor, times: Int) -> Tensor {
+        var v = x
+        for _ in 0..<times { v = noGrad { net(v.reshape([1, 3072])) }.reshape([3072]) }
+        return v
+    }
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        let (lr, target, maxSteps) = (Float(try o.double("lr")), try o.double("target-mse"), try o.int("max-steps"))
+        let images = try ImageSource.load(context, count: 2)
+        context.log("attractors: images: \(images.source)")
+        let (z1, z2, test) = (ImageSource.vector(images.train, 0), ImageSource.vector(images.train, 1), ImageSource.vector(images.test, 0))
+        var g = SeededGenerator(seed: context.seed)
+        let noise = Tensor.uniform([3072], generator: &g), zero = Tensor.zeros([3072])
+
+        // One image.
+        let one = network(generator: &g)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, isCancelled: { context.isCancelled })
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard fitOne.mse < target else {
+            throw PluginError.failure("one image not fitted: MSE \(formatNumber(fitOne.mse)) after \(maxSteps) steps", hint: "raise --max-steps or adjust --lr")
+        }
+        context.metrics.final("steps_one", Double(fitOne.steps))
+        context.metrics.final("ms_per_step", seconds * 1000 / Double(max(fitOne.steps, 1)))
+        context.log(String(format: "attractors: one image fitted to MSE %.3g in %d steps (%.2f s, %.1f ms per step)", fitOne.mse, fitOne.steps, seconds, seconds * 1000 / Double(max(fitOne.steps, 1))))
+        var pictures: [Image] = [], captions: [String] = []
+        func show(_ net: Sequential, _ inputs: [(String, Tensor)], training: [Tensor], prefix: String) {
+            for (name, x) in inputs {
+                let y = iterate(net, x, times: 1)
+                let nearest = training.map { rms(y, $0) }.min() ?? .nan
+                pictures += [ImageSource.picture(x), ImageSource.picture(y)]
+                captions += ["\(prefix)\(name)", String(format: "f: %.3f from z", nearest)]
+                context.log(String(format: "attractors: %@%@: RMS distance of f(x) to the nearest training image %.4f (x itself: %.4f)", prefix, name, nearest,
+                                   training.map { rms(x, $0) }.min() ?? .nan))
+            }
+        }
+        show(one, [("training image", z1), ("test image", test), ("uniform noise", noise), ("zero", zero)], training: [z1], prefix: "1 image, ")
+        try PNG.write(Image.grid(pictures, captions: captions, columns: 8), to: context.artifacts.path("one_image.png"))
+
+        // Two images.
+        pictures = []; captions = []
+        let two = network(generator: &g)
+        let fitTwo = try fit(two, Tensor.concat([z1.reshape([1, 3072]), z2.reshape([1, 3072])], axis: 0), lr: lr, target: target, maxSteps: maxSteps,
+                             isCancelled: { context.isCancelled })
+        context.metrics.final("steps_two", Double(fitTwo.steps))
+        context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
+        show(two, [("z1", z1), ("z2", z2), ("test image", test), ("uniform noise", noise)], training: [z1, z2], prefix: "2 images, ")
+        try PNG.write(Image.grid(pictures, captions: captions, columns: 8), to: context.artifacts.path("two_images.png"))
+
+        // Iterates of a test image (4d) and of perturbed training images (4e).
+        pictures = [ImageSource.picture(test)]; captions = ["test image"]
+        var rows: [[String]] = []
+        for times in [1, 2, 20] {
+            let y = iterate(two, test, times: times)
+            let distances = [rms(y, z1), rms(y, z2)]
+            pictures.append(ImageSource.picture(y)); captions.append(String(format: "f^%d: %.3f", times, distances.min() ?? .nan))
+            rows.append(["test image", String(times), formatNumber(distances[0]), formatNumber(distances[1])])
+            if times == 20 { context.metrics.final("test_iterate_distance", distances.min() ?? .nan) }
+            context.log(String(format: "attractors: f^%d(test image): RMS distance %.4f to z1, %.4f to z2", times, distances[0], distances[1]))
+        }
+        var worstPerturbed = 0.0
+        for (name, z) in [("z1", z1), ("z2", z2)] {
+            let x = z + Tensor.normal([3072], generator: &g) * 1e-3
+            pictures.append(ImageSource.picture(x)); captions.append("\(name) + 1e-3 eps")
+            for times in [1, 10] {
+                let y = iterate(two, x, times: times)
+                let distance = rms(y, z)
+                if times == 10 { worstPerturbed = max(worstPerturbed, distance) }
+                pictures.append(ImageSource.picture(y)); captions.append(String(format: "f^%d: %.2g", times, distance))
+                rows.append(["\(name) + 1e-3 eps", String(times), formatNumber(rms(y, z1)), formatNumber(rms(y, z2))])
+                context.log(String(format: "attractors: f^%d(%@ + 1e-3 eps): RMS distance %.3g to %@ (the start was %.3g away)", times, name, distance, name, rms(x, z)))
+            }
+        }
+        context.metrics.final("perturbed_iterate_distance", worstPerturbed)
+        try context.artifacts.writeCSV("iterates.csv", header: ["start", "iterations", "rms_to_z1", "rms_to_z2"], rows: rows)
+        try PNG.write(Image.grid(pictures, captions: captions, columns: 4), to: context.artifacts.path("iterates.png"))
+    }
+}

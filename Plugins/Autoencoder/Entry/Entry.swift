@@ -1,0 +1,14 @@
+import Autoencoder
+import PluginAPI
+
+// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"), only in
+// libAutoencoder.so (see Plugins/Parity/Entry/Entry.swift).
+
+@_cdecl("host_plugin_abi_version")
+public func hostPluginABIVersion() -> Int32 { PluginABI.version }
+
+@_cdecl("host_plugin_runtime_build_id")
+public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+
+@_cdecl("host_plugin_create")
+public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(AutoencoderPlugin()) }

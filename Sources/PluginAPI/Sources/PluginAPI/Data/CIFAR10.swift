@@ -1,0 +1,113 @@
+import Foundation
+
+/// CIFAR-10's binary version: `data_batch_1.bin` ... `data_batch_5.bin` and `test_batch.bin`,
+/// records of one label byte and 3,072 pixel bytes (the R, G and B planes of 32 x 32, row by
+/// row), and `batches.meta.txt` with the class names.
+public enum CIFAR10 {
+    public static let recordSize = 3073, side = 32
+    public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }, testFile = "test_batch.bin"
+    public static let defaultClassNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    /// The folder to read: `--cifar-dir`, else `$CIFAR10_DIR`; nil when neither is set.
+    public static func folder(option: String?) -> String? {
+        option ?? ProcessInfo.processInfo.environment["CIFAR10_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Reads one batch file: images (N, 3, 32, 32) scaled to [0, 1] and labels. Errors name the file.
+    public static func readBatch(_ path: String, limit: Int? = nil) throws -> LabeledImages {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError.invalidInput("\(path) is missing or unreadable",
+                                           hint: "CIFAR-10's binary version (cifar-10-binary.tar.gz) unpacks into data_batch_1.bin ... data_batch_5.bin and test_batch.bin")
+        }
+        guard data.count % recordSize == 0, data.count > 0 else {
+            throw PluginError.invalidInput("\(path): \(data.count) bytes is not a whole number of \(recordSize)-byte records",
+                                           hint: "the file is truncated or not a CIFAR-10 binary batch; download it again")
+        }
+        let count = min(data.count / recordSize, limit ?? Int.max)
+        var images = [Float](repeating: 0, count: count * 3072), labels = [Int](repeating: 0, count: count)
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            for i in 0..<count {
+                let label = Int(bytes[i * recordSize])
+                guard label <= 9 else {
+                    throw PluginError.invalidInput("\(path): record \(i) has label \(label), above 9", hint: "the file is damaged or not a CIFAR-10 batch")
+                }
+                labels[i] = label
+                for p in 0..<3072 { images[i * 3072 + p] = Float(bytes[i * recordSize + 1 + p]) / 255 }
+            }
+        }
+        return LabeledImages(images: images, labels: labels, channels: 3, height: side, width: side)
+    }
+
+    /// The training set (the five batches, up to `limit` images) from `folder`.
+    public static func readTraining(folder: String, limit: Int? = nil) throws -> LabeledImages {
+        var parts: [LabeledImages] = []
+        var remaining = limit ?? Int.max
+        for name in trainFiles where remaining > 0 {
+            let part = try readBatch((folder as NSString).appendingPathComponent(name), limit: remaining)
+            remaining -= part.count
+            parts.append(part)
+        }
+        return LabeledImages(images: parts.flatMap(\.images), labels: parts.flatMap(\.labels), channels: 3, height: side, width: side)
+    }
+
+    /// The test set from `folder`.
+    public static func readTest(folder: String, limit: Int? = nil) throws -> LabeledImages {
+        try readBatch((folder as NSString).appendingPathComponent(testFile), limit: limit)
+    }
+
+    /// The class names of `batches.meta.txt`, or the standard ten.
+    public static func classNames(folder: String) -> [String] {
+        let path = (folder as NSString).appendingPathComponent("batches.meta.txt")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return defaultClassNames }
+        let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return names.count == 10 ? names : defaultClassNames
+    }
+
+    /// Writes a batch file in the binary format (for tests and generated stand-ins).
+    public static func writeBatch(_ set: LabeledImages, to path: String) throws {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(set.count * recordSize)
+        for i in 0..<set.count {
+            bytes.append(UInt8(set.labels[i]))
+            for p in 0..<3072 { bytes.append(UInt8((min(max(set.images[i * 3072 + p], 0), 1) * 255).rounded())) }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// Small 32 x 32 colour images made from a seed: discs, bars and rectangles over colour
+/// gradients. The stand-in for CIFAR-10 where it is absent.
+public enum GeneratedImages {
+    /// `count` images (3, 32, 32) in [0, 1]; the label is the kind of shape (0 disc, 1 bar, 2 box).
+    public static func make(count: Int, seed: UInt64) -> LabeledImages {
+        var g = SeededGenerator(seed: seed, stream: 77)
+        var images = [Float](), labels = [Int]()
+        images.reserveCapacity(count * 3072)
+        for _ in 0..<count {
+            let background = (0..<3).map { _ in g.nextFloat() }, slope = (0..<3).map { _ in g.nextFloat() - 0.5 }
+            let colour = (0..<3).map { _ in g.nextFloat() }
+            let kind = Int(g.next() % 3)
+            let (cx, cy, r) = (4 + g.nextFloat() * 24, 4 + g.nextFloat() * 24, 4 + g.nextFloat() * 8)
+            var image = [Float](repeating: 0, count: 3072)
+            for y in 0..<32 {
+                for x in 0..<32 {
+                    let (fx, fy) = (Float(x), Float(y))
+                    let inside: Bool
+                    switch kind {
+                    case 0: inside = (fx - cx) * (fx - cx) + (fy - cy) * (fy - cy) <= r * r
+                    case 1: inside = abs(fy - cy) <= r / 3
+                    default: inside = abs(fx - cx) <= r && abs(fy - cy) <= r * 0.7
+                    }
+                    for c in 0..<3 {
+                        let shade = background[c] + slope[c] * (fx + fy) / 64
+                        image[c * 1024 + y * 32 + x] = min(max(inside ? colour[c] : shade, 0), 1)
+                    }
+                }
+            }
+            images += image
+            labels.append(kind)
+        }
+        return LabeledImages(images: images, labels: labels, channels: 3, height: 32, width: 32)
+    }
+}

@@ -1,0 +1,57 @@
+import Autoencoder
+import Foundation
+import PluginAPI
+import XCTest
+
+final class AutoencoderTests: XCTestCase {
+    func testZeroInitialisationIsAFixedPoint() {
+        var g = SeededGenerator(seed: 1)
+        let z = Tensor.normal([30], generator: &g)
+        let run = LinearExperiments.train(z: z, a: Tensor.zeros([30, 10], requiresGrad: true), b: Tensor.zeros([10, 30], requiresGrad: true), lr: 0.05, steps: 25)
+        XCTAssertTrue((run.a.values + run.b.values).allSatisfy { $0 == 0 }, "A and B stay exactly zero")
+        XCTAssertEqual(run.finalLoss, Double(z.values.reduce(0) { $0 + $1 * $1 }) / 2, accuracy: 1e-4)
+    }
+
+    func testDivergenceIsCaughtNotCrashed() {
+        var g = SeededGenerator(seed: 2)
+        let z = Tensor.normal([100], generator: &g), b0 = Tensor.normal([50, 100], std: Float(1 / 50.0.squareRoot()), generator: &g).values
+        let run = LinearExperiments.train(z: z, a: Tensor.zeros([100, 50], requiresGrad: true), b: Tensor(b0, shape: [50, 100], requiresGrad: true), lr: 0.1, steps: 1000)
+        XCTAssertTrue(run.diverged)
+        XCTAssertLessThan(run.losses.count, 1000, "stopped at the blow-up")
+        let good = LinearExperiments.train(z: z, a: Tensor.zeros([100, 50], requiresGrad: true), b: Tensor(b0, shape: [50, 100], requiresGrad: true), lr: 1e-3, steps: 1000)
+        XCTAssertFalse(good.diverged)
+        XCTAssertLessThan(good.finalLoss, 1e-8)
+    }
+
+    func testTheTrainedNetworkMapsItsTrainingImageToItself() throws {
+        var g = SeededGenerator(seed: 3)
+        let z = Tensor(GeneratedImages.make(count: 1, seed: 5).images, shape: [1, 3072])
+        let net = AttractorExperiment.network(generator: &g)
+        let fit = try AttractorExperiment.fit(net, z, lr: 1e-4, target: 1e-5, maxSteps: 1000)
+        XCTAssertLessThan(fit.mse, 1e-5)
+        let out = noGrad { net(z) }
+        let rms = (zip(out.values, z.values).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / 3072).squareRoot()
+        XCTAssertLessThan(rms, 0.0032, "f(z) = z to the fitted accuracy")
+        // Too large a step kills the ReLUs (or blows up): the fit never reaches the target.
+        let dead = try? AttractorExperiment.fit(AttractorExperiment.network(generator: &g), z, lr: 1e-2, target: 1e-5, maxSteps: 100)
+        XCTAssertTrue(dead.map { !($0.mse < 1e-5) } ?? true, "lr 1e-2 does not fit: \(String(describing: dead))")
+    }
+
+    func testCIFARBatchesRoundTripAndBadFilesAreRefused() throws {
+        let folder = NSTemporaryDirectory() + "cifar-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let set = GeneratedImages.make(count: 7, seed: 1)
+        try CIFAR10.writeBatch(set, to: folder + "/test_batch.bin")
+        let back = try CIFAR10.readTest(folder: folder)
+        XCTAssertEqual(back.count, 7)
+        XCTAssertEqual(back.labels, set.labels)
+        XCTAssertEqual(zip(back.images, set.images).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 0.5 / 255 + 1e-6, "8-bit rounding only")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/test_batch.bin")))
+        try Data(bytes.dropLast(10)).write(to: URL(fileURLWithPath: folder + "/short.bin"))
+        XCTAssertThrowsError(try CIFAR10.readBatch(folder + "/short.bin")) { XCTAssertTrue("\($0)".contains("short.bin: 21501 bytes is not a whole number"), "\($0)") }
+        bytes[3073] = 12
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/label.bin"))
+        XCTAssertThrowsError(try CIFAR10.readBatch(folder + "/label.bin")) { XCTAssertTrue("\($0)".contains("label.bin: record 1 has label 12"), "\($0)") }
+        XCTAssertThrowsError(try CIFAR10.readTraining(folder: folder)) { XCTAssertTrue("\($0)".contains("data_batch_1.bin is missing"), "\($0)") }
+    }
+}
