@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/gallery/ from real Parity, ResNet, SVM, NNGP and Review runs.
+# Regenerates docs/gallery/ from real Parity, ResNet, SVM, NNGP, Review and Autoencoder runs.
 #
 # Run from anywhere (paths are taken relative to the repository root) after
 #   swift build -c release
@@ -36,6 +36,9 @@ contours="poly2 rbf1 rbf2 rbf4"
 nngp="nngp-width/width nngp-duals/duals"
 for e in noise kl init convolution; do "$host" run Review "$e" --out "review-$e" --quiet; done
 review="review-noise/descent review-kl/kl review-init/cnn review-convolution/convolution"
+rm -rf autoencoder-attractors
+CIFAR10_DIR= "$host" run Autoencoder attractors --out autoencoder-attractors --quiet
+for name in one_image two_images iterates; do cp "$runs/autoencoder-attractors/$name.png" "$gallery/autoencoder-$name.png"; done
 
 # svg_size FILE: the width,height attributes of an SVG, rounded up, for the browser window.
 svg_size() {
