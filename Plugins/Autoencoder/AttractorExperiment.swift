@@ -11,6 +11,7 @@ public enum AttractorExperiment {
             .double("lr", default: 1e-4, max: 1, positive: true, help: "gradient descent step on 1/2 ||f(Z) - Z||^2 (1e-4 converges; 1e-3 oscillates)"),
             .double("target-mse", default: 1e-5, max: 1, positive: true, help: "stop when the mean squared error is below this"),
             .int("max-steps", default: 5000, range: 1...1_000_000, help: "give up after this many steps"),
+            .choice("engine", ["fused", "autograd"], default: "fused", help: "fused: passes over the weights written for this network (fast); autograd: the general engine (the reference)"),
             ImageSource.option,
         ],
         metrics: [
@@ -28,7 +29,18 @@ public enum AttractorExperiment {
 
     /// Full-batch gradient descent on the rows of `z` until the MSE is below `target`; the
     /// steps taken, or a thrown divergence.
-    public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, isCancelled: () -> Bool = { false }) throws -> (steps: Int, mse: Double) {
+    public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, fused: Bool = true,
+                           isCancelled: () -> Bool = { false }) throws -> (steps: Int, mse: Double) {
+        if fused {
+            let trainer = FusedAttractorTrainer(net, images: z, lr: lr)
+            for step in 0...maxSteps {
+                let mse = trainer.mse()
+                guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(step)", hint: "lower --lr (1e-4 converges)") }
+                if mse < target || step == maxSteps || isCancelled() { return (step, mse) }
+                trainer.step()
+            }
+            return (maxSteps, .nan)
+        }
         let optimizer = SGD(net.parameters(), lr: lr)
         for step in 0...maxSteps {
             optimizer.zeroGrad()
@@ -66,7 +78,8 @@ public enum AttractorExperiment {
         // One image.
         let one = network(generator: &g)
         let start = DispatchTime.now().uptimeNanoseconds
-        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, isCancelled: { context.isCancelled })
+        let fused = try o.string("engine") == "fused"
+        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, fused: fused, isCancelled: { context.isCancelled })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard fitOne.mse < target else {
             throw PluginError.failure("one image not fitted: MSE \(formatNumber(fitOne.mse)) after \(maxSteps) steps", hint: "raise --max-steps or adjust --lr")
@@ -92,7 +105,7 @@ public enum AttractorExperiment {
         pictures = []; captions = []
         let two = network(generator: &g)
         let fitTwo = try fit(two, Tensor.concat([z1.reshape([1, 3072]), z2.reshape([1, 3072])], axis: 0), lr: lr, target: target, maxSteps: maxSteps,
-                             isCancelled: { context.isCancelled })
+                             fused: fused, isCancelled: { context.isCancelled })
         context.metrics.final("steps_two", Double(fitTwo.steps))
         context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
         show(two, [("z1", z1), ("z2", z2), ("test image", test), ("uniform noise", noise)], training: [z1, z2], prefix: "2 images, ")

@@ -37,6 +37,19 @@ final class AutoencoderTests: XCTestCase {
         XCTAssertTrue(dead.map { !($0.mse < 1e-5) } ?? true, "lr 1e-2 does not fit: \(String(describing: dead))")
     }
 
+    func testFusedStepsMatchTheAutogradLoop() throws {
+        let z = Tensor(GeneratedImages.make(count: 2, seed: 9).images, shape: [2, 3072])
+        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
+        let (fused, reference) = (AttractorExperiment.network(generator: &g1), AttractorExperiment.network(generator: &g2))
+        let a = try AttractorExperiment.fit(fused, z, lr: 1e-4, target: 0, maxSteps: 5, fused: true)
+        let b = try AttractorExperiment.fit(reference, z, lr: 1e-4, target: 0, maxSteps: 5, fused: false)
+        XCTAssertEqual(a.mse, b.mse, accuracy: 1e-5 * b.mse)
+        for (p, q) in zip(fused.parameters(), reference.parameters()) {
+            let worst = zip(p.values, q.values).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThan(worst, 1e-5, "weights after 5 steps")
+        }
+    }
+
     func testCIFARBatchesRoundTripAndBadFilesAreRefused() throws {
         let folder = NSTemporaryDirectory() + "cifar-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
