@@ -34,7 +34,7 @@ final class FusedAttractorTrainer {
             z.withUnsafeBufferPointer { zp in
                 let (hp, zp) = (hp.baseAddress.unsafelyUnwrapped, zp.baseAddress.unsafelyUnwrapped)
                 WorkerPool.shared.parallelRanges(hidden, grain: 64) { range in
-                    for j in range { for s in 0..<m { hp[s * hidden + j] = max(0, VectorKernels.dot(bp + j * d, zp + s * d, d)) } }
+                    for j in range { for s in 0..<m { hp[s * hidden + j] = max(0, VectorMath.dot(bp + j * d, zp + s * d, count: d)) } }
                 }
             }
         }
@@ -53,7 +53,7 @@ final class FusedAttractorTrainer {
                         var part = 0.0
                         for i in range {
                             for s in 0..<m {
-                                let v = VectorKernels.dot(ap + i * hidden, hp + s * hidden, hidden)
+                                let v = VectorMath.dot(ap + i * hidden, hp + s * hidden, count: hidden)
                                 yp[s * d + i] = v
                                 part += Double((v - zp[s * d + i]) * (v - zp[s * d + i]))
                             }
@@ -82,8 +82,8 @@ final class FusedAttractorTrainer {
                                 let g = gp + block * m * hidden
                                 for i in block * blockRows..<min(d, (block + 1) * blockRows) {
                                     let row = ap + i * hidden
-                                    for s in 0..<m { VectorKernels.axpy(yp[s * d + i] - zp[s * d + i], row, g + s * hidden, hidden) }
-                                    for s in 0..<m { VectorKernels.axpy(-lr * (yp[s * d + i] - zp[s * d + i]), hp + s * hidden, row, hidden) }
+                                    for s in 0..<m { VectorMath.axpy(yp[s * d + i] - zp[s * d + i], row, g + s * hidden, count: hidden) }
+                                    for s in 0..<m { VectorMath.axpy(-lr * (yp[s * d + i] - zp[s * d + i]), hp + s * hidden, row, count: hidden) }
                                 }
                             }
                         }
@@ -101,48 +101,13 @@ final class FusedAttractorTrainer {
                         for j in range {
                             let row = bp + j * d
                             for s in 0..<m where hp[s * hidden + j] > 0 {
-                                VectorKernels.axpy(-lr * gp[s * hidden + j], zp + s * d, row, d)
+                                VectorMath.axpy(-lr * gp[s * hidden + j], zp + s * d, row, count: d)
                             }
-                            for s in 0..<m { hp[s * hidden + j] = max(0, VectorKernels.dot(row, zp + s * d, d)) }
+                            for s in 0..<m { hp[s * hidden + j] = max(0, VectorMath.dot(row, zp + s * d, count: d)) }
                         }
                     }
                 }
             }
         }
-    }
-}
-
-/// Eight-lane dot and axpy on contiguous floats.
-enum VectorKernels {
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) -> Float {
-        typealias V = SIMD8<Float>
-        var (s0, s1, s2, s3) = (V(), V(), V(), V())
-        let (rx, ry) = (UnsafeRawPointer(x), UnsafeRawPointer(y))
-        var p = 0
-        while p + 32 <= count {
-            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
-            s1.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self))
-            s2.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self))
-            s3.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self))
-            p += 32
-        }
-        var sum = ((s0 + s1) + (s2 + s3)).sum()
-        while p < count { sum += x[p] * y[p]; p += 1 }
-        return sum
-    }
-
-    /// y += a x.
-    @inline(__always)
-    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        typealias V = SIMD8<Float>
-        let va = V(repeating: a)
-        var p = 0
-        while p + 8 <= count {
-            let out = UnsafeMutableRawPointer(y + p)
-            out.storeBytes(of: out.loadUnaligned(as: V.self) + va * UnsafeRawPointer(x + p).loadUnaligned(as: V.self), as: V.self)
-            p += 8
-        }
-        while p < count { y[p] += a * x[p]; p += 1 }
     }
 }

@@ -37,6 +37,26 @@ public enum VectorMath {
         return out
     }
 
+    /// The dot product of two contiguous float vectors (the GEMM's eight-lane kernel).
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        GEMM.dot(x, y, count: count)
+    }
+
+    /// y += a x over `count` contiguous floats, eight lanes at a time.
+    @inline(__always)
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        let va = V(repeating: a)
+        var p = 0
+        while p + 8 <= count {
+            let out = UnsafeMutableRawPointer(y + p)
+            out.storeBytes(of: out.loadUnaligned(as: V.self) + va * UnsafeRawPointer(x + p).loadUnaligned(as: V.self), as: V.self)
+            p += 8
+        }
+        while p < count { y[p] += a * x[p]; p += 1 }
+    }
+
     /// The logistic function 1 / (1 + e^-x) for eight lanes.
     @inline(__always)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
