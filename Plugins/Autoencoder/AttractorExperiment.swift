@@ -31,25 +31,29 @@ public enum AttractorExperiment {
     /// steps taken, or a thrown divergence.
     public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, fused: Bool = true,
                            isCancelled: () -> Bool = { false }) throws -> (steps: Int, mse: Double) {
+        // `measure` gives the MSE at the current weights; `step` then takes one step from there.
+        let measure: () -> Double, step: () -> Void
         if fused {
             let trainer = FusedAttractorTrainer(net, images: z, lr: lr)
-            for step in 0...maxSteps {
-                let mse = trainer.mse()
-                guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(step)", hint: "lower --lr (1e-4 converges)") }
-                if mse < target || step == maxSteps || isCancelled() { return (step, mse) }
-                trainer.step()
+            (measure, step) = (trainer.mse, trainer.step)
+        } else {
+            let optimizer = SGD(net.parameters(), lr: lr)
+            var difference = z
+            measure = {
+                optimizer.zeroGrad()
+                difference = net(z) - z
+                return Double(noGrad { difference.square().mean() }.item)
             }
-            return (maxSteps, .nan)
+            step = {
+                (difference.square().sum() * 0.5).backward()
+                optimizer.step()
+            }
         }
-        let optimizer = SGD(net.parameters(), lr: lr)
-        for step in 0...maxSteps {
-            optimizer.zeroGrad()
-            let difference = net(z) - z
-            let mse = Double(noGrad { difference.square().mean() }.item)
-            guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(step)", hint: "lower --lr (1e-4 converges)") }
-            if mse < target || step == maxSteps || isCancelled() { return (step, mse) }
-            (difference.square().sum() * 0.5).backward()
-            optimizer.step()
+        for stepIndex in 0...maxSteps {
+            let mse = measure()
+            guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(stepIndex)", hint: "lower --lr (1e-4 converges)") }
+            if mse < target || stepIndex == maxSteps || isCancelled() { return (stepIndex, mse) }
+            step()
         }
         return (maxSteps, .nan)
     }

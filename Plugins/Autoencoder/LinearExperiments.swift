@@ -17,14 +17,15 @@ public enum LinearExperiments {
     public static func train(z: Tensor, a: Tensor, b: Tensor, lr: Float, steps: Int) -> Run {
         var run = Run(a: a, b: b)
         let column = z.reshape([-1, 1])
+        let optimizer = SGD([a, b], lr: lr)
         for _ in 0..<steps {
-            a.grad = nil; b.grad = nil
+            optimizer.zeroGrad()
             let loss = (column - a.matmul(b.matmul(column))).square().sum() * 0.5
             let value = Double(loss.item)
             run.losses.append(value)
             guard value.isFinite, value < 1e30 else { run.diverged = true; return run }
             loss.backward()
-            for p in [a, b] { if let g = p.grad { for i in 0..<p.count { p.data[i] -= lr * g.data[i] } } }
+            optimizer.step()
         }
         run.losses.append(Double(noGrad { (column - a.matmul(b.matmul(column))).square().sum() * 0.5 }.item))
         run.diverged = !(run.losses.last ?? .nan).isFinite
@@ -50,7 +51,7 @@ public enum LinearExperiments {
             context.metrics.final("final_loss", run.finalLoss)
             let why = "grad_A = -(z - A B z)(B z)^T and grad_B = -A^T (z - A B z) z^T both vanish when A = B = 0: zero is a stationary point, so gradient descent never leaves it"
             context.metrics.note("why", why)
-            context.log("linear-zero: after \(run.losses.count - 1) steps the largest |entry| of A and B is \(withExpected(Double(largest), 0)); the loss stays 1/2 ||z||^2 = \(formatNumber(run.finalLoss))")
+            context.log("linear-zero: after \(run.losses.count - 1) steps the largest |entry| of A and B is \(formatNumber(Double(largest), expected: 0)); the loss stays 1/2 ||z||^2 = \(formatNumber(run.finalLoss))")
             context.log("linear-zero: " + why)
         })
 
@@ -65,7 +66,7 @@ public enum LinearExperiments {
         train: { context in
             let o = context.options
             let (d, k, steps) = (try o.int("d"), try o.int("k"), try o.int("steps"))
-            let lrs = try rates(try o.string("lrs"))
+            let lrs = try o.positiveNumbers("lrs", example: "1e-4,1e-3")
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g), b0 = Tensor.normal([k, d], std: Float(1 / Double(k).squareRoot()), generator: &g)
             var best = (loss: Double.infinity, lr: Double.nan), diverged = 0, series: [Series] = [], rows: [[String]] = []
@@ -124,18 +125,4 @@ public enum LinearExperiments {
             try context.artifacts.writeCSV("outputs.csv", header: ["test_image", "cosine_with_z", "fitted_multiple"], rows: rows)
             try PNG.write(Image.grid(pictures, captions: captions, columns: 1 + 2 * min(tests, 3)), to: context.artifacts.path("outputs.png"))
         })
-
-    static func rates(_ text: String) throws -> [Double] {
-        try text.split(separator: ",").map { part in
-            guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0 else {
-                throw PluginError.invalidInput("--lrs: '\(part)' is not a positive number", hint: "for example --lrs 1e-4,1e-3")
-            }
-            return v
-        }
-    }
-}
-
-/// "value (expected e)" for the logs.
-func withExpected(_ value: Double, _ expected: Double) -> String {
-    "\(formatNumber(value)) (expected \(formatNumber(expected)))"
 }

@@ -56,21 +56,20 @@ enum ChallengeExperiment {
         return Double(correct) / Double(max(scores.rows, 1))
     }
 
-    /// Kernel regression to one-hot targets with K + ridge I, for every ridge; the scores of
-    /// `targets` points for each.
-    static func kernelScores(train: DMatrix, labels: [Int], ridge: Double, points: DMatrix, classes: Int) throws -> DMatrix {
-        var k = NNGPKernel.relu.matrix(train, train)
+    /// Kernel regression to one-hot targets with K + ridge I, given the training kernel `kernel`
+    /// and the points' kernel against the training set `cross`: each point's score per class.
+    static func kernelScores(kernel: DMatrix, labels: [Int], ridge: Double, cross: DMatrix, classes: Int) throws -> DMatrix {
+        var k = kernel
         for i in 0..<k.rows { k[i, i] += ridge }
         guard let l = DoubleLinearAlgebra.cholesky(k) else {
             throw PluginError.failure("the ReLU kernel matrix with ridge \(ridge) is not positive definite", hint: "use a larger ridge")
         }
         let lt = DoubleLinearAlgebra.transpose(l)
-        let cross = NNGPKernel.relu.matrix(points, train)
-        var scores = DMatrix(rows: points.rows, columns: classes)
+        var scores = DMatrix(rows: cross.rows, columns: classes)
         for c in 0..<classes {
             let a = DoubleLinearAlgebra.choleskySolve(l, transposed: lt, labels.map { $0 == c ? 1 : 0 })
             let s = DoubleLinearAlgebra.multiply(cross, a)
-            for i in 0..<points.rows { scores[i, c] = s[i] }
+            for i in 0..<cross.rows { scores[i, c] = s[i] }
         }
         return scores
     }
@@ -89,8 +88,10 @@ enum ChallengeExperiment {
         // The NNGP: ridge by validation accuracy, then the test.
         var start = DispatchTime.now().uptimeNanoseconds
         var best = (ridge: 0.0, accuracy: -1.0)
+        let trainKernel = NNGPKernel.relu.matrix(data.train.x, data.train.x)
+        let validationCross = NNGPKernel.relu.matrix(data.validation.x, data.train.x)
         for ridge in [0, 1e-4, 1e-3, 1e-2, 1e-1, 1] {
-            guard let scores = try? kernelScores(train: data.train.x, labels: data.train.y, ridge: ridge, points: data.validation.x, classes: classes) else {
+            guard let scores = try? kernelScores(kernel: trainKernel, labels: data.train.y, ridge: ridge, cross: validationCross, classes: classes) else {
                 context.log("challenge: NNGP ridge \(formatNumber(ridge)): the kernel matrix is not positive definite (repeated images); skipped")
                 continue
             }
@@ -98,7 +99,8 @@ enum ChallengeExperiment {
             context.log(String(format: "challenge: NNGP ridge %@: validation accuracy %.4f", formatNumber(ridge), acc))
             if acc > best.accuracy { best = (ridge, acc) }
         }
-        let nngpTest = accuracy(try kernelScores(train: data.train.x, labels: data.train.y, ridge: best.ridge, points: data.test.x, classes: classes), data.test.y)
+        let nngpTest = accuracy(try kernelScores(kernel: trainKernel, labels: data.train.y, ridge: best.ridge,
+                                                 cross: NNGPKernel.relu.matrix(data.test.x, data.train.x), classes: classes), data.test.y)
         var seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         context.metrics.final("nngp_test_accuracy", nngpTest)
         context.metrics.final("nngp_ridge", best.ridge)

@@ -72,7 +72,7 @@ public enum WidthExperiment {
         var widths: [Int] = []
         var w = 1
         while w <= maxWidth { widths.append(w); w *= 2 }
-        let nngp = try KernelRegression(kernel: .relu, x: data.x, y: data.y)
+        let nngp = try KernelRegression(kernel: .relu, x: data.x, y: data.y, estimateCondition: false)
         let nngpMSE = KernelsExperiment.meanSquaredError(nngp.predict(data.xTest, training: data.x), data.yTest)
         context.metrics.final("mse_nngp", nngpMSE)
         context.log("width: \(data.x.rows) training points; ReLU NNGP test MSE \(formatNumber(nngpMSE)); widths \(widths.first ?? 0)...\(widths.last ?? 0), \(draws) draws each" + (useGD ? ", gradient descent" : ""))

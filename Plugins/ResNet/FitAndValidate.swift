@@ -156,19 +156,6 @@ public enum FitAndValidate {
         guard set.count > 0 else { return (.nan, .nan) }
         let logits = model(set.batch(0..<set.count))
         let loss = Double(crossEntropy(logits, targets: set.labels).item)
-        let predictions = predictedClasses(logits)
-        let correct = zip(predictions, set.labels).filter { $0 == $1 }.count
-        return (loss, Double(correct) / Double(set.count))
-    }
-
-    /// The argmax class of each row of `logits` (N, classes).
-    public static func predictedClasses(_ logits: Tensor) -> [Int] {
-        let (n, classes) = (logits.shape[0], logits.shape[1])
-        let v = logits.values
-        return (0..<n).map { i in
-            var best = 0
-            for c in 1..<classes where v[i * classes + c] > v[i * classes + best] { best = c }
-            return best
-        }
+        return (loss, accuracy(logits, targets: set.labels))
     }
 }

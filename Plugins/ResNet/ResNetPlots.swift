@@ -19,7 +19,7 @@ enum ResNetPlots {
     static func confusionCounts(_ model: HW3ResNet, _ set: LabeledImages, classes: Int = 10) -> [[Double]] {
         model.eval()
         defer { model.train() }
-        let predicted = noGrad { FitAndValidate.predictedClasses(model(set.batch(0..<set.count))) }
+        let predicted = noGrad { model(set.batch(0..<set.count)).argmax(axis: 1) }
         var counts = [[Double]](repeating: [Double](repeating: 0, count: classes), count: classes)
         for (truth, guess) in zip(set.labels, predicted) { counts[truth][guess] += 1 }
         return counts

@@ -42,7 +42,7 @@ public enum ConvolutionExperiment {
             context.metrics.log(step: n - from, [("n", Double(n)), ("direct", direct[i]), ("closed_form", closed[i]), ("shifted_input", shifted[i])])
         }
         let lastInside = Self.direct(length - 1, length: length), expectedInside = 2 - pow(0.5, Double(length - 1))
-        context.log("convolution: L = \(length); y(0) = \(withExpected(Self.direct(0, length: length), 1)), y(L - 1) = \(withExpected(lastInside, expectedInside))")
+        context.log("convolution: L = \(length); y(0) = \(formatNumber(Self.direct(0, length: length), expected: 1)), y(L - 1) = \(formatNumber(lastInside, expected: expectedInside))")
         context.log("convolution: largest |direct - closed form| \(formatNumber(closedError)); x(n - 5) gives y(n - 5) to \(formatNumber(shiftError))")
         let xs = ns.map(Double.init)
         let plot = LinePlot(title: "y = x * h, rectangle of length \(length), h(n) = (1/2)^n u(n)", xLabel: "n", yLabel: "y(n)", series: [

@@ -95,18 +95,6 @@ public enum InitExperiment {
         }
     }
 
-    /// The share of rows of `logits` (N, classes) whose largest entry is at the label.
-    static func accuracy(_ logits: Tensor, _ labels: [Int]) -> Double {
-        let classes = logits.shape[1], v = logits.values
-        var correct = 0
-        for (i, label) in labels.enumerated() {
-            var best = 0
-            for c in 1..<classes where v[i * classes + c] > v[i * classes + best] { best = c }
-            if best == label { correct += 1 }
-        }
-        return Double(correct) / Double(max(labels.count, 1))
-    }
-
     static func run(_ context: RunContext) throws {
         let o = context.options
         var g = SeededGenerator(seed: context.seed)
@@ -131,7 +119,7 @@ public enum InitExperiment {
         let symmetric = try unitDifference(symmetric: true, generator: &g), random = try unitDifference(symmetric: false, generator: &g)
         context.metrics.final("symmetric_difference", symmetric)
         context.metrics.final("random_difference", random)
-        context.log("init: hidden units 0 and 1 after 500 gradient steps: \(withExpected(symmetric, 0)) from equal values, \(formatNumber(random)) from random ones")
+        context.log("init: hidden units 0 and 1 after 500 gradient steps: \(formatNumber(symmetric, expected: 0)) from equal values, \(formatNumber(random)) from random ones")
 
         // Part 3: the deep CNN on digits, six initialisations.
         let data = try DigitsDataset.embedded()
@@ -147,7 +135,7 @@ public enum InitExperiment {
             var curve: [(Double, Double)] = []
             func validate(_ step: Int) {
                 let logits = noGrad { net(validation.batch(0..<validation.count) / 16) }
-                curve.append((Double(step), accuracy(logits, validation.labels)))
+                curve.append((Double(step), accuracy(logits, targets: validation.labels)))
             }
             validate(0)
             for step in 1...iterations {

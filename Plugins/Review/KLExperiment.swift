@@ -51,8 +51,8 @@ public enum KLExperiment {
         context.metrics.final("forward_mean", forward.mean); context.metrics.final("forward_std", forward.std)
         context.metrics.final("reverse_mean", reverse.mean); context.metrics.final("reverse_std", reverse.std)
         context.metrics.final("forward_moment_error", max(abs(forward.mean), abs(forward.std - momentStd)))
-        context.log("kl: forward KL(P||Q) fit: mean \(withExpected(forward.mean, 0)), std \(withExpected(forward.std, momentStd)): covers both modes")
-        context.log("kl: reverse KL(Q||P) fit: mean \(withExpected(reverse.mean, Double(a))), std \(withExpected(reverse.std, Double(s))) (approximately): seeks one mode")
+        context.log("kl: forward KL(P||Q) fit: mean \(formatNumber(forward.mean, expected: 0)), std \(formatNumber(forward.std, expected: momentStd)): covers both modes")
+        context.log("kl: reverse KL(Q||P) fit: mean \(formatNumber(reverse.mean, expected: Double(a))), std \(formatNumber(reverse.std, expected: Double(s))) (approximately): seeks one mode")
         let xs = zs.map(Double.init)
         func density(_ m: Double, _ sd: Double) -> [Double] { zs.map { Double(normal($0, Float(m), Float(sd))) } }
         let plot = LinePlot(title: "A Gaussian fitted to a two-mode mixture", xLabel: "z", yLabel: "density", series: [

@@ -67,7 +67,7 @@ public enum LeakageExperiment {
         }
         func accuracy(_ set: LabeledImages) -> Double {
             let logits = noGrad { net(set.batch(0..<set.count).reshape([set.count, set.imageSize]) / 16) }
-            return InitExperiment.accuracy(logits, set.labels)
+            return PluginAPI.accuracy(logits, targets: set.labels)
         }
         return (accuracy(train), accuracy(validation), accuracy(test))
     }

@@ -87,12 +87,7 @@ public enum NoiseExperiment {
                            part1.mean, part1.standardError, part1.closedForm, z1))
         let (x, y) = (try o.double("x"), try o.double("y"))
         let edge = 2 / (x * x + sigma * sigma), limit = x * y / (x * x + sigma * sigma)
-        let lrs = try o.string("lrs").split(separator: ",").map { part -> Double in
-            guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0 else {
-                throw PluginError.invalidInput("--lrs: '\(part)' is not a positive number", hint: "for example --lrs 0.1,0.5,1.1")
-            }
-            return v
-        }
+        let lrs = try o.positiveNumbers("lrs", example: "0.1,0.5,1.1")
         let steps = try o.int("steps"), runs = try o.int("runs")
         var worstZ = 0.0, worstLimit = 0.0, panels: [LinePlot] = [], rows: [[String]] = []
         for lr in lrs {

@@ -21,8 +21,3 @@ public final class ReviewPlugin: Plugin {
          KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration]
     }
 }
-
-/// "value (expected e)" for the logs.
-func withExpected(_ value: Double, _ expected: Double) -> String {
-    "\(formatNumber(value)) (expected \(formatNumber(expected)))"
-}

@@ -88,7 +88,7 @@ public enum DilationExperiment {
         context.metrics.final("dilated_sum", sum)
         context.metrics.final("receptive_field_pixels", Double(pixels.count))
         context.metrics.final("receptive_field_side", Double(side))
-        context.log("dilation: 2x2 ones, dilation 2, over 1...9: \(withExpected(sum, 20)) (1 + 3 + 7 + 9)")
+        context.log("dilation: 2x2 ones, dilation 2, over 1...9: \(formatNumber(sum, expected: 20)) (1 + 3 + 7 + 9)")
         let map = gradientMap(size: 11)
         let labels = (0..<11).map { String($0 - 5) }
         let heatmap = Heatmap(title: "Receptive field: input gradient of one output pixel (3x3 d=1, then 3x3 d=2)", rowLabels: labels, columnLabels: labels,

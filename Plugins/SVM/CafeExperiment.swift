@@ -83,7 +83,7 @@ enum CafeExperiment {
     static func report(_ model: Linear, data: CafeData, context: RunContext) throws {
         let names = CafeData.emotions.map(\.name)
         for (split, set) in [("train", data.train), ("test", data.test)] where set.count > 0 {
-            let predicted = noGrad { predictedClasses(model(set.tensor)) }
+            let predicted = noGrad { model(set.tensor).argmax(axis: 1) }
             var matrix = [[Double]](repeating: [Double](repeating: 0, count: names.count), count: names.count)
             for (truth, guess) in zip(set.labels, predicted) { matrix[truth][guess] += 1 }
             let accuracy = Double(zip(set.labels, predicted).filter { $0 == $1 }.count) / Double(set.count)
@@ -116,11 +116,6 @@ enum CafeExperiment {
             captions.append("\(emotion.name) (\(data.train.files[i]))")
         }
         try PNG.write(Image.grid(images, captions: captions, columns: 3), to: context.artifacts.path("samples.png"))
-    }
-
-    static func predictedClasses(_ logits: Tensor) -> [Int] {
-        let (n, k) = (logits.shape[0], logits.shape[1]), v = logits.values
-        return (0..<n).map { i in (0..<k).max { v[i * k + $0] < v[i * k + $1] } ?? 0 }
     }
 
     static func confusionTable(_ matrix: [[Double]], names: [String]) -> String {

@@ -32,8 +32,8 @@ enum XORExperiment {
     static func run(_ context: RunContext) throws {
         let o = context.options
         let lr = Float(try o.double("lr")), steps = try o.int("steps"), gridSize = try o.int("grid")
-        let sigmas = try parseList(try o.string("sigmas"), option: "sigmas")
-        let smallSigmas = try parseList(try o.string("small-sigmas"), option: "small-sigmas")
+        let sigmas = try o.positiveNumbers("sigmas", example: "1,2,4")
+        let smallSigmas = try o.positiveNumbers("small-sigmas", example: "0.1,0.5")
         let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
         let kernels = [Kernel.polynomial(degree: try o.int("degree"))] + sigmas.map { Kernel.rbf(sigma: $0) }
         context.progress.begin("xor", total: kernels.count * steps, unit: "steps")
@@ -129,16 +129,5 @@ enum XORExperiment {
             }
         }
         return (Double(agree) / Double(max(counted, 1)), shares / Double(max(counted, 1)), counted)
-    }
-
-    /// "1,2,4" as positive numbers; a clear error otherwise.
-    static func parseList(_ text: String, option: String) throws -> [Double] {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return try parts.map { part in
-            guard let v = Double(part), v > 0, v.isFinite else {
-                throw PluginError.invalidInput("--\(option): '\(part)' is not a positive number", hint: "give comma-separated positive numbers, such as 1,2,4")
-            }
-            return v
-        }
     }
 }

@@ -39,6 +39,12 @@ extension Tensor {
     public func softmax(axis: Int = -1) -> Tensor { logSoftmax(axis: axis).exp() }
 }
 
+/// The share of rows of `logits` (N, C) whose largest entry is at the target class.
+public func accuracy(_ logits: Tensor, targets: [Int]) -> Double {
+    guard !targets.isEmpty else { return .nan }
+    return Double(zip(logits.argmax(axis: 1), targets).filter { $0 == $1 }.count) / Double(targets.count)
+}
+
 /// Mean cross-entropy of logits (N, C) against integer class targets, as
 /// `F.cross_entropy(logits, targets)`.
 public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {

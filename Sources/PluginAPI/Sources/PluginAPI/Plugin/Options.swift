@@ -226,6 +226,26 @@ extension String {
     }
 }
 
+extension OptionValues {
+    /// A text option holding comma-separated positive, finite numbers ("1,2,4"; empty text: none).
+    /// The error names the option and the part that is not such a number.
+    public func positiveNumbers(_ name: String, example: String) throws -> [Double] {
+        try string(name).split(separator: ",").map { raw in
+            let part = String(raw).trimmingSpaces
+            guard let v = Double(part), v > 0, v.isFinite else {
+                throw PluginError.invalidInput("--\(name): '\(part)' is not a positive number",
+                                               hint: "give comma-separated positive numbers, for example --\(name) \(example)")
+            }
+            return v
+        }
+    }
+}
+
+/// "value (expected e)", for results printed beside what theory predicts.
+public func formatNumber(_ value: Double, expected: Double) -> String {
+    "\(formatNumber(value)) (expected \(formatNumber(expected)))"
+}
+
 /// Formats a number compactly for people: integers without ".0", others with up to 6
 /// significant digits, very large or small ones in exponent form.
 public func formatNumber(_ v: Double) -> String {
