@@ -30,6 +30,8 @@ public enum Command: Equatable {
     case verifyOps(folder: String)
     /// `host report RUN_DIR`
     case report(folder: String)
+    /// `host fetch DATASET [--url URL] [--md5 HEX] [--archive FILE] [--dir DIR]`
+    case fetch(dataset: String, options: [String])
 }
 
 /// Splits argv into global options and a command.
@@ -112,6 +114,11 @@ public enum ArgumentParser {
                 return .failure(HostError("`host verify-ops` needs one folder holding cases.json and its .npy files", hint: "for example `host verify-ops Tests/Fixtures/golden`"))
             }
             return .success(.verifyOps(folder: folder))
+        case "fetch":
+            guard let dataset = arguments.first, !dataset.hasPrefix("-") else {
+                return .failure(HostError("`host fetch` needs a data set name", hint: "data sets to fetch: \(FetchCommand.datasets.joined(separator: ", ")); for example `host fetch cifar10`"))
+            }
+            return .success(.fetch(dataset: dataset, options: Array(arguments.dropFirst())))
         case "run", "eval":
             guard let plugin = arguments.first, !plugin.hasPrefix("-") else {
                 return .failure(HostError("`host \(verb)` needs a plugin name", hint: "run `host list` to see the plugins, then `host \(verb) <Plugin> [experiment]`"))
@@ -129,7 +136,7 @@ public enum ArgumentParser {
             return .success(.eval(plugin: plugin, experiment: experiment, checkpoint: checkpoint, options: options))
         default:
             if verb.hasPrefix("-") { return .failure(HostError("unknown option \(verb)", hint: "see `host --help`")) }
-            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops; see `host --help`"))
+            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops, fetch; see `host --help`"))
         }
     }
 }

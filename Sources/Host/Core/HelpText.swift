@@ -16,6 +16,8 @@ public enum HelpText {
       host report <RUN_DIR>                   write report.html for a run, or for a folder of runs side by side
       host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
+      host fetch cifar10 [--archive FILE] [--dir DIR] [--url URL] [--md5 HEX]
+                                              download CIFAR-10 (or unpack a manual download) into the data folder
       host --version
 
     Global options (anywhere on the line):

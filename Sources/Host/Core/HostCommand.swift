@@ -28,6 +28,8 @@ public enum HostCommand {
             return .success(BenchCommand.run(filter: filter, globals: globals))
         case .verifyOps(let folder):
             return VerifyOpsCommand.run(folder: folder, globals: globals)
+        case .fetch(let dataset, let options):
+            return FetchCommand.run(dataset: dataset, options: options, globals: globals)
         case .report(let folder):
             do {
                 print(try Report.write(folder: folder))
@@ -88,7 +90,7 @@ public enum HostCommand {
                 print(globals.json ? outcomeJSON(outcome).text() : HelpText.outcome(outcome), terminator: globals.json ? "\n" : "")
                 return outcome.exitCode
             }
-        case .version, .bench, .verifyOps, .report:
+        case .version, .bench, .verifyOps, .report, .fetch:
             return .success(ExitCode.success)
         }
     }

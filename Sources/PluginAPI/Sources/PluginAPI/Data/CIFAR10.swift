@@ -8,9 +8,44 @@ public enum CIFAR10 {
     public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }, testFile = "test_batch.bin"
     public static let defaultClassNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-    /// The folder to read: `--cifar-dir`, else `$CIFAR10_DIR`; nil when neither is set.
+    /// The folder the official archive unpacks into.
+    public static let folderName = "cifar-10-batches-bin"
+    /// Where the official archive is published, and its MD5.
+    public static let archiveURL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+    public static let archiveMD5 = "c32a1d4ab5d03f1284b67883e8d87530"
+
+    /// The default data folder: `$HOST_DATA_DIR`, else `$XDG_DATA_HOME/host`, else
+    /// `~/.local/share/host`. `host fetch cifar10` unpacks into `<it>/cifar-10-batches-bin`.
+    public static var defaultDataRoot: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let dir = environment["HOST_DATA_DIR"], !dir.isEmpty { return dir }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("host") }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(".local/share/host")
+    }
+
+    /// The folder to read: `--cifar-dir`, else `$CIFAR10_DIR`, else the default data folder's
+    /// `cifar-10-batches-bin` when it exists; nil when none applies.
     public static func folder(option: String?) -> String? {
-        option ?? ProcessInfo.processInfo.environment["CIFAR10_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        if let option { return option }
+        if let dir = ProcessInfo.processInfo.environment["CIFAR10_DIR"], !dir.isEmpty { return dir }
+        let fallback = (defaultDataRoot as NSString).appendingPathComponent(folderName)
+        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+    }
+
+    /// How to get the data, for errors and listings.
+    public static let howToGet = "run `host fetch cifar10` (a 163 MB download into the default data folder), or give a folder of the binary version with --cifar-dir DIR or CIFAR10_DIR"
+
+    /// The folder to read, or an error saying the data is absent and how to get it.
+    public static func requireFolder(option: String?) throws -> String {
+        guard let folder = folder(option: option) else {
+            throw PluginError.invalidInput("CIFAR-10 is not here: no --cifar-dir, no CIFAR10_DIR, and no \(folderName) in \(defaultDataRoot)",
+                                           hint: howToGet)
+        }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw PluginError.invalidInput("CIFAR-10 folder \(folder) does not exist", hint: howToGet)
+        }
+        return folder
     }
 
     /// Reads one batch file: images (N, 3, 32, 32) scaled to [0, 1] and labels. Errors name the file.
@@ -66,13 +101,18 @@ public enum CIFAR10 {
 
     /// Writes a batch file in the binary format (for tests and generated stand-ins).
     public static func writeBatch(_ set: LabeledImages, to path: String) throws {
+        try Data(encode(set)).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The bytes of a batch file holding `set` (pixels rounded to 0...255).
+    public static func encode(_ set: LabeledImages) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(set.count * recordSize)
         for i in 0..<set.count {
             bytes.append(UInt8(set.labels[i]))
             for p in 0..<3072 { bytes.append(UInt8((min(max(set.images[i * 3072 + p], 0), 1) * 255).rounded())) }
         }
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return bytes
     }
 }
 

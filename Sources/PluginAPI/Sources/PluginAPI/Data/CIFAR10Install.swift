@@ -1,0 +1,71 @@
+import Foundation
+
+/// Unpacking CIFAR-10's official archive into the data folder (the part of `host fetch
+/// cifar10` after the download, also used for a manual download).
+extension CIFAR10 {
+    /// Checks `archive` (the bytes of `cifar-10-binary.tar.gz`) against `expectedMD5`,
+    /// unpacks it, checks that every batch file is there and whole, and moves the result to
+    /// `<root>/cifar-10-batches-bin` in one rename, replacing an earlier copy. Nothing is left
+    /// behind when any step fails. Returns the folder.
+    @discardableResult
+    public static func install(archive: [UInt8], expectedMD5: String = archiveMD5, into root: String, source: String) throws -> String {
+        let digest = MD5.hex(archive)
+        guard digest == expectedMD5.lowercased() else {
+            throw PluginError.invalidInput("\(source): MD5 is \(digest), expected \(expectedMD5)",
+                                           hint: "the download is damaged or not CIFAR-10's binary version; download it again")
+        }
+        let tar: [UInt8], files: [Tar.Entry]
+        do {
+            tar = try Gzip.decompress(archive)
+            files = try Tar.files(tar)
+        } catch {
+            throw PluginError.invalidInput("\(source) cannot be unpacked: \(error)",
+                                           hint: "the archive is damaged; download it again")
+        }
+        let wanted = trainFiles + [testFile]
+        let inFolder = files.filter { $0.path.hasPrefix(folderName + "/") }
+        for name in wanted {
+            guard let entry = inFolder.first(where: { $0.path == folderName + "/" + name }) else {
+                throw PluginError.invalidInput("\(source) has no \(folderName)/\(name)", hint: "this is not CIFAR-10's binary version (cifar-10-binary.tar.gz)")
+            }
+            guard entry.contents.count % recordSize == 0, !entry.contents.isEmpty else {
+                throw PluginError.invalidInput("\(source): \(entry.path) is \(entry.contents.count) bytes, not a whole number of \(recordSize)-byte records",
+                                               hint: "the archive is damaged; download it again")
+            }
+        }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let target = (root as NSString).appendingPathComponent(folderName)
+        let staging = (root as NSString).appendingPathComponent(".\(folderName).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        try? fm.removeItem(atPath: staging)
+        do {
+            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            for entry in inFolder {
+                let relative = String(entry.path.dropFirst(folderName.count + 1))
+                let path = (staging as NSString).appendingPathComponent(relative)
+                try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data(entry.contents).write(to: URL(fileURLWithPath: path))
+            }
+            if fm.fileExists(atPath: target) { try fm.removeItem(atPath: target) }
+            try fm.moveItem(atPath: staging, toPath: target)
+        } catch {
+            try? fm.removeItem(atPath: staging)
+            throw error
+        }
+        return target
+    }
+
+    /// A small archive in the layout of `cifar-10-binary.tar.gz`: five training batches and a
+    /// test batch of `recordsPerBatch` generated images each (`GeneratedImages`) and
+    /// `batches.meta.txt`. For tests and demonstrations of the download path.
+    public static func standInArchive(recordsPerBatch: Int, seed: UInt64) -> [UInt8] {
+        var entries: [Tar.Entry] = []
+        for (i, name) in (trainFiles + [testFile]).enumerated() {
+            let set = GeneratedImages.make(count: recordsPerBatch, seed: seed &+ UInt64(i))
+            entries.append(Tar.Entry(path: folderName + "/" + name, contents: encode(set)))
+        }
+        entries.append(Tar.Entry(path: folderName + "/batches.meta.txt", contents: Array((defaultClassNames.joined(separator: "\n") + "\n").utf8)))
+        return Gzip.compress(Tar.archive(entries))
+    }
+}
+
