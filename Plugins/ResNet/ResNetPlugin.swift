@@ -14,6 +14,6 @@ public final class ResNetPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration]
+        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration, ThroughputExperiment.declaration]
     }
 }
