@@ -14,6 +14,7 @@ public final class ResNetPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration, ThroughputExperiment.declaration]
+        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration,
+         CIFARResNet18Experiment.declaration, ThroughputExperiment.declaration]
     }
 }

@@ -50,16 +50,21 @@ public enum CIFAR10 {
 
     /// Reads one batch file: images (N, 3, 32, 32) scaled to [0, 1] and labels. Errors name the file.
     public static func readBatch(_ path: String, limit: Int? = nil) throws -> LabeledImages {
+        try readBatchBytes(path, limit: limit).scaled()
+    }
+
+    /// Reads one batch file keeping the pixel bytes (a quarter of the memory of floats).
+    public static func readBatchBytes(_ path: String, limit: Int? = nil) throws -> ByteImages {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PluginError.invalidInput("\(path) is missing or unreadable",
-                                           hint: "CIFAR-10's binary version (cifar-10-binary.tar.gz) unpacks into data_batch_1.bin ... data_batch_5.bin and test_batch.bin")
+                                           hint: "CIFAR-10's binary version (cifar-10-binary.tar.gz) unpacks into data_batch_1.bin ... data_batch_5.bin and test_batch.bin; \(howToGet)")
         }
         guard data.count % recordSize == 0, data.count > 0 else {
             throw PluginError.invalidInput("\(path): \(data.count) bytes is not a whole number of \(recordSize)-byte records",
                                            hint: "the file is truncated or not a CIFAR-10 binary batch; download it again")
         }
         let count = min(data.count / recordSize, limit ?? Int.max)
-        var images = [Float](repeating: 0, count: count * 3072), labels = [Int](repeating: 0, count: count)
+        var pixels = [UInt8](repeating: 0, count: count * 3072), labels = [Int](repeating: 0, count: count)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             for i in 0..<count {
@@ -68,27 +73,40 @@ public enum CIFAR10 {
                     throw PluginError.invalidInput("\(path): record \(i) has label \(label), above 9", hint: "the file is damaged or not a CIFAR-10 batch")
                 }
                 labels[i] = label
-                for p in 0..<3072 { images[i * 3072 + p] = Float(bytes[i * recordSize + 1 + p]) / 255 }
+                pixels.withUnsafeMutableBufferPointer { p in
+                    for q in 0..<3072 { p[i * 3072 + q] = bytes[i * recordSize + 1 + q] }
+                }
             }
         }
-        return LabeledImages(images: images, labels: labels, channels: 3, height: side, width: side)
+        return ByteImages(pixels: pixels, labels: labels)
     }
 
     /// The training set (the five batches, up to `limit` images) from `folder`.
     public static func readTraining(folder: String, limit: Int? = nil) throws -> LabeledImages {
-        var parts: [LabeledImages] = []
+        try readTrainingBytes(folder: folder, limit: limit).scaled()
+    }
+
+    /// The training set as bytes.
+    public static func readTrainingBytes(folder: String, limit: Int? = nil) throws -> ByteImages {
+        var all = ByteImages(pixels: [], labels: [])
         var remaining = limit ?? Int.max
         for name in trainFiles where remaining > 0 {
-            let part = try readBatch((folder as NSString).appendingPathComponent(name), limit: remaining)
+            let part = try readBatchBytes((folder as NSString).appendingPathComponent(name), limit: remaining)
             remaining -= part.count
-            parts.append(part)
+            all.pixels += part.pixels
+            all.labels += part.labels
         }
-        return LabeledImages(images: parts.flatMap(\.images), labels: parts.flatMap(\.labels), channels: 3, height: side, width: side)
+        return all
     }
 
     /// The test set from `folder`.
     public static func readTest(folder: String, limit: Int? = nil) throws -> LabeledImages {
-        try readBatch((folder as NSString).appendingPathComponent(testFile), limit: limit)
+        try readTestBytes(folder: folder, limit: limit).scaled()
+    }
+
+    /// The test set as bytes.
+    public static func readTestBytes(folder: String, limit: Int? = nil) throws -> ByteImages {
+        try readBatchBytes((folder as NSString).appendingPathComponent(testFile), limit: limit)
     }
 
     /// The class names of `batches.meta.txt`, or the standard ten.
@@ -113,6 +131,31 @@ public enum CIFAR10 {
             for p in 0..<3072 { bytes.append(UInt8((min(max(set.images[i * 3072 + p], 0), 1) * 255).rounded())) }
         }
         return bytes
+    }
+}
+
+/// CIFAR-10 images as their bytes: `pixels` holds 3,072 bytes per image (R, G, B planes of
+/// 32 x 32), `labels` one class per image.
+public struct ByteImages: Sendable {
+    public var pixels: [UInt8]
+    public var labels: [Int]
+
+    public init(pixels: [UInt8], labels: [Int]) {
+        self.pixels = pixels
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+
+    /// The images as floats in [0, 1].
+    public func scaled() -> LabeledImages {
+        LabeledImages(images: pixels.map { Float($0) / 255 }, labels: labels, channels: 3, height: CIFAR10.side, width: CIFAR10.side)
+    }
+
+    /// The first `count` images (all when nil or larger).
+    public func prefix(_ count: Int?) -> ByteImages {
+        guard let count, count < self.count else { return self }
+        return ByteImages(pixels: Array(pixels.prefix(count * 3072)), labels: Array(labels.prefix(count)))
     }
 }
 

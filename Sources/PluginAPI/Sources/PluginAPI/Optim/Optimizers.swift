@@ -50,6 +50,26 @@ public final class SGD: Optimizer {
             buffers[key] = buffer
         }
     }
+
+    /// The momentum buffer of each parameter, in `parameters` order (nil before its first
+    /// step): what a checkpoint must keep for training to resume exactly.
+    public var momentumBuffers: [[Float]?] { parameters.map { buffers[ObjectIdentifier($0)] } }
+
+    /// Restores buffers saved from `momentumBuffers`. Throws when a count or length differs.
+    public func loadMomentumBuffers(_ saved: [[Float]?]) throws {
+        guard saved.count == parameters.count else {
+            throw PluginError.invalidInput("the saved optimizer state has \(saved.count) buffers, the model \(parameters.count) parameters",
+                                           hint: "resume from a checkpoint of the same architecture")
+        }
+        for (p, buffer) in zip(parameters, saved) {
+            guard let buffer else { buffers[ObjectIdentifier(p)] = nil; continue }
+            guard buffer.count == p.count else {
+                throw PluginError.invalidInput("a saved momentum buffer has \(buffer.count) values, its parameter \(p.count)",
+                                               hint: "resume from a checkpoint of the same architecture")
+            }
+            buffers[ObjectIdentifier(p)] = buffer
+        }
+    }
 }
 
 /// `torch.optim.Adam(lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8)`, computed as PyTorch does:

@@ -1,0 +1,43 @@
+import Foundation
+import PluginAPI
+
+/// CIFAR-10 for the ResNet plugin's experiments: the training batches and the test batch
+/// (the validation set), each optionally cut to its first images.
+struct CIFARSplit {
+    var train: ByteImages, validation: ByteImages
+    var classNames: [String]
+    var folder: String
+
+    static let options: [OptionSpec] = [
+        .path("cifar-dir", help: "folder of CIFAR-10's binary version (data_batch_1.bin ... test_batch.bin); else $CIFAR10_DIR, else the folder `host fetch cifar10` fills"),
+        .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
+        .int("subset-val", default: 10_000, range: 1...10_000, help: "use the first this many validation (test-batch) images"),
+    ]
+
+    /// Reads the data the options point at, or says it is absent and how to get it.
+    static func load(_ o: OptionValues, needTraining: Bool = true, needValidation: Bool = true) throws -> CIFARSplit {
+        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
+        let train = needTraining ? try CIFAR10.readTrainingBytes(folder: folder, limit: try o.int("subset-train")) : ByteImages(pixels: [], labels: [])
+        let validation = needValidation ? try CIFAR10.readTestBytes(folder: folder, limit: try o.int("subset-val")) : ByteImages(pixels: [], labels: [])
+        return CIFARSplit(train: train, validation: validation, classNames: CIFAR10.classNames(folder: folder), folder: folder)
+    }
+
+    var description: String { "\(train.count) training and \(validation.count) validation images from \(folder)" }
+}
+
+extension ByteImages {
+    /// Images `range` as a (count, 3072) matrix of floats in [0, 1], with a trailing column of
+    /// ones when `bias` (the design matrix of a linear model).
+    func rows(_ range: Range<Int>, bias: Bool = false) -> Tensor {
+        let width = 3072 + (bias ? 1 : 0)
+        let out = Tensor(zeros: [range.count, width], zeroed: false)
+        pixels.withUnsafeBufferPointer { p in
+            for (r, i) in range.enumerated() {
+                let dst = out.data + r * width, src = p.baseAddress.unsafelyUnwrapped + i * 3072
+                for q in 0..<3072 { dst[q] = Float(src[q]) * (1 / 255) }
+                if bias { dst[3072] = 1 }
+            }
+        }
+        return out
+    }
+}
