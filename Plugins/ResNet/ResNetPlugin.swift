@@ -15,6 +15,7 @@ public final class ResNetPlugin: Plugin {
 
     public var experiments: [Experiment] {
         [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration,
+         CIFAREmbedExperiment.declaration, CIFARLinearExperiment.declaration,
          CIFARResNet18Experiment.declaration, ThroughputExperiment.declaration]
     }
 }
