@@ -3,13 +3,16 @@
 `host run ResNet throughput`, on this machine in this run.
 
     /path/to/venv/bin/python bench/resnet18.py [path/to/host] [--arch course|standard|both] [--steps 3] [--threads 2]
+    /path/to/venv/bin/python bench/resnet18.py --fixture Tests/Fixtures/resnet18
 
 For each architecture it times `steps` training steps (forward, cross-entropy, backward, SGD
 with momentum 0.9) after one warm-up step, then one evaluation pass without gradients, in
 PyTorch and in our host (same thread count), and prints images per second, the ratio, and the
-peak resident memory of each process. Without PyTorch it prints ours and says why.
+peak resident memory of each process. Without PyTorch it prints ours and says why. With
+--fixture it writes PyTorch's logits and losses for deterministic weights, which the tests
+compare ours against.
 """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 
 def course_resnet18(nn, F, torch):
     class PreActBlock(nn.Module):
@@ -106,6 +109,9 @@ def ours(host, arch, steps, threads, batch):
 
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--fixture":
+        write_fixture(args[1])
+        return
     if args and args[0] == "--worker":
         torch_worker(args[1], int(args[2]), int(args[3]), int(args[4]))
         return
@@ -132,6 +138,49 @@ def main():
         t = theirs or {"images_per_second": float("nan"), "eval_seconds": float("nan"), "peak_rss_mb": float("nan")}
         print(f"{a:<9} {mine['images_per_second']:>10.1f} {t['images_per_second']:>11.1f} {mine['images_per_second'] / t['images_per_second']:>6.2f}"
               f" {mine['eval_seconds']:>11.2f} {t['eval_seconds']:>12.2f} {mine['peak_rss_mb']:>11.0f} {t['peak_rss_mb']:>12.0f}")
+
+
+def fixture_weights(net, torch):
+    """Deterministic weights both sides compute: see Tests/ResNetTests/ResNet18AgreementTests.swift."""
+    with torch.no_grad():
+        for k, (name, p) in enumerate(net.named_parameters()):
+            i = torch.arange(p.numel(), dtype=torch.float64)
+            s = torch.sin(0.7 * i + k)
+            if p.dim() >= 2:
+                v = s / (p.numel() / p.shape[0]) ** 0.5
+            elif name.endswith("weight"):
+                v = 1 + 0.1 * s
+            else:
+                v = 0.1 * s
+            p.copy_(v.reshape(p.shape).float())
+
+def write_fixture(folder):
+    """PyTorch's logits for a fixed input before and after two SGD steps, per architecture."""
+    import torch, torch.nn as nn, torch.nn.functional as F
+    torch.set_num_threads(1)
+    os.makedirs(folder, exist_ok=True)
+    out = {}
+    for arch in ["course", "standard"]:
+        net = (course_resnet18 if arch == "course" else standard_resnet18)(nn, F, torch)
+        fixture_weights(net, torch)
+        x = torch.sin(0.013 * torch.arange(4 * 3072, dtype=torch.float64)).float().reshape(4, 3, 32, 32)
+        y = torch.tensor([3, 1, 4, 1])
+        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        record = {"train_logits_before": net(x).detach().flatten().tolist()}
+        losses = []
+        for _ in range(2):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        record["losses"] = losses
+        net.eval()
+        with torch.no_grad():
+            record["eval_logits_after"] = net(x).flatten().tolist()
+        out[arch] = record
+    with open(os.path.join(folder, "resnet18.json"), "w") as f:
+        json.dump(out, f)
 
 if __name__ == "__main__":
     main()
