@@ -1,6 +1,6 @@
 import Foundation
 import PluginAPI
-@testable import ResNet
+import ResNet
 import XCTest
 
 /// Both ResNet18s against PyTorch, the learning-rate schemes, and the CIFAR batches.

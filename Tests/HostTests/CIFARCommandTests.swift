@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import PluginAPI
+import XCTest
+
+/// The ResNet plugin's CIFAR-10 experiments through the CLI, on small generated batch files
+/// in the real binary format (the stand-in archive, unpacked as `host fetch` would).
+final class CIFARCommandTests: XCTestCase {
+    static let folder: String = {
+        let root = TestSupport.temporaryFolder("cifar")
+        let archive = CIFAR10.standInArchive(recordsPerBatch: 40, seed: 2)
+        return (try? CIFAR10.install(archive: archive, expectedMD5: MD5.hex(archive), into: root, source: "stand-in")) ?? root
+    }()
+
+    func run(_ arguments: [String], in work: String, environment: [String: String] = [:]) throws -> TestSupport.Result {
+        try TestSupport.run(TestSupport.hostPath, arguments + ["--quiet", "--json"], in: work, environment: environment)
+    }
+
+    func metrics(_ result: TestSupport.Result) throws -> [String: Double] {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout + result.stderr)
+        let metrics = try XCTUnwrap(object["metrics"] as? [String: Any])
+        return metrics.compactMapValues { $0 as? Double ?? ($0 as? Int).map(Double.init) }
+    }
+
+    func testEveryCIFARExperimentSaysWhenTheDataIsAbsent() throws {
+        let work = TestSupport.temporaryFolder("cifar-absent")
+        for experiment in ["cifar-embed", "cifar-linear", "cifar-resnet18"] {
+            let result = try run(["run", "ResNet", experiment, "--out", experiment], in: work,
+                                 environment: ["CIFAR10_DIR": "", "HOST_DATA_DIR": work + "/empty"])
+            XCTAssertEqual(result.status, 2, experiment)
+            XCTAssertTrue(result.stderr.contains("CIFAR-10 is not here"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("host fetch cifar10"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/" + experiment), "no run folder left for \(experiment)")
+        }
+    }
+
+    func testLinearAndEmbedRunAndReadTheDefaultDataFolder() throws {
+        let work = TestSupport.temporaryFolder("cifar-linear")
+        // The folder `host fetch` fills is found without --cifar-dir.
+        let root = (Self.folder as NSString).deletingLastPathComponent
+        let linear = try run(["run", "ResNet", "cifar-linear", "--out", "linear"], in: work, environment: ["CIFAR10_DIR": "", "HOST_DATA_DIR": root])
+        XCTAssertEqual(linear.status, 0, linear.stderr)
+        let m = try metrics(linear)
+        XCTAssertEqual(m["train_accuracy"], 1, "200 images in 3,072 dimensions are fitted exactly")
+        XCTAssertGreaterThan(try XCTUnwrap(m["validation_accuracy"]), 0.4, "above the 1/3 of guessing among the three generated shapes")
+        XCTAssertLessThan(try XCTUnwrap(m["relative_residual"]), 1e-8)
+        let embed = try run(["run", "ResNet", "cifar-embed", "--cifar-dir", Self.folder, "--out", "embed"], in: work)
+        XCTAssertEqual(embed.status, 0, embed.stderr)
+        let e = try metrics(embed)
+        let (share1, share2) = (try XCTUnwrap(e["pca_variance_share_1"]), try XCTUnwrap(e["pca_variance_share_2"]))
+        XCTAssertTrue(share1 >= share2 && share2 > 0 && share1 + share2 < 1, "\(share1) \(share2)")
+        XCTAssertEqual(try XCTUnwrap(e["canonical_correlation_1"]), 1, accuracy: 1e-3, "200 images in 3,072 dimensions: perfectly correlated")
+        for file in ["embed/pca.svg", "embed/cca.svg", "linear/confusion.svg"] {
+            let svg = try XCTUnwrap(FileManager.default.contents(atPath: work + "/" + file), file)
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(file) is well-formed XML")
+            XCTAssertTrue(String(decoding: svg, as: UTF8.self).contains("airplane"), "\(file) names the classes")
+        }
+    }
+
+    func testResNet18TrainsCheckpointsResumesExactlyAndEvaluates() throws {
+        let work = TestSupport.temporaryFolder("cifar-resnet18")
+        let common = ["--cifar-dir", Self.folder, "--subset-train", "24", "--subset-val", "16", "--batch-size", "8", "--epochs", "2"]
+        let straight = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--out", "straight"], in: work)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let first = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--stop-after", "1", "--out", "first"], in: work)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let resumed = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--out", "resumed"], in: work)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let csv = { (run: String) in String(decoding: FileManager.default.contents(atPath: work + "/" + run + "/metrics.csv") ?? Data(), as: UTF8.self) }
+        XCTAssertEqual(csv("straight").split(separator: "\n").first, "step,train_loss,train_accuracy,validation_loss,validation_accuracy,lr")
+        XCTAssertEqual(csv("straight").split(separator: "\n").count, 3)
+        XCTAssertEqual(csv("resumed"), csv("straight"), "stopping after epoch 1 and resuming gives the same numbers")
+        for file in ["loss.svg", "accuracy.svg", "lr.svg", "confusion.svg", "checkpoint/state.json", "checkpoint/prep.0.weight.npy",
+                     "checkpoint/layers.3.1.conv2.weight.npy", "checkpoint/momentum/0.npy"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/straight/" + file), file)
+        }
+        let eval = try run(["eval", "ResNet", "cifar-resnet18", "--checkpoint", "straight", "--cifar-dir", Self.folder,
+                            "--subset-val", "16", "--out", "eval"], in: work)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertEqual(try metrics(eval)["validation_accuracy"], try metrics(straight)["validation_accuracy"], "eval reproduces the run's accuracy")
+        let again = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "straight", "--out", "again"], in: work)
+        XCTAssertEqual(again.status, 2)
+        XCTAssertTrue(again.stderr.contains("has already trained 2 epochs"), again.stderr)
+        let mismatch = try run(["run", "ResNet", "cifar-resnet18"] + common.dropLast(2) + ["--epochs", "3", "--arch", "standard", "--resume", "straight", "--out", "m"], in: work)
+        XCTAssertTrue(mismatch.stderr.contains("was trained with --arch course"), mismatch.stderr)
+    }
+
+    func testStandardArchitectureAndSummaryOfBoth() throws {
+        let work = TestSupport.temporaryFolder("cifar-standard")
+        let standard = try run(["run", "ResNet", "cifar-resnet18", "--arch", "standard", "--lr-scheme", "annealed", "--cifar-dir", Self.folder,
+                                "--subset-train", "8", "--subset-val", "8", "--batch-size", "8", "--epochs", "1", "--out", "s"], in: work)
+        XCTAssertEqual(standard.status, 0, standard.stderr)
+        let state = String(decoding: FileManager.default.contents(atPath: work + "/s/checkpoint/state.json") ?? Data(), as: UTF8.self)
+        XCTAssertTrue(state.contains("\"architecture\" : \"standard\""), state)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/s/checkpoint/layer4.1.bn2.running_var.npy"))
+        let summary = try run(["run", "ResNet", "summary", "--model", "resnet18", "--out", "summary"], in: work)
+        let m = try metrics(summary)
+        XCTAssertEqual(m["parameters"], 5_205_962, "as PyTorch counts the course's ResNet18")
+        XCTAssertEqual(m["standard_parameters"], 11_173_962, "as PyTorch counts the standard ResNet18")
+        let table = String(decoding: FileManager.default.contents(atPath: work + "/summary/summary-course.txt") ?? Data(), as: UTF8.self)
+        XCTAssertTrue(table.contains("layers.3.1.conv2") && table.contains("[1, 256, 4, 4]") && table.contains("classifier"), table)
+    }
+}
