@@ -3,18 +3,23 @@ import PluginAPI
 
 /// Experiment `challenge` (problem 13): fully connected ReLU networks of a few widths and
 /// depths against ReLU NNGP kernel regression with a ridge chosen on a validation split, on the
-/// digits; a table of accuracy and time per method.
+/// digits or CIFAR-10 (`--data cifar10`); a table of accuracy and time per method.
 enum ChallengeExperiment {
     static let declaration = Experiment(
         name: "challenge",
-        summary: "Digits: fully connected ReLU networks (widths x depths) against ReLU NNGP kernel regression with a validated ridge",
+        summary: "Digits or CIFAR-10: fully connected ReLU networks (widths x depths) against ReLU NNGP kernel regression with a validated ridge",
         options: [
             .string("widths", default: "64,256,1024", help: "hidden widths of the networks"),
             .string("depths", default: "1,2", help: "numbers of hidden layers"),
             .int("epochs", default: 40, range: 1...10_000, help: "Adam epochs for each network"),
             .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
             .int("batch", default: 64, range: 1...100_000, help: "minibatch size"),
+            .choice("data", ["digits", "cifar10"], default: "digits", help: "the embedded digits (180 test, 180 validation, the rest training) or CIFAR-10"),
             .path("digits-dir", help: "MNIST-style IDX files instead of the embedded digits"),
+            .path("cifar-dir", help: "CIFAR-10's binary version (else $CIFAR10_DIR, else the folder `host fetch cifar10` fills)"),
+            .int("subset-train", default: 4000, range: 10...49_000, help: "CIFAR-10: training images (the first of the training batches)"),
+            .int("subset-val", default: 1000, range: 10...10_000, help: "CIFAR-10: validation images (the training images after those)"),
+            .int("subset-test", default: 2000, range: 10...10_000, help: "CIFAR-10: test images (the first of the test batch)"),
         ],
         metrics: [
             MetricSpec("nngp_test_accuracy", goal: .higherIsBetter, help: "ReLU NNGP kernel regression, ridge chosen on the validation split"),
@@ -29,8 +34,8 @@ enum ChallengeExperiment {
         var train: (x: DMatrix, y: [Int]), validation: (x: DMatrix, y: [Int]), test: (x: DMatrix, y: [Int])
     }
 
-    static func split(_ set: LabeledImages) throws -> Split {
-        guard set.count >= 400 else {
+    static func split(_ set: LabeledImages, test: Int = 180, validation: Int = 180) throws -> Split {
+        guard set.count >= test + validation + 40 else {
             throw PluginError.invalidInput("challenge needs at least 400 images (180 test, 180 validation, the rest training); the set has \(set.count)",
                                            hint: "give a larger --digits-dir set")
         }
@@ -44,7 +49,26 @@ enum ChallengeExperiment {
             }
             return (m, Array(set.labels[range]))
         }
-        return Split(train: part(360..<set.count), validation: part(180..<360), test: part(0..<180))
+        return Split(train: part((test + validation)..<set.count), validation: part(test..<(test + validation)), test: part(0..<test))
+    }
+
+    /// The images and their split: the digits, or the CIFAR-10 subsets laid out as test,
+    /// validation, training for `split`.
+    static func load(_ o: OptionValues) throws -> (LabeledImages, Split, String) {
+        guard try o.string("data") == "cifar10" else {
+            let set = try o.optionalString("digits-dir").map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
+            return (set, try split(set), "Digits")
+        }
+        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
+        let (train, validation, test) = (try o.int("subset-train"), try o.int("subset-val"), try o.int("subset-test"))
+        let trainBytes = try CIFAR10.readTrainingBytes(folder: folder, limit: train + validation)
+        let testBytes = try CIFAR10.readTestBytes(folder: folder, limit: test)
+        guard trainBytes.count == train + validation, testBytes.count == test else {
+            throw PluginError.invalidInput("\(folder) has \(trainBytes.count) training and \(testBytes.count) test images; --subset-train + --subset-val needs \(train + validation), --subset-test \(test)",
+                                           hint: "lower the subsets")
+        }
+        let set = ByteImages(pixels: testBytes.pixels + trainBytes.pixels, labels: testBytes.labels + trainBytes.labels).scaled()
+        return (set, try split(set, test: test, validation: validation), "CIFAR-10")
     }
 
     static func accuracy(_ scores: DMatrix, _ labels: [Int]) -> Double {
@@ -76,12 +100,11 @@ enum ChallengeExperiment {
 
     static func run(_ context: RunContext) throws {
         let o = context.options
-        let set = try o.optionalString("digits-dir").map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
-        let data = try split(set)
+        let (set, data, dataName) = try load(o)
         let widths = try OptionList.integers(try o.string("widths"), option: "widths")
         let depths = try OptionList.integers(try o.string("depths"), option: "depths")
         let classes = 10
-        context.log("challenge: \(data.train.y.count) training, \(data.validation.y.count) validation, \(data.test.y.count) test images of \(set.imageSize) pixels")
+        context.log("challenge: \(dataName), \(data.train.y.count) training, \(data.validation.y.count) validation, \(data.test.y.count) test images of \(set.imageSize) pixels")
         var rows: [[String]] = []
         var names: [String] = [], accuracies: [Double] = []
 
@@ -159,7 +182,7 @@ enum ChallengeExperiment {
         context.progress.end()
         context.metrics.final("best_network_test_accuracy", bestNetwork)
         try context.artifacts.writeCSV("challenge.csv", header: ["method", "validation_accuracy", "test_accuracy", "seconds"], rows: rows)
-        let bars = BarChart(title: "Digits: test accuracy per method", yLabel: "test accuracy", categories: names,
+        let bars = BarChart(title: "\(dataName): test accuracy per method", yLabel: "test accuracy", categories: names,
                             series: [(name: "test accuracy", values: accuracies, errors: nil)])
         try context.artifacts.write(bars.svg(), to: "accuracy.svg")
     }

@@ -14,5 +14,6 @@ public final class NNGPPlugin: Plugin {
          DatasetInfo(name: "digits", description: "scikit-learn's 1,797 digits (challenge): first 180 test, next 180 validation", source: .embedded)]
     }
 
-    public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration, WidthExperiment.declaration, ChallengeExperiment.declaration] }
+    public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration, WidthExperiment.declaration, ChallengeExperiment.declaration,
+                                         CIFARFCExperiment.declaration] }
 }

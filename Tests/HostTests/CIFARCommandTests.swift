@@ -102,4 +102,25 @@ final class CIFARCommandTests: XCTestCase {
         let table = String(decoding: FileManager.default.contents(atPath: work + "/summary/summary-course.txt") ?? Data(), as: UTF8.self)
         XCTAssertTrue(table.contains("layers.3.1.conv2") && table.contains("[1, 256, 4, 4]") && table.contains("classifier"), table)
     }
+
+    func testNNGPCifarFCAndChallengeOnCIFAR() throws {
+        let work = TestSupport.temporaryFolder("cifar-nngp")
+        let fc = try run(["run", "NNGP", "cifar-fc", "--cifar-dir", Self.folder, "--epochs", "3", "--batch-size", "20", "--out", "fc"], in: work)
+        XCTAssertEqual(fc.status, 0, fc.stderr)
+        let csv = String(decoding: FileManager.default.contents(atPath: work + "/fc/metrics.csv") ?? Data(), as: UTF8.self)
+        XCTAssertEqual(csv.split(separator: "\n").first, "step,train_loss,test_accuracy")
+        XCTAssertEqual(csv.split(separator: "\n").count, 4, "a test accuracy per epoch")
+        XCTAssertGreaterThan(try XCTUnwrap(try metrics(fc)["best_test_accuracy"]), 0.4, "above the 1/3 of guessing among three shapes")
+        let mse = try run(["run", "NNGP", "cifar-fc", "--cifar-dir", Self.folder, "--optimizer", "adam", "--loss", "mse", "--epochs", "1", "--out", "mse"], in: work)
+        XCTAssertEqual(mse.status, 0, mse.stderr)
+        let challenge = try run(["run", "NNGP", "challenge", "--data", "cifar10", "--cifar-dir", Self.folder, "--subset-train", "120", "--subset-val", "40",
+                                 "--subset-test", "40", "--widths", "32", "--depths", "1", "--epochs", "2", "--out", "challenge"], in: work)
+        XCTAssertEqual(challenge.status, 0, challenge.stderr)
+        XCTAssertNotNil(try metrics(challenge)["nngp_test_accuracy"])
+        let table = String(decoding: FileManager.default.contents(atPath: work + "/challenge/challenge.csv") ?? Data(), as: UTF8.self)
+        XCTAssertTrue(table.contains("ReLU NNGP") && table.contains("1 hidden x 32"), table)
+        let tooMany = try run(["run", "NNGP", "challenge", "--data", "cifar10", "--cifar-dir", Self.folder, "--subset-train", "400", "--out", "big"], in: work)
+        XCTAssertEqual(tooMany.status, 2)
+        XCTAssertTrue(tooMany.stderr.contains("lower the subsets"), tooMany.stderr)
+    }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import PluginAPI
+
+/// Experiment `cifar-fc` (problem 2): a one-hidden-layer ReLU network of width 128 without
+/// biases on flattened CIFAR-10 images (3,072 inputs in [0, 1]), trained with SGD or Adam on
+/// cross-entropy or on the squared error to one-hot labels; test accuracy after every epoch.
+enum CIFARFCExperiment {
+    static let declaration = Experiment(
+        name: "cifar-fc",
+        summary: "A width-128 ReLU network without bias on flattened CIFAR-10: SGD or Adam, cross-entropy or MSE; test accuracy per epoch",
+        options: [
+            .choice("optimizer", ["sgd", "adam"], default: "sgd", help: "plain SGD, or Adam (PyTorch's defaults but the rate)"),
+            .choice("loss", ["ce", "mse"], default: "ce", help: "cross-entropy on the outputs, or mean squared error to one-hot labels"),
+            .double("lr", default: 0, min: 0, max: 100, help: "learning rate (0: 0.05 for SGD, 0.001 for Adam)"),
+            .int("width", default: 128, range: 1...100_000, help: "hidden width"),
+            .int("epochs", default: 10, range: 1...1000, help: "passes over the training images"),
+            .int("batch-size", default: 128, range: 1...50_000, help: "images per step"),
+            .path("cifar-dir", help: "CIFAR-10's binary version (else $CIFAR10_DIR, else the folder `host fetch cifar10` fills)"),
+            .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
+            .int("subset-test", default: 10_000, range: 1...10_000, help: "use the first this many test images"),
+        ],
+        metrics: [
+            MetricSpec("test_accuracy", goal: .higherIsBetter, help: "test accuracy after the last epoch"),
+            MetricSpec("best_test_accuracy", goal: .higherIsBetter, help: "best test accuracy over the epochs"),
+            MetricSpec("final_train_loss", goal: .lowerIsBetter, help: "mean training loss over the last epoch's batches"),
+            MetricSpec("seconds", unit: "s", goal: .lowerIsBetter, help: "training time"),
+        ],
+        train: run)
+
+    static func run(_ context: RunContext) throws {
+        let o = context.options
+        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
+        let train = try CIFAR10.readTrainingBytes(folder: folder, limit: try o.int("subset-train"))
+        let test = try CIFAR10.readTestBytes(folder: folder, limit: try o.int("subset-test"))
+        let (useAdam, useMSE) = (try o.string("optimizer") == "adam", try o.string("loss") == "mse")
+        let lr = try o.double("lr") > 0 ? Float(try o.double("lr")) : (useAdam ? 0.001 : 0.05)
+        let (epochs, batch, width) = (try o.int("epochs"), try o.int("batch-size"), try o.int("width"))
+        var generator = SeededGenerator(seed: context.seed)
+        let network = Sequential(Linear(3072, width, bias: false, generator: &generator), ReLU(), Linear(width, 10, bias: false, generator: &generator))
+        let optimizer: Optimizer = useAdam ? Adam(network.parameters(), lr: lr) : SGD(network.parameters(), lr: lr)
+        context.log("cifar-fc: width \(width), \(useAdam ? "Adam" : "SGD") lr \(formatNumber(Double(lr))), \(useMSE ? "MSE to one-hot" : "cross-entropy"), "
+                    + "\(train.count) training and \(test.count) test images from \(folder)")
+        let start = DispatchTime.now().uptimeNanoseconds
+        var best = 0.0, lastLoss = Double.nan, lastAccuracy = Double.nan
+        let batches = (train.count + batch - 1) / batch
+        context.progress.begin("cifar-fc", total: epochs * batches, unit: "steps")
+        for epoch in 1...epochs {
+            if context.isCancelled { break }
+            var order = Array(0..<train.count)
+            var shuffler = SeededGenerator(seed: context.seed, stream: 500 + UInt64(epoch))
+            order.shuffle(using: &shuffler)
+            var lossSum = 0.0
+            for k in 0..<batches {
+                let indices = Array(order[(k * batch)..<min((k + 1) * batch, order.count)])
+                let x = flattened(train, indices)
+                let labels = indices.map { train.labels[$0] }
+                optimizer.zeroGrad()
+                let outputs = network(x)
+                let loss = useMSE ? mseLoss(outputs, oneHot(labels)) : crossEntropy(outputs, targets: labels)
+                guard loss.item.isFinite else {
+                    throw PluginError.diverged("the loss became \(loss.item) at epoch \(epoch), step \(k + 1)", hint: "lower --lr (now \(formatNumber(Double(lr))))")
+                }
+                loss.backward()
+                optimizer.step()
+                lossSum += Double(loss.item)
+                context.progress.update(completed: (epoch - 1) * batches + k + 1, values: [("loss", lossSum / Double(k + 1))])
+            }
+            lastLoss = lossSum / Double(batches)
+            lastAccuracy = testAccuracy(network, test)
+            best = max(best, lastAccuracy)
+            context.metrics.log(step: epoch, [("train_loss", lastLoss), ("test_accuracy", lastAccuracy)])
+        }
+        context.progress.end()
+        context.metrics.final("test_accuracy", lastAccuracy)
+        context.metrics.final("best_test_accuracy", best)
+        context.metrics.final("final_train_loss", lastLoss)
+        context.metrics.final("seconds", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let rows = context.metrics.rows
+        let plot = LinePlot(title: "Width-\(width) ReLU network on CIFAR-10 (\(useAdam ? "Adam" : "SGD"), \(useMSE ? "MSE" : "cross-entropy"))",
+                            xLabel: "epoch", yLabel: "test accuracy",
+                            series: [Series("test accuracy", x: rows.map { Double($0.step) }, y: rows.compactMap { $0.values.first { $0.0 == "test_accuracy" }?.1 }, markers: true)])
+        try context.artifacts.write(plot.svg(), to: "accuracy.svg")
+    }
+
+    /// Images `indices` as (count, 3072) floats in [0, 1].
+    static func flattened(_ set: ByteImages, _ indices: [Int]) -> Tensor {
+        let x = Tensor(zeros: [indices.count, 3072], zeroed: false)
+        for (r, i) in indices.enumerated() { for q in 0..<3072 { x.data[r * 3072 + q] = Float(set.pixels[i * 3072 + q]) * (1 / 255) } }
+        return x
+    }
+
+    static func oneHot(_ labels: [Int]) -> Tensor {
+        let y = Tensor(zeros: [labels.count, 10])
+        for (r, label) in labels.enumerated() { y.data[r * 10 + label] = 1 }
+        return y
+    }
+
+    static func testAccuracy(_ network: Module, _ set: ByteImages) -> Double {
+        noGrad {
+            stride(from: 0, to: set.count, by: 1000).reduce(0.0) { sum, first in
+                let indices = Array(first..<min(first + 1000, set.count))
+                return sum + accuracy(network(flattened(set, indices)), targets: indices.map { set.labels[$0] }) * Double(indices.count)
+            } / Double(max(set.count, 1))
+        }
+    }
+}
