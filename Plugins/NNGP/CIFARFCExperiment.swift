@@ -52,7 +52,7 @@ enum CIFARFCExperiment {
             var lossSum = 0.0
             for k in 0..<batches {
                 let indices = Array(order[(k * batch)..<min((k + 1) * batch, order.count)])
-                let x = flattened(train, indices)
+                let x = train.rows(indices)
                 let labels = indices.map { train.labels[$0] }
                 optimizer.zeroGrad()
                 let outputs = network(x)
@@ -82,13 +82,6 @@ enum CIFARFCExperiment {
         try context.artifacts.write(plot.svg(), to: "accuracy.svg")
     }
 
-    /// Images `indices` as (count, 3072) floats in [0, 1].
-    static func flattened(_ set: ByteImages, _ indices: [Int]) -> Tensor {
-        let x = Tensor(zeros: [indices.count, 3072], zeroed: false)
-        for (r, i) in indices.enumerated() { for q in 0..<3072 { x.data[r * 3072 + q] = Float(set.pixels[i * 3072 + q]) * (1 / 255) } }
-        return x
-    }
-
     static func oneHot(_ labels: [Int]) -> Tensor {
         let y = Tensor(zeros: [labels.count, 10])
         for (r, label) in labels.enumerated() { y.data[r * 10 + label] = 1 }
@@ -99,7 +92,7 @@ enum CIFARFCExperiment {
         noGrad {
             stride(from: 0, to: set.count, by: 1000).reduce(0.0) { sum, first in
                 let indices = Array(first..<min(first + 1000, set.count))
-                return sum + accuracy(network(flattened(set, indices)), targets: indices.map { set.labels[$0] }) * Double(indices.count)
+                return sum + accuracy(network(set.rows(indices)), targets: indices.map { set.labels[$0] }) * Double(indices.count)
             } / Double(max(set.count, 1))
         }
     }

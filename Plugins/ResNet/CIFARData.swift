@@ -24,20 +24,3 @@ struct CIFARSplit {
 
     var description: String { "\(train.count) training and \(validation.count) validation images from \(folder)" }
 }
-
-extension ByteImages {
-    /// Images `range` as a (count, 3072) matrix of floats in [0, 1], with a trailing column of
-    /// ones when `bias` (the design matrix of a linear model).
-    func rows(_ range: Range<Int>, bias: Bool = false) -> Tensor {
-        let width = 3072 + (bias ? 1 : 0)
-        let out = Tensor(zeros: [range.count, width], zeroed: false)
-        pixels.withUnsafeBufferPointer { p in
-            for (r, i) in range.enumerated() {
-                let dst = out.data + r * width, src = p.baseAddress.unsafelyUnwrapped + i * 3072
-                for q in 0..<3072 { dst[q] = Float(src[q]) * (1 / 255) }
-                if bias { dst[3072] = 1 }
-            }
-        }
-        return out
-    }
-}

@@ -152,6 +152,21 @@ public struct ByteImages: Sendable {
         LabeledImages(images: pixels.map { Float($0) / 255 }, labels: labels, channels: 3, height: CIFAR10.side, width: CIFAR10.side)
     }
 
+    /// Images `indices` as a (count, 3072) matrix of floats in [0, 1], with a trailing column
+    /// of ones when `bias` (the design matrix of a linear model).
+    public func rows<C: Collection>(_ indices: C, bias: Bool = false) -> Tensor where C.Element == Int {
+        let width = 3072 + (bias ? 1 : 0)
+        let out = Tensor(zeros: [indices.count, width], zeroed: false)
+        pixels.withUnsafeBufferPointer { p in
+            for (r, i) in indices.enumerated() {
+                let dst = out.data + r * width, src = p.baseAddress.unsafelyUnwrapped + i * 3072
+                for q in 0..<3072 { dst[q] = Float(src[q]) * (1 / 255) }
+                if bias { dst[3072] = 1 }
+            }
+        }
+        return out
+    }
+
     /// The first `count` images (all when nil or larger).
     public func prefix(_ count: Int?) -> ByteImages {
         guard let count, count < self.count else { return self }
