@@ -41,7 +41,7 @@ enum CIFARFCExperiment {
         context.log("cifar-fc: width \(width), \(useAdam ? "Adam" : "SGD") lr \(formatNumber(Double(lr))), \(useMSE ? "MSE to one-hot" : "cross-entropy"), "
                     + "\(train.count) training and \(test.count) test images from \(folder)")
         let start = DispatchTime.now().uptimeNanoseconds
-        var best = 0.0, lastLoss = Double.nan, lastAccuracy = Double.nan
+        var lastLoss = Double.nan, accuracies: [Double] = []
         let batches = (train.count + batch - 1) / batch
         context.progress.begin("cifar-fc", total: epochs * batches, unit: "steps")
         for epoch in 1...epochs {
@@ -66,19 +66,17 @@ enum CIFARFCExperiment {
                 context.progress.update(completed: (epoch - 1) * batches + k + 1, values: [("loss", lossSum / Double(k + 1))])
             }
             lastLoss = lossSum / Double(batches)
-            lastAccuracy = testAccuracy(network, test)
-            best = max(best, lastAccuracy)
-            context.metrics.log(step: epoch, [("train_loss", lastLoss), ("test_accuracy", lastAccuracy)])
+            accuracies.append(testAccuracy(network, test))
+            context.metrics.log(step: epoch, [("train_loss", lastLoss), ("test_accuracy", accuracies[epoch - 1])])
         }
         context.progress.end()
-        context.metrics.final("test_accuracy", lastAccuracy)
-        context.metrics.final("best_test_accuracy", best)
+        context.metrics.final("test_accuracy", accuracies.last ?? .nan)
+        context.metrics.final("best_test_accuracy", accuracies.max() ?? 0)
         context.metrics.final("final_train_loss", lastLoss)
         context.metrics.final("seconds", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        let rows = context.metrics.rows
         let plot = LinePlot(title: "Width-\(width) ReLU network on CIFAR-10 (\(useAdam ? "Adam" : "SGD"), \(useMSE ? "MSE" : "cross-entropy"))",
                             xLabel: "epoch", yLabel: "test accuracy",
-                            series: [Series("test accuracy", x: rows.map { Double($0.step) }, y: rows.compactMap { $0.values.first { $0.0 == "test_accuracy" }?.1 }, markers: true)])
+                            series: [Series("test accuracy", x: accuracies.indices.map { Double($0 + 1) }, y: accuracies, markers: true)])
         try context.artifacts.write(plot.svg(), to: "accuracy.svg")
     }
 

@@ -73,7 +73,7 @@ enum CIFAREmbedExperiment {
     /// S = K^-1/2 A^T A K^-1/2 where A = L^-1 Sxy give w = L^-T A K^-1/2 u.
     static func canonicalDirections(_ m: CIFARMoments, relativeRidge: Double) -> (DMatrix, [Double]) {
         let (d, k, n) = (CIFARMoments.d, CIFARMoments.classes, Double(m.count))
-        let (l, _) = m.regularisedCholesky(relativeRidge: relativeRidge)
+        let l = m.regularisedCholesky(relativeRidge: relativeRidge).factor
         var a = DMatrix(rows: d, columns: k)
         for c in 0..<k {
             let column = SmallLinearAlgebra.triangularSolve(l, (0..<d).map { m.cross[$0, c] }, transposed: false)
@@ -86,8 +86,9 @@ enum CIFAREmbedExperiment {
         let (eigenvalues, u) = SmallLinearAlgebra.symmetricEigen(syy)
         var inverseRoot = DMatrix(rows: k, columns: k)
         for i in 0..<k { for j in 0..<k { inverseRoot.values[i * k + j] = (0..<k).reduce(0) { $0 + (eigenvalues[$1] > 1e-9 * eigenvalues[0] ? u[i, $1] * u[j, $1] / eigenvalues[$1].squareRoot() : 0) } } }
-        let ak = multiply(a, inverseRoot)                                           // d x k
-        let s = multiply(DoubleLinearAlgebra.transpose(ak), ak)                      // k x k
+        let ak = DoubleLinearAlgebra.multiplyTransposed(a, inverseRoot)             // d x k (inverseRoot is symmetric)
+        let akT = DoubleLinearAlgebra.transpose(ak)
+        let s = DoubleLinearAlgebra.multiplyTransposed(akT, akT)                     // k x k: ak^T ak
         let (rho2, vectors) = SmallLinearAlgebra.symmetricEigen(s)
         var directions = DMatrix(rows: d, columns: 2)
         for j in 0..<2 {
@@ -99,11 +100,5 @@ enum CIFAREmbedExperiment {
             for i in 0..<d { directions.values[i * 2 + j] = w[i] / wNorm }
         }
         return (directions, rho2.prefix(2).map { max($0, 0).squareRoot() })
-    }
-
-    static func multiply(_ a: DMatrix, _ b: DMatrix) -> DMatrix {
-        var c = DMatrix(rows: a.rows, columns: b.columns)
-        for i in 0..<a.rows { for p in 0..<a.columns { let x = a[i, p]; for j in 0..<b.columns { c.values[i * b.columns + j] += x * b[p, j] } } }
-        return c
     }
 }

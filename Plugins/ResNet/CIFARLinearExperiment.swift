@@ -24,10 +24,8 @@ enum CIFARLinearExperiment {
         let data = try CIFARSplit.load(context.options)
         context.log("cifar-linear: \(data.description)")
         let moments = CIFARMoments(data.train)
-        let (l, ridge) = moments.regularisedCholesky(relativeRidge: try context.options.double("ridge"))
+        let (l, ridge, regularised) = moments.regularisedCholesky(relativeRidge: try context.options.double("ridge"))
         let lt = DoubleLinearAlgebra.transpose(l)
-        var regularised = moments.gram
-        for i in 0..<CIFARMoments.d { regularised.values[i * CIFARMoments.d + i] += ridge }
         var weights = DMatrix(rows: CIFARMoments.d, columns: CIFARMoments.classes)
         var residual = 0.0
         for c in 0..<CIFARMoments.classes {

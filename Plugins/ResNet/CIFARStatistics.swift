@@ -65,15 +65,16 @@ struct CIFARMoments {
         return out
     }
 
-    /// The Cholesky factor of `gram + ridge I`, raising the ridge (from `relativeRidge` times
-    /// the mean diagonal, 0 allowed) by 100x until the factor exists. Returns it and the ridge.
-    func regularisedCholesky(relativeRidge: Double) -> (DMatrix, Double) {
+    /// The Cholesky factor L of A = `gram + ridge I`, raising the ridge (from `relativeRidge`
+    /// times the mean diagonal, 0 allowed) by 100x until the factor exists. Returns L, the
+    /// ridge, and A.
+    func regularisedCholesky(relativeRidge: Double) -> (factor: DMatrix, ridge: Double, matrix: DMatrix) {
         let scale = (0..<Self.d).reduce(0.0) { $0 + gram[$1, $1] } / Double(Self.d)
         var ridge = relativeRidge * scale
         while true {
             var a = gram
             for i in 0..<Self.d { a.values[i * Self.d + i] += ridge }
-            if let l = DoubleLinearAlgebra.cholesky(a) { return (l, ridge) }
+            if let l = DoubleLinearAlgebra.cholesky(a) { return (l, ridge, a) }
             ridge = ridge == 0 ? 1e-10 * scale : ridge * 100
         }
     }

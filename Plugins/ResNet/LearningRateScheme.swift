@@ -1,3 +1,5 @@
+import Foundation
+
 /// The learning-rate schemes of CS189 HW7 problem 4.
 public enum LearningRateScheme: String, Sendable, CaseIterable {
     /// 0.001 throughout.
@@ -12,7 +14,7 @@ public enum LearningRateScheme: String, Sendable, CaseIterable {
     public func rate(step: Int, progress p: Double, epochs: Int) -> Double {
         switch self {
         case .constant: return 0.001
-        case .annealed: return 0.01 * pow099(step)
+        case .annealed: return 0.01 * pow(0.99, Double(step))
         case .special:
             let e = Double(epochs + 3)
             if p < e / 2 { return 2 * 0.1 * (1 - (e - p) / e) }
@@ -20,16 +22,5 @@ public enum LearningRateScheme: String, Sendable, CaseIterable {
             if p <= e + 5 { return 0.005 * (5 - (p - e)) / 5 }
             return 0.0005
         }
-    }
-
-    /// 0.99^n by repeated squaring (exact enough, and the same on every platform).
-    private func pow099(_ n: Int) -> Double {
-        var (result, base, k) = (1.0, 0.99, n)
-        while k > 0 {
-            if k & 1 == 1 { result *= base }
-            base *= base
-            k >>= 1
-        }
-        return result
     }
 }

@@ -67,13 +67,13 @@ public enum CIFAR10 {
         var pixels = [UInt8](repeating: 0, count: count * 3072), labels = [Int](repeating: 0, count: count)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            for i in 0..<count {
-                let label = Int(bytes[i * recordSize])
-                guard label <= 9 else {
-                    throw PluginError.invalidInput("\(path): record \(i) has label \(label), above 9", hint: "the file is damaged or not a CIFAR-10 batch")
-                }
-                labels[i] = label
-                pixels.withUnsafeMutableBufferPointer { p in
+            try pixels.withUnsafeMutableBufferPointer { p in
+                for i in 0..<count {
+                    let label = Int(bytes[i * recordSize])
+                    guard label <= 9 else {
+                        throw PluginError.invalidInput("\(path): record \(i) has label \(label), above 9", hint: "the file is damaged or not a CIFAR-10 batch")
+                    }
+                    labels[i] = label
                     for q in 0..<3072 { p[i * 3072 + q] = bytes[i * recordSize + 1 + q] }
                 }
             }
@@ -152,16 +152,13 @@ public struct ByteImages: Sendable {
         LabeledImages(images: pixels.map { Float($0) / 255 }, labels: labels, channels: 3, height: CIFAR10.side, width: CIFAR10.side)
     }
 
-    /// Images `indices` as a (count, 3072) matrix of floats in [0, 1], with a trailing column
-    /// of ones when `bias` (the design matrix of a linear model).
-    public func rows<C: Collection>(_ indices: C, bias: Bool = false) -> Tensor where C.Element == Int {
-        let width = 3072 + (bias ? 1 : 0)
-        let out = Tensor(zeros: [indices.count, width], zeroed: false)
+    /// Images `indices` as a (count, 3072) matrix of floats in [0, 1].
+    public func rows<C: Collection>(_ indices: C) -> Tensor where C.Element == Int {
+        let out = Tensor(zeros: [indices.count, 3072], zeroed: false)
         pixels.withUnsafeBufferPointer { p in
             for (r, i) in indices.enumerated() {
-                let dst = out.data + r * width, src = p.baseAddress.unsafelyUnwrapped + i * 3072
+                let dst = out.data + r * 3072, src = p.baseAddress.unsafelyUnwrapped + i * 3072
                 for q in 0..<3072 { dst[q] = Float(src[q]) * (1 / 255) }
-                if bias { dst[3072] = 1 }
             }
         }
         return out
