@@ -25,7 +25,7 @@ struct ImageSource {
     var train: LabeledImages, test: LabeledImages
     var source: String
 
-    static let option = OptionSpec.path("cifar-dir", help: "CIFAR-10 binary batches (else $CIFAR10_DIR; else generated 32x32 images)")
+    static let option = CIFAR10.folderOption(otherwise: "generated 32x32 images")
 
     static func load(_ context: RunContext, count: Int) throws -> ImageSource {
         if let folder = CIFAR10.folder(option: context.options.optionalString("cifar-dir")) {

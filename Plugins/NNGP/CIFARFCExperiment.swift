@@ -15,7 +15,7 @@ enum CIFARFCExperiment {
             .int("width", default: 128, range: 1...100_000, help: "hidden width"),
             .int("epochs", default: 10, range: 1...1000, help: "passes over the training images"),
             .int("batch-size", default: 128, range: 1...50_000, help: "images per step"),
-            .path("cifar-dir", help: "CIFAR-10's binary version (else $CIFAR10_DIR, else the folder `host fetch cifar10` fills)"),
+            CIFAR10.folderOption(),
             .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
             .int("subset-test", default: 10_000, range: 1...10_000, help: "use the first this many test images"),
         ],

@@ -16,7 +16,7 @@ enum ChallengeExperiment {
             .int("batch", default: 64, range: 1...100_000, help: "minibatch size"),
             .choice("data", ["digits", "cifar10"], default: "digits", help: "the embedded digits (180 test, 180 validation, the rest training) or CIFAR-10"),
             .path("digits-dir", help: "MNIST-style IDX files instead of the embedded digits"),
-            .path("cifar-dir", help: "CIFAR-10's binary version (else $CIFAR10_DIR, else the folder `host fetch cifar10` fills)"),
+            CIFAR10.folderOption(),
             .int("subset-train", default: 4000, range: 10...49_000, help: "CIFAR-10: training images (the first of the training batches)"),
             .int("subset-val", default: 1000, range: 10...10_000, help: "CIFAR-10: validation images (the training images after those)"),
             .int("subset-test", default: 2000, range: 10...10_000, help: "CIFAR-10: test images (the first of the test batch)"),

@@ -9,7 +9,7 @@ struct CIFARSplit {
     var folder: String
 
     static let options: [OptionSpec] = [
-        .path("cifar-dir", help: "folder of CIFAR-10's binary version (data_batch_1.bin ... test_batch.bin); else $CIFAR10_DIR, else the folder `host fetch cifar10` fills"),
+        CIFAR10.folderOption(),
         .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
         .int("subset-val", default: 10_000, range: 1...10_000, help: "use the first this many validation (test-batch) images"),
     ]

@@ -12,7 +12,7 @@ final class AutoencoderCommandTests: XCTestCase {
         XCTAssertEqual(rates.status, 0, rates.stderr)
         let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/init/rates.csv")), as: UTF8.self)
         XCTAssertTrue(table.contains("0.1,diverged at step"), table)
-        let attractors = try TestSupport.host(["run", "Autoencoder", "attractors", "--target-mse", "1e-3", "--out", "att"], in: work, environment: ["CIFAR10_DIR": ""])
+        let attractors = try TestSupport.host(["run", "Autoencoder", "attractors", "--target-mse", "1e-3", "--out", "att"], in: work, environment: ["CIFAR10_DIR": "", "HOST_DATA_DIR": work + "/no-data"])
         XCTAssertEqual(attractors.status, 0, attractors.stderr)
         XCTAssertTrue(attractors.stderr.contains("images: generated 32x32 images"), attractors.stderr)
         for file in ["one_image.png", "two_images.png", "iterates.png"] {

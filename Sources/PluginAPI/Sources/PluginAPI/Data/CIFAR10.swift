@@ -32,6 +32,12 @@ public enum CIFAR10 {
         return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
     }
 
+    /// The `--cifar-dir` option every CIFAR experiment takes, its help naming the lookup order
+    /// of `folder(option:)`; `otherwise` says what happens when no folder is found.
+    public static func folderOption(otherwise: String = "an error saying how to get it") -> OptionSpec {
+        .path("cifar-dir", help: "CIFAR-10's binary version (data_batch_1.bin ... test_batch.bin); else $CIFAR10_DIR, else the folder `host fetch cifar10` fills; else \(otherwise)")
+    }
+
     /// How to get the data, for errors and listings.
     public static let howToGet = "run `host fetch cifar10` (a 163 MB download into the default data folder), or give a folder of the binary version with --cifar-dir DIR or CIFAR10_DIR"
 
