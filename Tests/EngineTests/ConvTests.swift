@@ -23,12 +23,12 @@ final class ConvTests: XCTestCase {
     }
 
     func check(n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, dilation: Int, bias: Bool,
-               file: StaticString = #filePath, line: UInt = #line) {
-        let label = "n\(n) c\(c) \(h)x\(w) oc\(oc) k\(k) s\(stride) p\(padding) d\(dilation) b\(bias)"
+               algorithm: ConvAlgorithm = .automatic, file: StaticString = #filePath, line: UInt = #line) {
+        let label = "n\(n) c\(c) \(h)x\(w) oc\(oc) k\(k) s\(stride) p\(padding) d\(dilation) b\(bias) \(algorithm)"
         let x = random([n, c, h, w], seed: 1, requiresGrad: true)
         let weight = random([oc, c, k, k], seed: 2, requiresGrad: true)
         let b = bias ? random([oc], seed: 3, requiresGrad: true) : nil
-        let out = conv2d(x, weight: weight, bias: b, stride: stride, padding: padding, dilation: dilation)
+        let out = conv2d(x, weight: weight, bias: b, stride: stride, padding: padding, dilation: dilation, algorithm: algorithm)
         assertClose(out.values, naive(x, weight, b, stride: stride, padding: padding, dilation: dilation), "forward " + label, file: file, line: line)
         // Gradients of sum(out * u) are the adjoints: check them against the naive forward
         // through the identity <conv(x), u> = <x, conv^T(u)>, by finite directions.
@@ -61,6 +61,42 @@ final class ConvTests: XCTestCase {
         check(n: 2, c: 2, h: 11, w: 13, oc: 3, k: 5, stride: 3, padding: 1, dilation: 1, bias: true)
         check(n: 4, c: 1, h: 8, w: 8, oc: 16, k: 3, stride: 2, padding: 1, dilation: 1, bias: false)
         check(n: 1, c: 2, h: 3, w: 3, oc: 2, k: 3, stride: 1, padding: 4, dilation: 1, bias: true)
+    }
+
+    func testWinogradOnAwkwardShapes() {
+        // Odd output sizes (a half tile at the edge), maps narrower than one 8-tile vector and
+        // wider than two, channel counts off the vector width, padding 0, 1 and 2.
+        for (n, c, h, w, oc, padding) in [(1, 1, 3, 3, 1, 0), (2, 3, 5, 7, 4, 1), (3, 5, 9, 4, 2, 2), (2, 17, 33, 35, 19, 1),
+                                          (1, 2, 4, 4, 3, 0), (2, 16, 4, 4, 16, 1), (1, 4, 1, 1, 3, 1), (1, 3, 2, 40, 2, 2)] {
+            check(n: n, c: c, h: h, w: w, oc: oc, k: 3, stride: 1, padding: padding, dilation: 1, bias: n % 2 == 0, algorithm: .winograd)
+        }
+    }
+
+    func testWinogradSpansSeveralGroups() {
+        // 6 images of 256 x 250: the transformed tiles exceed one group's 8 MB (4 images), so
+        // this crosses groups and the weight gradient sums over them.
+        check(n: 6, c: 2, h: 256, w: 250, oc: 3, k: 3, stride: 1, padding: 1, dilation: 1, bias: true, algorithm: .winograd)
+    }
+
+    func testForcedIm2colOnWinogradShapes() {
+        check(n: 2, c: 16, h: 8, w: 8, oc: 16, k: 3, stride: 1, padding: 1, dilation: 1, bias: true, algorithm: .im2col)
+    }
+
+    func testWinogradAgreesWithIm2col() {
+        // Same inputs through both paths, forward and both gradients, on a ResNet-like shape.
+        let x = random([4, 32, 12, 12], seed: 7), weight = random([48, 32, 3, 3], seed: 8)
+        let u = random([4, 48, 12, 12], seed: 9)
+        func run(_ algorithm: ConvAlgorithm) -> (out: [Float], dx: [Float], dw: [Float]) {
+            let (xv, wv) = (Tensor(x.values, shape: x.shape, requiresGrad: true), Tensor(weight.values, shape: weight.shape, requiresGrad: true))
+            let out = conv2d(xv, weight: wv, padding: 1, algorithm: algorithm)
+            (out * u).sum().backward()
+            return (out.values, xv.grad?.values ?? [], wv.grad?.values ?? [])
+        }
+        let (fast, direct) = (run(.winograd), run(.im2col))
+        XCTAssertFalse(fast.dx.isEmpty || fast.dw.isEmpty)
+        assertClose(fast.out, direct.out, atol: 1e-4, "forward")
+        assertClose(fast.dx, direct.dx, atol: 1e-4, "input gradient")
+        assertClose(fast.dw, direct.dw, atol: 1e-3, rtol: 1e-4, "weight gradient")
     }
 
     func testManyImagesSpanSeveralGroups() {
