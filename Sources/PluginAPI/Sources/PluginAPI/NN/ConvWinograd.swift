@@ -84,18 +84,21 @@ struct WinogradConv {
     /// dw (OC, C, 3, 3) = the adjoint of `forward` in the weight, applied to grad.
     func backwardWeight(grad: UnsafePointer<Float>, x: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
         let plan = forwardPlan
-        let (c, oc, group) = (plan.channelsIn, plan.channelsOut, plan.group)
+        // Wide layers (128 channels or more: small maps, few tiles per image) take groups of at
+        // least 1,024 tiles, so the dot products over them are long enough to run at full
+        // speed: ResNet18's 4 x 4 layer took 53 ms with 32-tile groups, 32 ms so. Narrower
+        // layers keep the forward's groups, within the memory budget of a small network.
+        let minimum = Swift.max(plan.channelsIn, plan.channelsOut) >= 128 ? (1024 + plan.tilesPerImage - 1) / plan.tilesPerImage : 1
+        let group = Swift.min(plan.n, Swift.max(plan.group, minimum))
+        let (c, oc) = (plan.channelsIn, plan.channelsOut)
         let maxTiles = group * plan.tilesPerImage
-        let inputs = Tensor(zeros: [TileLayout.channelPanels(width: GEMM.nr, channels: c, tiles: maxTiles).count], zeroed: false)
-        let grads = Tensor(zeros: [TileLayout.channelPanels(width: GEMM.mr, channels: oc, tiles: maxTiles).count], zeroed: false)
+        let inputs = Tensor(zeros: [16 * c * maxTiles], zeroed: false), grads = Tensor(zeros: [16 * oc * maxTiles], zeroed: false)
         let du = Tensor(zeros: [16, oc, c], zeroed: false)
         var first = 0
         while first < plan.n {
             let count = Swift.min(group, plan.n - first), tiles = count * plan.tilesPerImage
-            let inputLayout = TileLayout.channelPanels(width: GEMM.nr, channels: c, tiles: tiles)
-            let gradLayout = TileLayout.channelPanels(width: GEMM.mr, channels: oc, tiles: tiles)
-            Self.transformInput(plan, x, first: first, count: count, into: inputs.data, layout: inputLayout)
-            Self.transformOutputGradient(plan, grad, first: first, count: count, into: grads.data, layout: gradLayout)
+            Self.transformInput(plan, x, first: first, count: count, into: inputs.data, layout: .rows(channels: c, tiles: tiles))
+            Self.transformOutputGradient(plan, grad, first: first, count: count, into: grads.data, layout: .rows(channels: oc, tiles: tiles))
             Self.multiplyKernelGradients(grads: grads.data, inputs: inputs.data, outChannels: oc, inChannels: c, tiles: tiles,
                                          accumulate: first > 0, into: du.data)
             first += count
@@ -129,14 +132,13 @@ enum TileLayout {
     /// B operand of M_ξ = U_ξ V_ξ (k = channel, n = tile): panels of 16 tiles,
     /// [ξ][tile / 16][channel][tile % 16]. Tiles past the last are never written or read back.
     case tilePanels(channels: Int, tiles: Int)
-    /// An operand of dU_ξ = Z_ξ V_ξᵀ (k = tile): panels of `width` channels (6 for the A
-    /// side, 16 for the B side), [ξ][channel / width][tile][channel % width].
-    case channelPanels(width: Int, channels: Int, tiles: Int)
+    /// An operand of dU_ξ = Z_ξ V_ξᵀ: one row of tiles per (ξ, channel), [ξ][channel][tile].
+    case rows(channels: Int, tiles: Int)
 
     var paddedTiles: Int {
         switch self {
         case .tilePanels(_, let tiles): return (tiles + GEMM.nr - 1) / GEMM.nr * GEMM.nr
-        case .channelPanels(_, _, let tiles): return tiles
+        case .rows(_, let tiles): return tiles
         }
     }
 
@@ -144,7 +146,7 @@ enum TileLayout {
     var count: Int {
         switch self {
         case .tilePanels(let channels, _): return 16 * channels * paddedTiles
-        case .channelPanels(let width, let channels, let tiles): return 16 * ((channels + width - 1) / width) * width * tiles
+        case .rows(let channels, let tiles): return 16 * channels * tiles
         }
     }
 
@@ -154,9 +156,8 @@ enum TileLayout {
         case .tilePanels(let channels, _):
             let panels = paddedTiles / GEMM.nr
             return ((xi * panels + tile / GEMM.nr) * channels + channel) * GEMM.nr + tile % GEMM.nr
-        case .channelPanels(let width, let channels, let tiles):
-            let panels = (channels + width - 1) / width
-            return ((xi * panels + channel / width) * tiles + tile) * width + channel % width
+        case .rows(let channels, let tiles):
+            return (xi * channels + channel) * tiles + tile
         }
     }
 
@@ -173,8 +174,12 @@ enum TileLayout {
             } else {
                 for i in 0..<lanes { base[offset(xi, channel: channel, tile: tile + i)] = value[i] }
             }
-        case .channelPanels(let width, _, _):
-            for i in 0..<lanes { dst[i * width] = value[i] }
+        case .rows:
+            if lanes == 8 {
+                UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+            } else {
+                for i in 0..<lanes { dst[i] = value[i] }
+            }
         }
     }
 }
@@ -214,25 +219,58 @@ extension WinogradConv {
         }
     }
 
-    /// dU_ξ (outChannels x inChannels) (+)= Z_ξ · V_ξᵀ for all 16 ξ, summing over the tiles in
-    /// runs of 256 so a pair of panels stays in L1. One pool item per (ξ, 16 input channels):
-    /// each dU element is summed by one thread in a fixed order.
+    /// dU_ξ (outChannels x inChannels) (+)= Z_ξ · V_ξᵀ for all 16 ξ, both in `.rows` layout:
+    /// dot products over the tiles, a 3 x 3 block of them at a time (nine 8-lane accumulators,
+    /// six loads per nine fused multiply-adds). One pool item per (ξ, three rows of dU): each
+    /// element is summed by one thread in a fixed order.
     static func multiplyKernelGradients(grads z: UnsafePointer<Float>, inputs v: UnsafePointer<Float>, outChannels oc: Int,
                                         inChannels c: Int, tiles: Int, accumulate: Bool, into du: UnsafeMutablePointer<Float>) {
-        let (mr, nr) = (GEMM.mr, GEMM.nr)
-        let gradPanels = (oc + mr - 1) / mr, inputPanels = (c + nr - 1) / nr
-        WorkerPool.shared.parallelFor(16 * inputPanels) { item in
-            let (xi, s) = (item / inputPanels, item % inputPanels)
-            let b = v + (xi * inputPanels + s) * tiles * nr, out = du + xi * oc * c + s * nr
-            var k = 0
-            while k < tiles {
-                let kc = Swift.min(256, tiles - k)
-                for r in 0..<gradPanels {
-                    let a = z + ((xi * gradPanels + r) * tiles + k) * mr
-                    GEMM.kernel6x16(kc: kc, a: a, b: b + k * nr, c: out + r * mr * c, ldc: c, alpha: 1,
-                                    beta: accumulate || k > 0 ? 1 : 0, rows: Swift.min(mr, oc - r * mr), cols: Swift.min(nr, c - s * nr))
+        typealias V8 = SIMD8<Float>
+        let rowBlocks = (oc + 2) / 3, colBlocks = (c + 2) / 3
+        WorkerPool.shared.parallelFor(16 * rowBlocks) { item in
+            let (xi, block) = (item / rowBlocks, item % rowBlocks)
+            let o0 = block * 3, rows = Swift.min(3, oc - o0)
+            // Rows past the last repeat it; their sums are not stored.
+            @inline(__always) func zRow(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(z + (xi * oc + Swift.min(o0 + i, oc - 1)) * tiles) }
+            let (z0, z1, z2) = (zRow(0), zRow(1), zRow(2))
+            for cb in 0..<colBlocks {
+                let c0 = cb * 3, cols = Swift.min(3, c - c0)
+                @inline(__always) func vRow(_ j: Int) -> UnsafeRawPointer { UnsafeRawPointer(v + (xi * c + Swift.min(c0 + j, c - 1)) * tiles) }
+                let (v0, v1, v2) = (vRow(0), vRow(1), vRow(2))
+                var (s00, s01, s02, s10, s11, s12, s20, s21, s22) = (V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8())
+                @inline(__always) func step(_ offset: Int, _ lanes: Int) {
+                    @inline(__always) func at(_ row: UnsafeRawPointer) -> V8 {
+                        lanes == 8 ? row.loadUnaligned(fromByteOffset: offset, as: V8.self)
+                            : load((row + offset).assumingMemoryBound(to: Float.self), lanes: lanes)
+                    }
+                    let (b0, b1, b2) = (at(v0), at(v1), at(v2))
+                    var a = at(z0)
+                    s00.addProduct(a, b0); s01.addProduct(a, b1); s02.addProduct(a, b2)
+                    a = at(z1)
+                    s10.addProduct(a, b0); s11.addProduct(a, b1); s12.addProduct(a, b2)
+                    a = at(z2)
+                    s20.addProduct(a, b0); s21.addProduct(a, b1); s22.addProduct(a, b2)
                 }
-                k += kc
+                var t = 0
+                while t + 8 <= tiles { step(t * 4, 8); t += 8 }
+                if t < tiles { step(t * 4, tiles - t) }
+                @inline(__always) func sum(_ i: Int, _ j: Int) -> Float {
+                    switch i * 3 + j {
+                    case 0: return s00.sum()
+                    case 1: return s01.sum()
+                    case 2: return s02.sum()
+                    case 3: return s10.sum()
+                    case 4: return s11.sum()
+                    case 5: return s12.sum()
+                    case 6: return s20.sum()
+                    case 7: return s21.sum()
+                    default: return s22.sum()
+                    }
+                }
+                for i in 0..<rows {
+                    let out = du + (xi * oc + o0 + i) * c + c0
+                    for j in 0..<cols { out[j] = accumulate ? out[j] + sum(i, j) : sum(i, j) }
+                }
             }
         }
     }
