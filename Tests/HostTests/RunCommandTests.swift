@@ -145,6 +145,15 @@ final class RunCommandTests: XCTestCase {
                       experiment.stdout)
         let runHelp = try TestSupport.host(["run", "Parity", "--help"], in: TestSupport.temporaryFolder())
         XCTAssertTrue(runHelp.stdout.contains("host run Parity exact"), runHelp.stdout)
+        // The host's own commands have help too, both ways, and it is theirs alone.
+        for arguments in [["bench", "--help"], ["help", "fetch"], ["verify-ops", "--help"]] {
+            let commandHelp = try TestSupport.host(arguments, in: TestSupport.temporaryFolder())
+            XCTAssertEqual(commandHelp.status, 0, commandHelp.stderr)
+            let name = arguments[0] == "help" ? arguments[1] : arguments[0]
+            XCTAssertTrue(commandHelp.stdout.contains("host \(name) "), commandHelp.stdout)
+            XCTAssertFalse(commandHelp.stdout.contains("host run "), commandHelp.stdout)
+            XCTAssertTrue(commandHelp.stdout.contains("--threads N"), commandHelp.stdout)
+        }
     }
 }
 

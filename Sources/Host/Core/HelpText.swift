@@ -34,6 +34,27 @@ public enum HelpText {
     usage, 130 interrupted.
     """
 
+    /// `host help <command>` and `host <command> --help` for the host's own commands (bench,
+    /// fetch, ...): that command's lines of `usage` and the global options; nil for a name
+    /// that is not a command (a plugin's name, say).
+    public static func command(_ name: String) -> String? {
+        let lines = usage.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var picked: [String] = [], taking = false
+        for line in lines {
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.hasPrefix("host ") {
+                taking = trimmed.dropFirst(5).split(separator: " ").first.map(String.init) == name
+                if taking { picked.append(line) }
+            } else if taking && line.hasPrefix(String(repeating: " ", count: 20)) {
+                picked.append(line)
+            } else {
+                taking = false
+            }
+        }
+        guard !picked.isEmpty, let options = usage.range(of: "Global options") else { return nil }
+        return "Usage:\n" + picked.joined(separator: "\n") + "\n\n" + usage[options.lowerBound...]
+    }
+
     /// `host list`: a heading row per plugin, then its data sets and experiments.
     public static func list(_ plugins: [LoadedPlugin]) -> String {
         if plugins.isEmpty { return "No plugins found.\n" }

@@ -24,6 +24,9 @@ public enum HostCommand {
         case .help(let topic) where topic.isEmpty:
             print(HelpText.usage)
             return .success(ExitCode.success)
+        case .help(let topic) where topic.count == 1 && HelpText.command(topic[0]) != nil:
+            print(HelpText.command(topic[0]) ?? "")
+            return .success(ExitCode.success)
         case .bench(let filter):
             return .success(BenchCommand.run(filter: filter, globals: globals))
         case .verifyOps(let folder):
