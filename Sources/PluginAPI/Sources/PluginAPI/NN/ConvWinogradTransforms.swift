@@ -29,43 +29,51 @@ extension WinogradConv {
         }
     }
 
-    /// V[ξ][c][t] = (Bᵀ d B)_ξ for each 4 x 4 input tile d, eight tiles of a row at a time:
-    /// a 16-float load splits into the tiles' even and odd columns. t counts the tiles of
-    /// images first..<first+count, row by row.
-    static func transformInput(_ plan: Plan, _ x: UnsafePointer<Float>, first: Int, count: Int, into v: UnsafeMutablePointer<Float>,
-                               layout: TileLayout) {
-        let (c, tilesW, tilesPerImage) = (plan.channelsIn, plan.tilesW, plan.tilesPerImage)
-        let width = plan.scratchWidth
-        forEachPlane(plan, count: count * c) { plane, scratch in
-            let (img, ch) = (plane / c, plane % c)
-            copyPadded(plan, x + ((first + img) * c + ch) * plan.inH * plan.inW, h: plan.inH, w: plan.inW,
-                       padding: plan.padding, into: scratch)
+    /// Calls body(channel, origin, tile, lanes) for every run of up to eight tiles along a tile
+    /// row, over the `channels` planes (h x w) of images first..<first+count. Each plane is
+    /// first copied with `padding` zeros into a scratch of the plan's padded size; origin is
+    /// the run's top-left pixel there (rows `plan.scratchWidth` apart) and tile the run's
+    /// first index, counting the tiles of the group row by row.
+    static func forEachTileRun(_ plan: Plan, _ source: UnsafePointer<Float>, channels: Int, h: Int, w: Int, padding: Int,
+                               first: Int, count: Int, _ body: (Int, UnsafePointer<Float>, Int, Int) -> Void) {
+        let (tilesW, tilesPerImage, width) = (plan.tilesW, plan.tilesPerImage, plan.scratchWidth)
+        forEachPlane(plan, count: count * channels) { plane, scratch in
+            let (img, channel) = (plane / channels, plane % channels)
+            copyPadded(plan, source + ((first + img) * channels + channel) * h * w, h: h, w: w, padding: padding, into: scratch)
             for ty in 0..<plan.tilesH {
-                var tx = 0
-                while tx < tilesW {
-                    // Each input row's columns 0..3 for eight tiles, transformed across (d B).
-                    @inline(__always) func row(_ r: Int) -> (V8, V8, V8, V8) {
-                        let p = UnsafeRawPointer(scratch + (2 * ty + r) * width + 2 * tx)
-                        let a = p.loadUnaligned(as: SIMD16<Float>.self), b = p.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
-                        let (d0, d1, d2, d3) = (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-                        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-                    }
-                    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                    let lanes = Swift.min(8, tilesW - tx), tile = img * tilesPerImage + ty * tilesW + tx
-                    // Then down (Bᵀ ·), column k of the four rows giving ξ = 4 r + k.
-                    @inline(__always) func down(_ k: Int, _ d0: V8, _ d1: V8, _ d2: V8, _ d3: V8) {
-                        layout.store(d0 - d2, into: v, k, channel: ch, tile: tile, lanes: lanes)
-                        layout.store(d1 + d2, into: v, 4 + k, channel: ch, tile: tile, lanes: lanes)
-                        layout.store(d2 - d1, into: v, 8 + k, channel: ch, tile: tile, lanes: lanes)
-                        layout.store(d1 - d3, into: v, 12 + k, channel: ch, tile: tile, lanes: lanes)
-                    }
-                    down(0, r0.0, r1.0, r2.0, r3.0)
-                    down(1, r0.1, r1.1, r2.1, r3.1)
-                    down(2, r0.2, r1.2, r2.2, r3.2)
-                    down(3, r0.3, r1.3, r2.3, r3.3)
-                    tx += 8
+                for tx in stride(from: 0, to: tilesW, by: 8) {
+                    body(channel, scratch + 2 * ty * width + 2 * tx, img * tilesPerImage + ty * tilesW + tx, Swift.min(8, tilesW - tx))
                 }
             }
+        }
+    }
+
+    /// V[ξ][c][t] = (Bᵀ d B)_ξ for each 4 x 4 input tile d, eight tiles of a row at a time:
+    /// a 16-float load splits into the tiles' even and odd columns.
+    static func transformInput(_ plan: Plan, _ x: UnsafePointer<Float>, first: Int, count: Int, into v: UnsafeMutablePointer<Float>,
+                               layout: TileLayout) {
+        let width = plan.scratchWidth
+        forEachTileRun(plan, x, channels: plan.channelsIn, h: plan.inH, w: plan.inW, padding: plan.padding,
+                       first: first, count: count) { ch, origin, tile, lanes in
+            // Each input row's columns 0..3 for eight tiles, transformed across (d B).
+            @inline(__always) func row(_ r: Int) -> (V8, V8, V8, V8) {
+                let p = UnsafeRawPointer(origin + r * width)
+                let a = p.loadUnaligned(as: SIMD16<Float>.self), b = p.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
+                let (d0, d1, d2, d3) = (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+                return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+            }
+            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+            // Then down (Bᵀ ·), column k of the four rows giving ξ = 4 r + k.
+            @inline(__always) func down(_ k: Int, _ d0: V8, _ d1: V8, _ d2: V8, _ d3: V8) {
+                layout.store(d0 - d2, into: v, k, channel: ch, tile: tile, lanes: lanes)
+                layout.store(d1 + d2, into: v, 4 + k, channel: ch, tile: tile, lanes: lanes)
+                layout.store(d2 - d1, into: v, 8 + k, channel: ch, tile: tile, lanes: lanes)
+                layout.store(d1 - d3, into: v, 12 + k, channel: ch, tile: tile, lanes: lanes)
+            }
+            down(0, r0.0, r1.0, r2.0, r3.0)
+            down(1, r0.1, r1.1, r2.1, r3.1)
+            down(2, r0.2, r1.2, r2.2, r3.2)
+            down(3, r0.3, r1.3, r2.3, r3.3)
         }
     }
 
@@ -107,34 +115,25 @@ extension WinogradConv {
     /// plane's edge): the adjoint of `transformOutput`.
     static func transformOutputGradient(_ plan: Plan, _ grad: UnsafePointer<Float>, first: Int, count: Int, into z: UnsafeMutablePointer<Float>,
                                         layout: TileLayout) {
-        let (oc, tilesW, tilesPerImage) = (plan.channelsOut, plan.tilesW, plan.tilesPerImage)
         let width = plan.scratchWidth
-        forEachPlane(plan, count: count * oc) { plane, scratch in
-            let (img, o) = (plane / oc, plane % oc)
-            copyPadded(plan, grad + ((first + img) * oc + o) * plan.outH * plan.outW, h: plan.outH, w: plan.outW, padding: 0, into: scratch)
-            for ty in 0..<plan.tilesH {
-                var tx = 0
-                while tx < tilesW {
-                    @inline(__always) func row(_ r: Int) -> (V8, V8, V8, V8) {
-                        let a = UnsafeRawPointer(scratch + (2 * ty + r) * width + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
-                        let (g0, g1) = (a.evenHalf, a.oddHalf)
-                        return (g0, g0 + g1, g0 - g1, -g1)
-                    }
-                    let (r0, r1) = (row(0), row(1))
-                    let lanes = Swift.min(8, tilesW - tx), tile = img * tilesPerImage + ty * tilesW + tx
-                    @inline(__always) func down(_ k: Int, _ g0: V8, _ g1: V8) {
-                        layout.store(g0, into: z, k, channel: o, tile: tile, lanes: lanes)
-                        layout.store(g0 + g1, into: z, 4 + k, channel: o, tile: tile, lanes: lanes)
-                        layout.store(g0 - g1, into: z, 8 + k, channel: o, tile: tile, lanes: lanes)
-                        layout.store(-g1, into: z, 12 + k, channel: o, tile: tile, lanes: lanes)
-                    }
-                    down(0, r0.0, r1.0)
-                    down(1, r0.1, r1.1)
-                    down(2, r0.2, r1.2)
-                    down(3, r0.3, r1.3)
-                    tx += 8
-                }
+        forEachTileRun(plan, grad, channels: plan.channelsOut, h: plan.outH, w: plan.outW, padding: 0,
+                       first: first, count: count) { o, origin, tile, lanes in
+            @inline(__always) func row(_ r: Int) -> (V8, V8, V8, V8) {
+                let a = UnsafeRawPointer(origin + r * width).loadUnaligned(as: SIMD16<Float>.self)
+                let (g0, g1) = (a.evenHalf, a.oddHalf)
+                return (g0, g0 + g1, g0 - g1, -g1)
             }
+            let (r0, r1) = (row(0), row(1))
+            @inline(__always) func down(_ k: Int, _ g0: V8, _ g1: V8) {
+                layout.store(g0, into: z, k, channel: o, tile: tile, lanes: lanes)
+                layout.store(g0 + g1, into: z, 4 + k, channel: o, tile: tile, lanes: lanes)
+                layout.store(g0 - g1, into: z, 8 + k, channel: o, tile: tile, lanes: lanes)
+                layout.store(-g1, into: z, 12 + k, channel: o, tile: tile, lanes: lanes)
+            }
+            down(0, r0.0, r1.0)
+            down(1, r0.1, r1.1)
+            down(2, r0.2, r1.2)
+            down(3, r0.3, r1.3)
         }
     }
 
