@@ -23,8 +23,14 @@ public struct ConvGeometry: Equatable {
     /// stage took 115, 107 and 148 ms), and at a quarter of the layer's output, so that this
     /// transient buffer stays small next to the activations a training step holds.
     var group: Int {
-        let budget = Swift.min(1 << 21, Swift.max(1 << 16, n * oc * p / 4))
-        return Swift.max(1, Swift.min(n, budget / Swift.max(1, k * p)))
+        Swift.max(1, Swift.min(n, Self.transientBudget(outputCount: n * oc * p) / Swift.max(1, k * p)))
+    }
+
+    /// Floats a convolution may hold in transient buffers (im2col's column matrix, Winograd's
+    /// transformed tiles): at most 8 MB, and at most a quarter of the layer's output (but
+    /// 256 KB at least).
+    static func transientBudget(outputCount: Int) -> Int {
+        Swift.min(1 << 21, Swift.max(1 << 16, outputCount / 4))
     }
 
     /// Builds the column matrix for images first..<first+g: col[(c, kh, kw), (g, oh, ow)].

@@ -25,14 +25,12 @@ struct WinogradConv {
         var tilesW: Int { (outW + 1) / 2 }
         var tilesPerImage: Int { tilesH * tilesW }
         /// Images per group: the transformed input and output (16 floats per tile and
-        /// channel each, four times the planes they come from) stay within 8 MB, in the
-        /// last-level cache next to the GEMM, and within a quarter of the layer's output, so
-        /// that these transient buffers stay small next to what a training step holds (as
-        /// `ConvGeometry.group`).
+        /// channel each, four times the planes they come from) stay within
+        /// `ConvGeometry.transientBudget` (in the last-level cache next to the products, and
+        /// small next to what a training step holds).
         var group: Int {
             let perImage = 16 * Swift.max(channelsIn, channelsOut) * tilesPerImage
-            let budget = Swift.min(1 << 21, Swift.max(1 << 16, n * channelsOut * outH * outW / 4))
-            return Swift.max(1, Swift.min(n, budget / perImage))
+            return Swift.max(1, Swift.min(n, ConvGeometry.transientBudget(outputCount: n * channelsOut * outH * outW) / perImage))
         }
         /// Row length of the zero-padded scratch copy of a plane: whole 8-tile vectors plus
         /// room for the 16-float loads that split even and odd columns.
@@ -92,7 +90,8 @@ struct WinogradConv {
         let group = Swift.min(plan.n, Swift.max(plan.group, minimum))
         let (c, oc) = (plan.channelsIn, plan.channelsOut)
         let maxTiles = group * plan.tilesPerImage
-        let inputs = Tensor(zeros: [16 * c * maxTiles], zeroed: false), grads = Tensor(zeros: [16 * oc * maxTiles], zeroed: false)
+        let inputs = Tensor(zeros: [TileLayout.rows(channels: c, tiles: maxTiles).count], zeroed: false)
+        let grads = Tensor(zeros: [TileLayout.rows(channels: oc, tiles: maxTiles).count], zeroed: false)
         let du = Tensor(zeros: [16, oc, c], zeroed: false)
         var first = 0
         while first < plan.n {
@@ -130,7 +129,8 @@ struct WinogradConv {
 /// in the panels `GEMM.kernel6x16` reads, so that the products pack nothing.
 enum TileLayout {
     /// B operand of M_ξ = U_ξ V_ξ (k = channel, n = tile): panels of 16 tiles,
-    /// [ξ][tile / 16][channel][tile % 16]. Tiles past the last are never written or read back.
+    /// [ξ][tile / 16][channel][tile % 16]. The last panel's lanes past the last tile are never
+    /// written: the products read them, but their columns of M are never transformed back.
     case tilePanels(channels: Int, tiles: Int)
     /// An operand of dU_ξ = Z_ξ V_ξᵀ: one row of tiles per (ξ, channel), [ξ][channel][tile].
     case rows(channels: Int, tiles: Int)
