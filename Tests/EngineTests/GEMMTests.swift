@@ -3,19 +3,23 @@ import XCTest
 
 /// The fast GEMM paths against the naive reference, on awkward shapes.
 final class GEMMTests: XCTestCase {
+    /// Fast against reference; `pad` widens every leading dimension past the matrix, so a
+    /// path that confused a row length with a leading dimension reads the wrong elements.
     func check(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float = 1, beta: Float = 0, threads: Int = 2,
-               file: StaticString = #filePath, line: UInt = #line) {
-        let a = random(transA ? [k, m] : [m, k], seed: UInt64(m * 7 + k))
-        let b = random(transB ? [n, k] : [k, n], seed: UInt64(n * 13 + k))
-        let c0 = random([m, n], seed: 99)
+               pad: Int = 0, file: StaticString = #filePath, line: UInt = #line) {
+        let (lda, ldb, ldc) = ((transA ? m : k) + pad, (transB ? k : n) + pad, n + pad)
+        let a = random(transA ? [k, lda] : [m, lda], seed: UInt64(m * 7 + k))
+        let b = random(transB ? [n, ldb] : [k, ldb], seed: UInt64(n * 13 + k))
+        let c0 = random([m, ldc], seed: 99)
         let fast = c0.copy(), slow = c0.copy()
-        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: transA ? m : k,
-                   b: b.data, ldb: transB ? k : n, beta: beta, c: fast.data, ldc: n, pool: WorkerPool(threads: threads))
-        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: transA ? m : k,
-                       b: b.data, ldb: transB ? k : n, beta: beta, c: slow.data, ldc: n)
-        // Float32 sums of k products of values in [-1, 1]: error grows like sqrt(k) eps.
+        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda,
+                   b: b.data, ldb: ldb, beta: beta, c: fast.data, ldc: ldc, pool: WorkerPool(threads: threads))
+        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda,
+                       b: b.data, ldb: ldb, beta: beta, c: slow.data, ldc: ldc)
+        // Float32 sums of k products of values in [-1, 1]: error grows like sqrt(k) eps. The
+        // reference leaves C's padding columns alone, so the fast path must too.
         assertClose(fast.values, slow.values, atol: 1e-5 * Float(k + 1).squareRoot() * 4, rtol: 1e-4,
-                    "m \(m) n \(n) k \(k) tA \(transA) tB \(transB) alpha \(alpha) beta \(beta)", file: file, line: line)
+                    "m \(m) n \(n) k \(k) tA \(transA) tB \(transB) alpha \(alpha) beta \(beta) pad \(pad)", file: file, line: line)
     }
 
     func testAwkwardShapesAllTransposes() {
@@ -28,12 +32,22 @@ final class GEMMTests: XCTestCase {
     }
 
     func testPackedPathAcrossBlockBoundaries() {
-        // Larger than one KC (256), MC (120) and several NR panels, with ragged edges.
+        // Larger than one KC (512), MC (144) and several NR panels, with ragged edges.
         check(m: 130, n: 67, k: 300, transA: false, transB: false)
         check(m: 245, n: 3100, k: 9, transA: true, transB: false)
         check(m: 61, n: 129, k: 513, transA: false, transB: true)
         check(m: 127, n: 255, k: 257, transA: true, transB: true, alpha: 0.5, beta: 2)
         check(m: 100, n: 300, k: 300, transA: false, transB: false, beta: 1)
+    }
+
+    func testPackedPathWithLeadingDimensionsWiderThanTheMatrix() {
+        // A read in place (not transposed) and packed (transposed); wide (>= 16 B panels, one
+        // pass per K block) and narrow (tiles split); more than one KC, MC and NC block.
+        for tA in [false, true] {
+            check(m: 301, n: 2_100, k: 520, transA: tA, transB: false, beta: 0.5, pad: 3)
+            check(m: 97, n: 45, k: 530, transA: tA, transB: true, alpha: 2, pad: 5)
+            check(m: 149, n: 260, k: 33, transA: tA, transB: true, threads: 3, pad: 1)
+        }
     }
 
     func testZeroK() {

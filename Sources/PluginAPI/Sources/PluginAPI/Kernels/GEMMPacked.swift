@@ -4,11 +4,14 @@ extension GEMM {
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool) {
         let parallel = m * n * k >= 1 << 20 && pool.threads > 1
-        // All rows of A are packed for a K block at once when that stays small (1 MB), so
-        // packing A runs in parallel with packing B; otherwise MC rows at a time.
-        let rowsAtOnce = (m + mr - 1) / mr * mr * kc <= 1 << 18 ? m : mc
+        // A not transposed is read in place: the micro-kernel walks six of its rows at once,
+        // which stream from L1/L2 as well as a packed panel would, so A is never copied.
+        // A transposed is packed: all of its rows for a K block at once when that stays small
+        // (4 MB), so packing A runs in parallel with packing B; otherwise MC rows at a time.
+        let directA = !transA
+        let rowsAtOnce = directA || (m + mr - 1) / mr * mr * kc <= 1 << 20 ? m : mc
         let packB = UnsafeMutablePointer<Float>.allocate(capacity: kc * (nc + nr))
-        let packA = UnsafeMutablePointer<Float>.allocate(capacity: ((rowsAtOnce + mr - 1) / mr * mr) * kc)
+        let packA = UnsafeMutablePointer<Float>.allocate(capacity: directA ? 0 : ((rowsAtOnce + mr - 1) / mr * mr) * kc)
         defer { packB.deallocate(); packA.deallocate() }
 
         var jc = 0
@@ -23,47 +26,63 @@ extension GEMM {
                 while ib < m {
                     let rows = min(rowsAtOnce, m - ib)
                     let aPanels = (rows + mr - 1) / mr
-                    // Pack B (on the first run of rows only) and this run of A panels together.
-                    let withB = ib == 0
-                    let packItems = (withB ? bPanels : 0) + aPanels
-                    let pack: (Int) -> Void = { item in
-                        if withB && item < bPanels {
-                            packPanelB(transB: transB, b: b, ldb: ldb, row: pc, col: jc + item * nr, kcur: kcur,
-                                       width: min(nr, ncur - item * nr), into: packB + item * kcur * nr)
-                        } else {
-                            let r = item - (withB ? bPanels : 0)
-                            packPanelA(transA: transA, a: a, lda: lda, row: ib + r * mr, col: pc, kcur: kcur,
-                                       height: min(mr, rows - r * mr), into: packA + r * kcur * mr)
-                        }
+                    let packedBPanel: (Int) -> Void = { s in
+                        packPanelB(transB: transB, b: b, ldb: ldb, row: pc, col: jc + s * nr, kcur: kcur,
+                                   width: min(nr, ncur - s * nr), into: packB + s * kcur * nr)
                     }
-                    if parallel { pool.parallelFor(packItems, pack) } else { for i in 0..<packItems { pack(i) } }
-                    // Macro-kernel over tiles of (MC rows of A panels) x (one B panel), split
-                    // across threads; each C tile is computed by one thread in a fixed order.
-                    let panelsPerGroup = mc / mr
+                    // Macro-kernel over tiles of (MC rows of A panels) x (one B panel); each C
+                    // tile is computed by one thread in a fixed order. With few B panels the
+                    // threads split tiles, so the blocks of A are made small enough for some
+                    // sixteen tiles per thread.
+                    let wide = bPanels >= 8 * pool.threads
+                    let panelsPerGroup = wide || !parallel ? mc / mr : max(1, min(mc / mr, aPanels * bPanels / (16 * pool.threads)))
                     let aGroups = (aPanels + panelsPerGroup - 1) / panelsPerGroup
                     let tile: (Int) -> Void = { item in
                         let (group, s) = (item / bPanels, item % bPanels)
                         let width = min(nr, ncur - s * nr)
+                        let bPanel = packB + s * kcur * nr
                         for r in (group * panelsPerGroup)..<min(aPanels, (group + 1) * panelsPerGroup) {
-                            kernel6x16(kc: kcur, a: packA + r * kcur * mr, b: packB + s * kcur * nr,
-                                       c: c + (ib + r * mr) * ldc + jc + s * nr, ldc: ldc, alpha: alpha,
-                                       beta: first ? beta : 1, rows: min(mr, rows - r * mr), cols: width)
+                            let height = min(mr, rows - r * mr), cTile = c + (ib + r * mr) * ldc + jc + s * nr
+                            if directA {
+                                kernel6x16(kc: kcur, rowsOfA: a + (ib + r * mr) * lda + pc, rowStride: lda, height: height,
+                                           b: bPanel, c: cTile, ldc: ldc, alpha: alpha, beta: first ? beta : 1, cols: width)
+                            } else {
+                                kernel6x16(kc: kcur, a: packA + r * kcur * mr, b: bPanel, c: cTile, ldc: ldc, alpha: alpha,
+                                           beta: first ? beta : 1, rows: height, cols: width)
+                            }
                         }
                     }
                     let tiles = aGroups * bPanels
+                    let grain = { (count: Int) in max(1, (count + 2 * pool.threads - 1) / (2 * pool.threads)) }
+                    if !directA {
+                        // Pack B (on the first run of rows only) and this run of A panels together.
+                        let withB = ib == 0
+                        let packItems = (withB ? bPanels : 0) + aPanels
+                        let pack: (Int) -> Void = { item in
+                            if withB && item < bPanels { return packedBPanel(item) }
+                            let r = item - (withB ? bPanels : 0)
+                            packPanelA(transA: transA, a: a, lda: lda, row: ib + r * mr, col: pc, kcur: kcur,
+                                       height: min(mr, rows - r * mr), into: packA + r * kcur * mr)
+                        }
+                        if parallel { pool.parallelFor(packItems, pack) } else { for i in 0..<packItems { pack(i) } }
+                    }
                     if !parallel {
+                        if directA { for s in 0..<bPanels { packedBPanel(s) } }
                         for item in 0..<tiles { tile(item) }
-                    } else if bPanels >= 8 * pool.threads {
-                        // Wide: threads share one block of A (kept in each core's L2) and split
-                        // the B panels, so each B panel is read from L3 once per block.
-                        for group in 0..<aGroups {
-                            pool.parallelRanges(bPanels, grain: max(1, (bPanels + 2 * pool.threads - 1) / (2 * pool.threads))) { range in
+                    } else if wide {
+                        // Wide: each thread takes a run of B panels (packing them itself when A is
+                        // read in place) and goes through the blocks of A in order, so the
+                        // threads share one block of A at a time in one pass of the pool.
+                        pool.parallelRanges(bPanels, grain: grain(bPanels)) { range in
+                            if directA { for s in range { packedBPanel(s) } }
+                            for group in 0..<aGroups {
                                 for s in range { tile(group * bPanels + s) }
                             }
                         }
                     } else {
                         // Narrow: too few B panels to balance, so split (A block x B panel) tiles.
-                        pool.parallelRanges(tiles, grain: max(1, (tiles + 2 * pool.threads - 1) / (2 * pool.threads))) { range in
+                        if directA { pool.parallelFor(bPanels, packedBPanel) }
+                        pool.parallelRanges(tiles, grain: grain(tiles)) { range in
                             for item in range { tile(item) }
                         }
                     }
@@ -131,29 +150,49 @@ extension GEMM {
     @inline(__always)
     static func kernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                            ldc: Int, alpha: Float, beta: Float, rows: Int, cols: Int) {
+        kernel6x16(kc: kc, rows: (a, a + 1, a + 2, a + 3, a + 4, a + 5), stride: mr, b: b, c: c, ldc: ldc,
+                   alpha: alpha, beta: beta, height: rows, cols: cols)
+    }
+
+    /// The same product with A read in place: `height` rows, `rowStride` apart, each walked
+    /// contiguously (rows past `height` repeat the last one; their results are not stored).
+    @inline(__always)
+    static func kernel6x16(kc: Int, rowsOfA a: UnsafePointer<Float>, rowStride: Int, height: Int, b: UnsafePointer<Float>,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, cols: Int) {
+        let row = { (i: Int) in a + min(i, height - 1) * rowStride }
+        kernel6x16(kc: kc, rows: (row(0), row(1), row(2), row(3), row(4), row(5)), stride: 1, b: b, c: c, ldc: ldc,
+                   alpha: alpha, beta: beta, height: height, cols: cols)
+    }
+
+    /// The micro-kernel proper: A's six rows are read at `rows.i[p * stride]`.
+    @inline(__always)
+    static func kernel6x16(kc: Int, rows a: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                           stride: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                           ldc: Int, alpha: Float, beta: Float, height rows: Int, cols: Int) {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a, pb = UnsafeRawPointer(b)
-        @inline(__always) func step(_ pa: UnsafePointer<Float>, _ pb: UnsafeRawPointer) {
+        var o = 0, pb = UnsafeRawPointer(b)
+        @inline(__always) func step(_ o: Int, _ pb: UnsafeRawPointer) {
             let b0 = pb.load(as: V.self)
             let b1 = pb.load(fromByteOffset: 32, as: V.self)
-            var x = V(repeating: pa[0]); c00.addProduct(x, b0); c01.addProduct(x, b1)
-            x = V(repeating: pa[1]); c10.addProduct(x, b0); c11.addProduct(x, b1)
-            x = V(repeating: pa[2]); c20.addProduct(x, b0); c21.addProduct(x, b1)
-            x = V(repeating: pa[3]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = V(repeating: pa[4]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = V(repeating: pa[5]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+            var x = V(repeating: a.0[o]); c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = V(repeating: a.1[o]); c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = V(repeating: a.2[o]); c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = V(repeating: a.3[o]); c30.addProduct(x, b0); c31.addProduct(x, b1)
+            x = V(repeating: a.4[o]); c40.addProduct(x, b0); c41.addProduct(x, b1)
+            x = V(repeating: a.5[o]); c50.addProduct(x, b0); c51.addProduct(x, b1)
         }
         // Unrolled by four: fewer loop branches in a loop bound by FMA and load throughput.
         var remaining = kc
         while remaining >= 4 {
-            step(pa, pb); step(pa + 6, pb + 64); step(pa + 12, pb + 128); step(pa + 18, pb + 192)
-            pa += 24; pb += 256; remaining -= 4
+            step(o, pb); step(o + stride, pb + 64); step(o + 2 * stride, pb + 128); step(o + 3 * stride, pb + 192)
+            o += 4 * stride; pb += 256; remaining -= 4
         }
         while remaining > 0 {
-            step(pa, pb)
-            pa += 6; pb += 64; remaining -= 1
+            step(o, pb)
+            o += stride; pb += 64; remaining -= 1
         }
         let accumulators = [(c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41), (c50, c51)]
         let va = V(repeating: alpha), vb = V(repeating: beta)
