@@ -33,17 +33,16 @@ enum CafeExperiment {
         let epochs = try context.options.int("epochs")
         var generator = SeededGenerator(seed: context.seed)
         let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
-        let optimizer = Adam(model.parameters(), lr: Float(try context.options.double("lr")))
-        let x = data.train.tensor, targets = data.train.labels
+        let lr = Float(try context.options.double("lr"))
         context.log("cafe: \(data.train.count) training and \(data.test.count) test images from \(data.folder); \(epochs) epochs of Adam")
         context.progress.begin("cafe", total: epochs, unit: "epochs")
         var losses: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
+        let trainer = CafeTrainer(images: data.train.images, labels: data.train.labels, weight: model.weight.values,
+                                  bias: model.bias?.values ?? [Float](repeating: 0, count: CafeTrainer.classes), lr: lr)
         for epoch in 0...epochs {
             if context.isCancelled { break }
-            optimizer.zeroGrad()
-            let loss = crossEntropy(model(x), targets: targets)
-            let value = Double(loss.item)
+            let value = trainer.loss
             guard value.isFinite else {
                 throw PluginError.diverged("the cross-entropy became \(value) after epoch \(epoch)", hint: "lower --lr")
             }
@@ -51,9 +50,10 @@ enum CafeExperiment {
             context.metrics.log(step: epoch, [("loss", value)])
             context.progress.update(completed: epoch, values: [("loss", value)])
             if epoch == epochs { break }
-            loss.backward()
-            optimizer.step()
+            trainer.step()
         }
+        trainer.weights.withUnsafeBufferPointer { model.weight.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) }
+        if let bias = model.bias { trainer.biases.withUnsafeBufferPointer { bias.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) } }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         context.progress.end()
         context.metrics.final("initial_loss", losses.first ?? .nan)

@@ -19,6 +19,19 @@ final class VectorMathTests: XCTestCase {
         XCTAssertLessThan(worst, 3e-7, "largest relative error of VectorMath.exp")
     }
 
+    func testSquareRootIsTheScalarOneLaneByLane() {
+        var g = SeededGenerator(seed: 11)
+        for _ in 0..<200 {
+            let lanes = SIMD8<Float>((0..<8).map { _ in Float.random(in: 0..<1, using: &g) * Foundation.pow(10, Float.random(in: -30..<30, using: &g)) })
+            let fast = VectorMath.squareRoot(lanes)
+            for lane in 0..<8 { XCTAssertEqual(fast[lane], lanes[lane].squareRoot(), "sqrt(\(lanes[lane]))") }
+        }
+        let edges = VectorMath.squareRoot(SIMD8<Float>(0, -0.0, 1, 4, .infinity, -1, .nan, .leastNonzeroMagnitude))
+        XCTAssertEqual(Array((0..<6).map { edges[$0] }.prefix(5)), [0, 0, 1, 2, .infinity])
+        XCTAssertTrue(edges[5].isNaN && edges[6].isNaN, "negative and NaN give NaN")
+        XCTAssertEqual(edges[7], Float.leastNonzeroMagnitude.squareRoot())
+    }
+
     func testExpEdges() {
         let e = VectorMath.exp(SIMD8<Float>(-200, -88, 0, 1, .nan, -.infinity, 88.5, 50))
         XCTAssertEqual(e[0], 0)

@@ -1,9 +1,24 @@
 import Foundation
+#if canImport(_Builtin_intrinsics.intel)
+import _Builtin_intrinsics.intel
+#endif
 
 /// Elementwise transcendental kernels, eight lanes at a time (AVX2 with the package's flags).
 /// Each has a scalar reference beside it (`Foundation.exp`, `sigmoidScalar`), and the tests
 /// compare the two over the whole float range that matters.
 public enum VectorMath {
+    /// Square roots of eight lanes in one instruction (`vsqrtps`) on x86: the standard
+    /// library's `SIMD8.squareRoot()` takes the lanes one at a time, each with a branch to
+    /// `sqrtf` for negative input. Same values (IEEE square root is correctly rounded).
+    @inline(__always)
+    public static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        #if canImport(_Builtin_intrinsics.intel) && arch(x86_64)
+        return _mm256_sqrt_ps(x)
+        #else
+        return x.squareRoot()
+        #endif
+    }
+
     /// e^x for eight lanes: x = n ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6 polynomial
     /// (Cephes' expf coefficients), 2^n put into the exponent bits. Within 2 ulp of
     /// `Foundation.exp` on [-87, 88]; below -87.3 it returns 0, above 88.3 e^88.3 (finite)

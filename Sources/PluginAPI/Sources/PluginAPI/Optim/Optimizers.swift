@@ -85,39 +85,56 @@ public final class Adam: Optimizer {
         super.init(parameters, lr: lr)
     }
 
-    /// PyTorch's Adam update for `count` values, eight lanes at a time, split over the worker
-    /// pool for large tensors (each element is independent, so any split gives the same numbers).
+    /// PyTorch's Adam update for `count` values, split over the worker pool for large tensors
+    /// (each element is independent, so any split gives the same numbers).
     func adamUpdate(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                     count: Int, stepSize: Float, root2: Float) {
-        typealias V = SIMD8<Float>
         let (b1, b2, wd, eps) = (beta1, beta2, weightDecay, eps)
         func update(_ range: Range<Int>) {
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                let pr = UnsafeMutableRawPointer(p + i), mr = UnsafeMutableRawPointer(m + i), vr = UnsafeMutableRawPointer(v + i)
-                let pv = pr.loadUnaligned(as: V.self)
-                let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) + wd * pv
-                let mv = b1 * mr.loadUnaligned(as: V.self) + (1 - b1) * gv
-                let vv = b2 * vr.loadUnaligned(as: V.self) + (1 - b2) * gv * gv
-                mr.storeBytes(of: mv, as: V.self); vr.storeBytes(of: vv, as: V.self)
-                pr.storeBytes(of: pv - stepSize * mv / (vv.squareRoot() / root2 + eps), as: V.self)
-                i += 8
-            }
-            while i < range.upperBound {
-                let gi = g[i] + wd * p[i]
-                m[i] = b1 * m[i] + (1 - b1) * gi
-                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
-                i += 1
-            }
+            let i = range.lowerBound
+            Adam.update(parameters: p + i, gradients: g + i, firstMoments: m + i, secondMoments: v + i, count: range.count,
+                        stepSize: stepSize, root2: root2, beta1: b1, beta2: b2, eps: eps, weightDecay: wd)
         }
         if count < 1 << 16 { update(0..<count) } else { WorkerPool.shared.parallelRanges(count, grain: 1 << 15, update) }
     }
 
+    /// The step size `lr / (1 - beta1^step)` and `sqrt(1 - beta2^step)` of PyTorch's Adam at
+    /// `step` (counted from 1).
+    public static func corrections(step: Int, lr: Float, beta1: Float, beta2: Float) -> (stepSize: Float, root2: Float) {
+        let correction1 = 1 - Foundation.pow(beta1, Float(step)), correction2 = 1 - Foundation.pow(beta2, Float(step))
+        return (lr / correction1, correction2.squareRoot())
+    }
+
+    /// PyTorch's Adam update of `count` parameters in place, eight lanes at a time, with the
+    /// step's `corrections`: g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+    /// p -= stepSize m / (sqrt(v) / root2 + eps). For trainers that fuse their own gradients.
+    public static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                              firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
+                              stepSize: Float, root2: Float, beta1 b1: Float, beta2 b2: Float, eps: Float, weightDecay wd: Float) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 8 <= count {
+            let pr = UnsafeMutableRawPointer(p + i), mr = UnsafeMutableRawPointer(m + i), vr = UnsafeMutableRawPointer(v + i)
+            let pv = pr.loadUnaligned(as: V.self)
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) + wd * pv
+            let mv = b1 * mr.loadUnaligned(as: V.self) + (1 - b1) * gv
+            let vv = b2 * vr.loadUnaligned(as: V.self) + (1 - b2) * gv * gv
+            mr.storeBytes(of: mv, as: V.self); vr.storeBytes(of: vv, as: V.self)
+            pr.storeBytes(of: pv - stepSize * mv / (VectorMath.squareRoot(vv) / root2 + eps), as: V.self)
+            i += 8
+        }
+        while i < count {
+            let gi = g[i] + wd * p[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+            i += 1
+        }
+    }
+
     public override func step() {
         steps += 1
-        let correction1 = 1 - Foundation.pow(beta1, Float(steps)), correction2 = 1 - Foundation.pow(beta2, Float(steps))
-        let stepSize = lr / correction1, root2 = correction2.squareRoot()
+        let (stepSize, root2) = Adam.corrections(step: steps, lr: lr, beta1: beta1, beta2: beta2)
         for p in parameters {
             guard let grad = p.grad else { continue }
             let key = ObjectIdentifier(p)
