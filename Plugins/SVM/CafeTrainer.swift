@@ -151,30 +151,12 @@ public final class CafeTrainer {
         }
     }
 
-    /// g[k][p] = sum_i residuals[i][k] x[i][p] for one block: sixteen pixels at a time in
-    /// twelve registers (six classes x two vectors) over all images.
-    @inline(__always)
-    func blockGradient(_ x: UnsafePointer<Float>, residuals: [Float], into g: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        residuals.withUnsafeBufferPointer { d in
-            let d = d.baseAddress.unsafelyUnwrapped
-            for strip in stride(from: 0, to: Self.block, by: 16) {
-                var a0 = V(), a1 = V(), b0 = V(), b1 = V(), c0 = V(), c1 = V(), e0 = V(), e1 = V(), f0 = V(), f1 = V(), h0 = V(), h1 = V()
-                for i in 0..<samples {
-                    let row = UnsafeRawPointer(x + strip * samples + i * 16)
-                    let lo = row.loadUnaligned(as: V.self), hi = row.loadUnaligned(fromByteOffset: 32, as: V.self)
-                    let di = d + i * Self.classes
-                    var s = V(repeating: di[0]); a0.addProduct(s, lo); a1.addProduct(s, hi)
-                    s = V(repeating: di[1]); b0.addProduct(s, lo); b1.addProduct(s, hi)
-                    s = V(repeating: di[2]); c0.addProduct(s, lo); c1.addProduct(s, hi)
-                    s = V(repeating: di[3]); e0.addProduct(s, lo); e1.addProduct(s, hi)
-                    s = V(repeating: di[4]); f0.addProduct(s, lo); f1.addProduct(s, hi)
-                    s = V(repeating: di[5]); h0.addProduct(s, lo); h1.addProduct(s, hi)
-                }
-                let out = UnsafeMutableRawPointer(g + strip), row = Self.block * 4
-                Self.store(a0, b0, c0, e0, f0, h0, to: out, stride: row)
-                Self.store(a1, b1, c1, e1, f1, h1, to: out + 32, stride: row)
-            }
+    /// g[k][p] = sum_i residuals[i][k] x[i][p] for one block, sixteen pixels at a time: the
+    /// residuals (samples x 6) and a strip (samples x 16) are laid out as the GEMM
+    /// micro-kernel's packed panels, so it multiplies them in place.
+    func blockGradient(_ x: UnsafePointer<Float>, residuals: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>) {
+        for strip in stride(from: 0, to: Self.block, by: 16) {
+            GEMM.panelProduct6x16(kc: samples, a: residuals, b: x + strip * samples, c: g + strip, ldc: Self.block)
         }
     }
 

@@ -146,6 +146,14 @@ extension GEMM {
         }
     }
 
+    /// C (6 x 16, rows `ldc` apart) = A panel . B panel over `kc` steps, for callers whose
+    /// operands already lie as the packed panels do: step p's six values of A at
+    /// a[6p ..< 6p + 6], its sixteen of B at b[16p ..< 16p + 16]. The micro-kernel below.
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        kernel6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: mr, cols: nr)
+    }
+
     /// C[0..<rows, 0..<cols] = alpha * (A panel . B panel) + beta * C. Twelve 8-wide
     /// accumulators (6 rows x 2 vectors) stay in registers; each step broadcasts one A value
     /// per row and does two fused multiply-adds with the two B vectors.
