@@ -9,8 +9,9 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean
     let (n, c) = (x.shape[0], x.shape[1])
     let hw = x.count / Swift.max(n * c, 1)
     let m = n * hw
-    var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
-    for ch in 0..<c {
+    var meanValues = [Float](repeating: 0, count: c), invStdValues = [Float](repeating: 0, count: c)
+    meanValues.withUnsafeMutableBufferPointer { mean in invStdValues.withUnsafeMutableBufferPointer { invStd in
+    forEachChannel(c, elements: x.count) { ch in
         if training {
             var s = 0.0, ss = 0.0
             for img in 0..<n {
@@ -35,10 +36,11 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean
             mean[ch] = runningMean.data[ch]
             invStd[ch] = 1 / (runningVar.data[ch] + eps).squareRoot()
         }
-    }
+    }}}
+    let (mean, invStd) = (meanValues, invStdValues)
     let out = Tensor(zeros: x.shape, zeroed: false)
-    for img in 0..<n {
-        for ch in 0..<c {
+    forEachChannel(c, elements: x.count) { ch in
+        for img in 0..<n {
             let (scale, shift) = ((weight?.data[ch] ?? 1) * invStd[ch], bias?.data[ch] ?? 0)
             let (p, o) = (x.data + (img * c + ch) * hw, out.data + (img * c + ch) * hw)
             let mu = mean[ch]
@@ -49,7 +51,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean
     return out.recorded("batch_norm", inputs) { g in
         let dx = Tensor(zeros: x.shape, zeroed: false)
         let dw = Tensor(zeros: [c]), db = Tensor(zeros: [c])
-        for ch in 0..<c {
+        forEachChannel(c, elements: x.count) { ch in
             var sumG = 0.0, sumGX = 0.0
             for img in 0..<n {
                 let (p, gp) = (x.data + (img * c + ch) * hw, g.data + (img * c + ch) * hw)
@@ -133,4 +135,10 @@ func sumInDouble(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
     }
     while q < count { s0 += Double(p[q]); q += 1 }
     return (s0 + s1) + (s2 + s3)
+}
+
+/// Runs `body` for every channel, on the worker pool when the tensor is large enough to pay
+/// for it. Channels are independent, so the numbers do not depend on the thread count.
+private func forEachChannel(_ channels: Int, elements: Int, _ body: (Int) -> Void) {
+    if elements >= 1 << 16 { WorkerPool.shared.parallelFor(channels, body) } else { for ch in 0..<channels { body(ch) } }
 }
