@@ -59,7 +59,7 @@ public final class CafeTrainer {
         m = [Float](repeating: 0, count: self.weight.count); v = m
         self.bias = bias; biasM = [Float](repeating: 0, count: Self.classes); biasV = biasM
         logits = [Float](repeating: 0, count: samples * Self.classes)
-        sweep(residuals: nil)
+        sweep(update: nil)
     }
 
     /// The weights, classes x features.
@@ -99,18 +99,17 @@ public final class CafeTrainer {
         let (stepSize, root2) = Adam.corrections(step: steps, lr: lr, beta1: beta1, beta2: beta2)
         Adam.update(parameters: &bias, gradients: biasGradient, firstMoments: &biasM, secondMoments: &biasV, count: Self.classes,
                     stepSize: stepSize, root2: root2, beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
-        sweep(residuals: residuals)
+        sweep(update: (residuals, stepSize, root2))
     }
 
-    /// One pass over the blocks: with `residuals`, each block's gradient and Adam update
-    /// first; always its share of the logits. Each range of blocks sums its logits in eight
-    /// lanes of its own; the ranges are added in order.
-    func sweep(residuals: [Float]?) {
+    /// One pass over the blocks: with `update` (the residuals and this step's Adam
+    /// corrections), each block's gradient and Adam update first; always its share of the
+    /// logits. Each range of blocks sums its logits in eight lanes of its own; the ranges are
+    /// added in order.
+    func sweep(update: (residuals: [Float], stepSize: Float, root2: Float)?) {
         let ranges = (blocks + Self.blocksPerRange - 1) / Self.blocksPerRange
         let laneCount = samples * Self.classes * 8
         var lanes = [Float](repeating: 0, count: ranges * laneCount)
-        let corrections = residuals == nil ? (stepSize: Float(0), root2: Float(1))
-                                            : Adam.corrections(step: steps, lr: lr, beta1: beta1, beta2: beta2)
         let padded = blocks * Self.block
         pixels.withUnsafeBufferPointer { x in
         weight.withUnsafeMutableBufferPointer { w in
@@ -124,13 +123,13 @@ public final class CafeTrainer {
                 var gradient = [Float](repeating: 0, count: Self.classes * Self.block)
                 for b in range {
                     let xb = x + b * samples * Self.block, wb = w + b * Self.block
-                    if let residuals {
+                    if let update {
                         gradient.withUnsafeMutableBufferPointer { g in
-                            blockGradient(xb, residuals: residuals, into: g.baseAddress.unsafelyUnwrapped)
+                            blockGradient(xb, residuals: update.residuals, into: g.baseAddress.unsafelyUnwrapped)
                             for k in 0..<Self.classes {
                                 Adam.update(parameters: wb + k * padded, gradients: g.baseAddress.unsafelyUnwrapped + k * Self.block,
                                             firstMoments: m + b * Self.block + k * padded, secondMoments: v + b * Self.block + k * padded,
-                                            count: Self.block, stepSize: corrections.stepSize, root2: corrections.root2,
+                                            count: Self.block, stepSize: update.stepSize, root2: update.root2,
                                             beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
                             }
                         }
@@ -143,8 +142,8 @@ public final class CafeTrainer {
             for k in 0..<Self.classes {
                 var sum: Float = 0
                 for r in 0..<ranges {
-                    let lane = lanes[(r * samples * Self.classes + i * Self.classes + k) * 8..<(r * samples * Self.classes + i * Self.classes + k + 1) * 8]
-                    sum += lane.reduce(0, +)
+                    let start = r * laneCount + (i * Self.classes + k) * 8
+                    sum += lanes[start..<start + 8].reduce(0, +)
                 }
                 logits[i * Self.classes + k] = sum + bias[k]
             }
@@ -170,7 +169,7 @@ public final class CafeTrainer {
         var i = 0
         while i < samples {
             let second = min(i + 1, samples - 1)   // an odd last image is paired with itself; its copy is dropped
-            let out0 = UnsafeMutableRawPointer(lanes + i * 48), out1 = UnsafeMutableRawPointer(lanes + second * 48)
+            let out0 = UnsafeMutableRawPointer(lanes + i * Self.classes * 8), out1 = UnsafeMutableRawPointer(lanes + second * Self.classes * 8)
             var a0 = out0.loadUnaligned(as: V.self), a1 = out0.loadUnaligned(fromByteOffset: 32, as: V.self)
             var a2 = out0.loadUnaligned(fromByteOffset: 64, as: V.self), a3 = out0.loadUnaligned(fromByteOffset: 96, as: V.self)
             var a4 = out0.loadUnaligned(fromByteOffset: 128, as: V.self), a5 = out0.loadUnaligned(fromByteOffset: 160, as: V.self)
