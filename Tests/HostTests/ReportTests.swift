@@ -24,27 +24,80 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(html.contains("src=\"http"), "nothing is fetched from the network")
     }
 
-    func testFiguresAreInlined() throws {
+    func testFiguresAreImagesWithDataURIs() throws {
         let work = TestSupport.temporaryFolder("report")
         XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "run", "--quiet"], in: work).status, 0)
         let svg = "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect class=\"marker\" width=\"5\" height=\"5\"/></svg>"
         try svg.write(toFile: work + "/run/plot.svg", atomically: true, encoding: .utf8)
-        let clipped = "<svg xmlns=\"http://www.w3.org/2000/svg\"><clipPath id=\"clip1\"><rect width=\"1\" height=\"1\"/></clipPath><path clip-path=\"url(#clip1)\"/></svg>"
-        try clipped.write(toFile: work + "/run/a.svg", atomically: true, encoding: .utf8)
-        try clipped.write(toFile: work + "/run/b.svg", atomically: true, encoding: .utf8)
         try Data([0x89, 0x50, 0x4E, 0x47]).write(to: URL(fileURLWithPath: work + "/run/image.png"))
         let result = try TestSupport.host(["report", "run"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
         let html = try read(work + "/run/report.html")
-        XCTAssertTrue(html.contains("<rect class=\"marker\""), "SVG inline")
-        XCTAssertFalse(html.contains("<?xml"), "XML declaration stripped inside HTML")
-        XCTAssertTrue(html.contains("src=\"data:image/png;base64,iVBORw=="), "PNG as a data URI")
-        // Two inline SVGs that both define clip1 must not share it.
-        XCTAssertFalse(html.contains("id=\"clip1\""))
-        let ids = html.components(separatedBy: "<clipPath id=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
-        XCTAssertEqual(ids.count, 2)
-        XCTAssertEqual(Set(ids).count, 2, "each figure's ids are its own: \(ids)")
-        for id in ids { XCTAssertTrue(html.contains("url(#\(id))")) }
+        XCTAssertTrue(html.contains("<img alt=\"plot.svg\" src=\"data:image/svg+xml;base64,\(Data(svg.utf8).base64EncodedString())\">"), "SVG as an image")
+        XCTAssertFalse(html.contains("<svg") || html.contains("<rect"), "no SVG markup in the page itself")
+        XCTAssertTrue(html.contains("src=\"data:image/png;base64,iVBORw==\""), "PNG as a data URI")
+        XCTAssertTrue(html.contains("<figcaption>plot.svg</figcaption>"))
+    }
+
+    /// A submitted run folder must not make the report read files outside it, block on a
+    /// fifo, or put active content (scripts, markup from file names or values) in the page.
+    func testHostileRunFolderStaysInertAndInside() throws {
+        let work = TestSupport.temporaryFolder("report-hostile")
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "run", "--quiet"], in: work).status, 0)
+        // A stand-in for ~/.ssh/id_rsa, outside the run folder.
+        let secretFolder = TestSupport.temporaryFolder("secret")
+        let secret = Data("-----BEGIN OPENSSH PRIVATE KEY----- secret-\(UUID().uuidString)".utf8)
+        try secret.write(to: URL(fileURLWithPath: secretFolder + "/id_rsa"))
+        try "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>outside</text></svg>".write(toFile: secretFolder + "/outside.svg", atomically: true, encoding: .utf8)
+        try secret.write(to: URL(fileURLWithPath: secretFolder + "/notes.txt"))
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: work + "/run/x.png", withDestinationPath: secretFolder + "/id_rsa")
+        try fm.createSymbolicLink(atPath: work + "/run/t.txt", withDestinationPath: secretFolder + "/notes.txt")
+        try fm.createSymbolicLink(atPath: work + "/run/linked", withDestinationPath: secretFolder)
+        XCTAssertEqual(mkfifo(work + "/run/pipe.csv", 0o644), 0)
+        let script = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><script>alert(document.cookie)</script><rect onload=\"alert(1)\" width=\"5\" height=\"5\"/></svg>"
+        try script.write(toFile: work + "/run/evil.svg", atomically: true, encoding: .utf8)
+        try "a,<b>\n<script>alert(2)</script>,\"x\"\n".write(toFile: work + "/run/<img src=x onerror=alert(3)>.csv", atomically: true, encoding: .utf8)
+        // Values in config.json and summary.json are text too.
+        let summaryPath = work + "/run/summary.json"
+        var summary = try XCTUnwrap(JSONSerialization.jsonObject(with: try XCTUnwrap(fm.contents(atPath: summaryPath))) as? [String: Any])
+        summary["status"] = "<script>alert(4)</script>"
+        summary["notes"] = ["<i>key</i>": "<script>alert(5)</script>"]
+        try JSONSerialization.data(withJSONObject: summary).write(to: URL(fileURLWithPath: summaryPath))
+
+        let result = try TestSupport.host(["report", "run"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try read(work + "/run/report.html")
+        XCTAssertFalse(html.contains(secret.base64EncodedString()) || html.contains("secret-"), "the linked file is not embedded")
+        XCTAssertFalse(html.contains("outside.svg") && html.contains(Data("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>outside".utf8).base64EncodedString()),
+                       "a linked folder is not followed")
+        XCTAssertFalse(html.lowercased().contains("<script"), "no script element in the page")
+        XCTAssertFalse(html.contains("<img src=x"), "file names are escaped")
+        XCTAssertFalse(html.contains("<i>key</i>") || html.contains("<b>"), "values and cells are escaped")
+        XCTAssertTrue(html.contains("data:image/svg+xml;base64,\(Data(script.utf8).base64EncodedString())"), "the SVG is shown only as an image")
+        for name in ["x.png: a symbolic link, not followed", "linked: a symbolic link, not followed", "t.txt: a symbolic link, not followed",
+                     "pipe.csv: not a regular file"] {
+            XCTAssertTrue(html.contains(name), "the page says what was left out: \(name)")
+            XCTAssertTrue(result.stderr.contains("warning: report: left out " + name), result.stderr)
+        }
+    }
+
+    func testLinkedRunInAFolderOfRunsIsNotFollowed() throws {
+        let work = TestSupport.temporaryFolder("report-sweep-link")
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "4", "--out", "sweep/a", "--quiet"], in: work).status, 0)
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "exact", "--d", "5", "--out", "elsewhere", "--quiet"], in: work).status, 0)
+        try FileManager.default.createSymbolicLink(atPath: work + "/sweep/b", withDestinationPath: work + "/elsewhere")
+        let result = try TestSupport.host(["report", "sweep"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try read(work + "/sweep/report.html")
+        XCTAssertTrue(html.contains("1 runs") && html.contains("b: a symbolic link, not followed"), html)
+        XCTAssertTrue(result.stderr.contains("warning: report: left out b: a symbolic link"), result.stderr)
+        // A config.json that is a link makes the run unreadable, not a window outside.
+        try FileManager.default.removeItem(atPath: work + "/sweep/a/config.json")
+        try FileManager.default.createSymbolicLink(atPath: work + "/sweep/a/config.json", withDestinationPath: work + "/elsewhere/config.json")
+        let linked = try TestSupport.host(["report", "sweep/a"], in: work)
+        XCTAssertEqual(linked.status, 2, linked.stderr)
+        XCTAssertTrue(linked.stderr.contains("config.json: a symbolic link, not followed"), linked.stderr)
     }
 
     func testTablesAndTextOutputsAreShownInFull() throws {

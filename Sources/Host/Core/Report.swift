@@ -2,49 +2,82 @@ import Foundation
 import PluginAPI
 
 /// `report.html` for a run folder, or for a folder of runs side by side: the configuration,
-/// the final metrics, every SVG figure and PNG image inline, and the metrics table. One
+/// the final metrics, every SVG figure and PNG image as an image, and the metrics table. One
 /// self-contained file that any browser shows offline.
+///
+/// A run folder may be someone else's (a submitted assignment), so the page stays inside it:
+/// no symbolic link is followed, no fifo or device is read (`RunFiles`), every text is
+/// escaped, and figures are `<img>` data URIs, which a browser shows without running scripts
+/// or fetching anything. What was left out is listed on the page and in a warning.
 public enum Report {
     /// A run folder as read back from disk.
     struct Run {
         var path: String
         var config: [String: Any]
         var summary: [String: Any]
+        var files: RunFiles
         var name: String { (path as NSString).lastPathComponent }
     }
 
     /// Writes `report.html` into `folder` (a run, or a folder whose sub-folders are runs) and
-    /// returns its path.
-    public static func write(folder: String) throws -> String {
-        let fm = FileManager.default
+    /// returns its path; `warn` hears one line per file left out (a symbolic link, a fifo).
+    public static func write(folder: String, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws -> String {
+        // The folder the user names may be reached through a link; nothing inside it is.
+        guard let root = RunFiles.realPath(folder), RunFiles.isFolder(root) else {
+            throw HostError("\(folder) is not a folder", hint: "give a folder written by `host run` (it has config.json), or a folder of such folders")
+        }
+        let html: String
+        var skipped: [String] = []
+        if exists(root + "/config.json") {
+            let run = try load(root)
+            skipped = run.files.skipped
+            html = page(for: run)
+        } else {
+            var runs: [Run] = []
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+                let child = root + "/" + name
+                if RunFiles.isFolder(child) {
+                    guard exists(child + "/config.json") else { continue }
+                    let run = try load(child)
+                    skipped += run.files.skipped.map { name + "/" + $0 }
+                    runs.append(run)
+                } else if !RunFiles.isRegularFile(child) {
+                    skipped.append("\(name): \(RunFiles.describe(child))")
+                }
+            }
+            guard !runs.isEmpty else {
+                throw HostError("\(folder) is not a run folder and holds none", hint: "give a folder written by `host run` (it has config.json), or a folder of such folders")
+            }
+            html = sweepPage(folder: folder, runs: runs, skipped: skipped)
+        }
+        for line in skipped { warn("report: left out \(line)") }
         let out = (folder as NSString).appendingPathComponent("report.html")
-        if fm.fileExists(atPath: (folder as NSString).appendingPathComponent("config.json")) {
-            try AtomicFile.write(page(for: try load(folder)), to: out)
-            return out
-        }
-        let children = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-            .map { (folder as NSString).appendingPathComponent($0) }
-            .filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("config.json")) }
-        guard !children.isEmpty else {
-            throw HostError("\(folder) is not a run folder and holds none", hint: "give a folder written by `host run` (it has config.json), or a folder of such folders")
-        }
-        try AtomicFile.write(sweepPage(folder: folder, runs: try children.map(load)), to: out)
+        try AtomicFile.write(html, to: out)
         return out
     }
 
+    /// Whether anything (a file, a link, a broken link) has this name.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// The run in the folder `path` (a real folder, not a link): its config.json and
+    /// summary.json, read as `RunFiles` reads any file, and the list of its other files.
     static func load(_ path: String) throws -> Run {
-        func json(_ name: String) throws -> [String: Any] {
-            let file = (path as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: file) else {
-                if name == "summary.json" { return ["status": "running or killed (no summary.json)"] }
-                throw HostError("cannot read \(file)", hint: "is this a run folder written by `host run`?")
+        let files = RunFiles(folder: path)
+        func json(_ file: String) throws -> [String: Any] {
+            var why = ""
+            guard let data = files.read(file, why: &why) else {
+                if file == "summary.json" && why == "missing" { return ["status": "running or killed (no summary.json)"] }
+                throw HostError("cannot read \(path)/\(file): \(why)", hint: "report reads the regular files a `host run` wrote; is this such a run folder?")
             }
             guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw HostError("\(file) is not valid JSON", hint: "the run folder is damaged; rerun the experiment")
+                throw HostError("\(path)/\(file) is not valid JSON", hint: "the run folder is damaged; rerun the experiment")
             }
             return object
         }
-        return Run(path: path, config: try json("config.json"), summary: try json("summary.json"))
+        return Run(path: path, config: try json("config.json"), summary: try json("summary.json"), files: files)
     }
 
     static func page(for run: Run) -> String {
@@ -57,15 +90,16 @@ public enum Report {
         body += figures(run)
         body += "<h2>Configuration</h2>\n" + configTable(run)
         body += metricsCSVTable(run)
+        body += skippedList(run.files.skipped)
         return document(title: title(run), body: body)
     }
 
-    static func sweepPage(folder: String, runs: [Run]) -> String {
+    static func sweepPage(folder: String, runs: [Run], skipped: [String] = []) -> String {
         var body = "<h1>\(escape((folder as NSString).lastPathComponent)): \(runs.count) runs</h1>\n"
         body += "<h2>Final metrics</h2>\n" + metricsTable(runs)
         body += "<h2>Figures</h2>\n<div class=\"side\">"
         for run in runs { body += "<section><h3>\(escape(run.name))</h3>\(figures(run, heading: false))</section>" }
-        body += "</div>\n"
+        body += "</div>\n" + skippedList(skipped)
         return document(title: "\(runs.count) runs", body: body)
     }
 
@@ -107,48 +141,47 @@ public enum Report {
         return "<table>" + rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n") + "</table>\n"
     }
 
-    /// Every .svg inline and every .png as a data URI, found anywhere in the run folder.
+    /// What the report left out of the run folder and why (symbolic links, fifos, devices).
+    static func skippedList(_ skipped: [String]) -> String {
+        guard !skipped.isEmpty else { return "" }
+        return "<h2>Left out</h2>\n<p class=\"meta\">The report reads only regular files inside the run folder.</p>\n<ul>"
+            + skipped.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
+    }
+
+    /// Every .svg and .png in the run folder as an image with a data URI: the browser shows
+    /// an SVG given to `<img>` without running its scripts or loading anything it links to.
     static func figures(_ run: Run, heading: Bool = true) -> String {
-        let files = (FileManager.default.enumerator(atPath: run.path)?.allObjects as? [String] ?? []).sorted()
         var html = ""
-        for (index, file) in files.enumerated() where file.hasSuffix(".svg") || file.hasSuffix(".png") {
-            let path = (run.path as NSString).appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            if file.hasSuffix(".svg") {
-                var svg = String(decoding: data, as: UTF8.self)
-                if svg.hasPrefix("<?xml"), let end = svg.range(of: "?>") { svg = String(svg[end.upperBound...]) }
-                svg = uniqueIDs(svg, prefix: "\(run.name)-\(index)-")
-                html += "<figure>\(svg)<figcaption>\(escape(file))</figcaption></figure>\n"
-            } else {
-                html += "<figure><img alt=\"\(escape(file))\" src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>\(escape(file))</figcaption></figure>\n"
+        for file in run.files.files where file.hasSuffix(".svg") || file.hasSuffix(".png") {
+            var why = ""
+            guard let data = run.files.read(file, why: &why) else {
+                html += "<p class=\"meta\">\(escape(file)): \(escape(why))</p>\n"
+                continue
             }
+            let type = file.hasSuffix(".svg") ? "image/svg+xml" : "image/png"
+            html += "<figure><img alt=\"\(escape(file))\" src=\"data:\(type);base64,\(data.base64EncodedString())\"><figcaption>\(escape(file))</figcaption></figure>\n"
         }
         if html.isEmpty { return "" }
         return (heading ? "<h2>Figures and images</h2>\n" : "") + html
     }
 
-    /// Prefixes every id an SVG defines and references: inline in one page, two figures'
-    /// `clip1` would otherwise both use whichever comes first.
-    static func uniqueIDs(_ svg: String, prefix: String) -> String {
-        let clean = prefix.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
-        let p = "f-" + String(clean)
-        return svg.replacingOccurrences(of: "id=\"", with: "id=\"\(p)").replacingOccurrences(of: "url(#", with: "url(#\(p)")
-            .replacingOccurrences(of: "href=\"#", with: "href=\"#\(p)")
-    }
-
     /// metrics.csv as a table; long logs are thinned to about 60 rows (the last always kept).
     static func metricsCSVTable(_ run: Run) -> String {
-        guard let data = FileManager.default.contents(atPath: (run.path as NSString).appendingPathComponent("metrics.csv")) else { return "" }
+        var why = ""
+        guard run.files.files.contains("metrics.csv"), let data = run.files.read("metrics.csv", why: &why) else { return "" }
         return "<h2>Metrics log</h2>\n" + csvTable(String(decoding: data, as: UTF8.self), file: "metrics.csv", thinTo: 60)
     }
 
     /// The experiment's own tables (every other .csv, such as a sweep's summary) and text
     /// outputs (.txt, such as a layer table), in full, under "Tables".
     static func tables(_ run: Run) -> String {
-        let files = (FileManager.default.enumerator(atPath: run.path)?.allObjects as? [String] ?? []).sorted()
         var html = ""
-        for file in files where (file.hasSuffix(".csv") && file != "metrics.csv") || file.hasSuffix(".txt") {
-            guard let data = FileManager.default.contents(atPath: (run.path as NSString).appendingPathComponent(file)) else { continue }
+        for file in run.files.files where (file.hasSuffix(".csv") && file != "metrics.csv") || file.hasSuffix(".txt") {
+            var why = ""
+            guard let data = run.files.read(file, why: &why) else {
+                html += "<p class=\"meta\">\(escape(file)): \(escape(why))</p>\n"
+                continue
+            }
             let text = String(decoding: data, as: UTF8.self)
             html += "<h3>\(escape(file))</h3>\n"
             html += file.hasSuffix(".csv") ? csvTable(text, file: file, thinTo: nil) : "<pre>\(escape(text))</pre>\n"
@@ -200,7 +233,7 @@ public enum Report {
 
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
     }
 
     static func document(title: String, body: String) -> String {
@@ -213,7 +246,8 @@ public enum Report {
         th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         figure { display: inline-block; margin: 0.5em; vertical-align: top; }
-        figure img { image-rendering: pixelated; max-width: 100%; }
+        figure img { max-width: 100%; }
+        figure img[src^="data:image/png"] { image-rendering: pixelated; }
         figcaption, .meta { color: #666; font-size: 0.9em; }
         .side { display: flex; gap: 1em; overflow-x: auto; }
         dd { margin: 0 0 0.8em 1em; }
