@@ -37,10 +37,14 @@ enum CIFARResNet18Experiment {
         var state = CIFARTraining.State(architecture: settings.architecture.rawValue, scheme: settings.scheme.rawValue,
                                         epochs: settings.epochs, batchSize: settings.batchSize, seed: settings.seed)
         let model: Module
-        let resume = o.optionalString("resume")
+        let resume = try o.optionalString("resume").map(CIFARCheckpoint.locate)
         if let resume {
-            let (loaded, saved) = try CIFARCheckpoint.loadModel(resume)
-            try checkCompatible(saved, with: settings, path: resume)
+            if let note = resume.note {
+                context.log("note: " + note)
+                context.metrics.note("resumed_from", note)
+            }
+            let (loaded, saved) = try CIFARCheckpoint.loadModel(resume.path)
+            try checkCompatible(saved, with: settings, path: resume.path)
             (model, state) = (loaded, saved)
             if saved.epochs != settings.epochs && settings.scheme == .special {
                 context.log("note: the checkpoint planned \(saved.epochs) epochs, now \(settings.epochs): the special schedule, which depends on the total, changes from here")
@@ -51,11 +55,11 @@ enum CIFARResNet18Experiment {
             model = ResNet18.make(settings.architecture, generator: &generator)
         }
         let optimizer = SGD(model.parameters(), lr: 0.001, momentum: 0.9)
-        if let resume { try CIFARCheckpoint.loadMomentum(resume, into: optimizer) }
+        if let resume { try CIFARCheckpoint.loadMomentum(resume.path, into: optimizer) }
         let data = try CIFARSplit.load(o)
         context.log("cifar-resnet18: \(settings.architecture.rawValue) ResNet18 (\(model.parameterCount) parameters), lr scheme \(settings.scheme.rawValue), "
                     + "batch \(settings.batchSize), \(data.description)"
-                    + (resume.map { ", resuming after epoch \(state.completedEpochs) of \($0)" } ?? ""))
+                    + (resume.map { ", resuming after epoch \(state.completedEpochs) from \($0.path)" } ?? ""))
         for record in state.history { log(record, context: context) }
         let final = try CIFARTraining.run(model, optimizer: optimizer, data: data, settings: settings, state: state, context: context) { record, state in
             log(record, context: context)
@@ -91,6 +95,11 @@ enum CIFARResNet18Experiment {
             throw PluginError.invalidInput("\(path) has already trained \(saved.completedEpochs) epochs, --epochs is \(s.epochs)",
                                            hint: "give --epochs above \(saved.completedEpochs) to train further")
         }
+        // --stop-after counts epochs from the start of training, as --epochs does.
+        if let stop = s.stopAfter, stop <= saved.completedEpochs {
+            throw PluginError.invalidInput("--stop-after \(stop) is at or below the \(saved.completedEpochs) epochs \(path) has already trained",
+                                           hint: "give --stop-after above \(saved.completedEpochs) (it counts from the first epoch, as --epochs does), or 0 to train to --epochs \(s.epochs)")
+        }
     }
 
     static func plots(_ state: CIFARTraining.State, settings s: CIFARTraining.Settings, batchesPerEpoch: Int, context: RunContext) throws {
@@ -114,7 +123,12 @@ enum CIFARResNet18Experiment {
 
     /// `host eval ResNet cifar-resnet18 --checkpoint DIR`: validation loss, accuracy and confusion.
     static func evaluate(_ context: RunContext, checkpoint: String) throws {
-        let (model, state) = try CIFARCheckpoint.loadModel(checkpoint)
+        let located = try CIFARCheckpoint.locate(checkpoint)
+        if let note = located.note {
+            context.log("note: " + note)
+            context.metrics.note("checkpoint", note)
+        }
+        let (model, state) = try CIFARCheckpoint.loadModel(located.path)
         let data = try CIFARSplit.load(context.options, needTraining: false)
         context.log("evaluating the \(state.architecture) ResNet18 after epoch \(state.completedEpochs) on \(data.validation.count) validation images")
         let (loss, accuracy) = CIFARTraining.evaluate(model, data.validation)

@@ -46,7 +46,10 @@ enum CIFARTraining {
         let train = data.train
         let batches = (train.count + s.batchSize - 1) / s.batchSize
         let batcher = CIFARBatcher(augment: true, seed: s.seed)
-        for epoch in state.completedEpochs..<min(s.epochs, s.stopAfter ?? s.epochs) {
+        // Never past --epochs, and nothing at all when the state is already there.
+        let end = min(s.epochs, s.stopAfter ?? s.epochs)
+        guard state.completedEpochs < end else { return state }
+        for epoch in state.completedEpochs..<end {
             if context.isCancelled { break }
             let start = DispatchTime.now().uptimeNanoseconds
             var order = Array(0..<train.count)
