@@ -5,7 +5,7 @@
 import PackageDescription
 
 /// Kernels are only fast with FMA/AVX2 and without bounds checks (DESIGN.md, "Compiler flags").
-var optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+var optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
 #if arch(x86_64)
 optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif

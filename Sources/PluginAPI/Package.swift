@@ -1,22 +1,30 @@
 // swift-tools-version:6.0
 // The shared runtime: the plugin contract, tensor engine, datasets and plots, shipped as ONE
 // dynamic library (libPluginAPI.so) so that the host and every plugin share one copy of the
-// protocol types and of global state (see DESIGN.md, "The runtime must be one shared library").
+// protocol types and of global state (docs/ARCHITECTURE.md, "One runtime library").
 import PackageDescription
 
-/// Kernels are only fast with FMA/AVX2 and without bounds checks (DESIGN.md, "Compiler flags").
-var optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+/// Everything but the kernels builds with Swift's checks on in release builds (overflow,
+/// bounds, preconditions): readers, Tensor API, layers and optimizers check what users and
+/// plugins hand them (docs/ARCHITECTURE.md, "Checked everywhere but the kernel loops").
+var checked: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
+/// The kernel loops alone (GEMM, vector math, the worker pool they run on) drop the checks;
+/// their callers in the checked module validate shapes before calling them.
+var unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 #if arch(x86_64)
-optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
+checked.append(.unsafeFlags(["-target-cpu", "haswell"]))
+unchecked.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif
 
 let package = Package(
     name: "PluginAPI",
     products: [
-        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI"]),
+        // Both modules go into the one shared library.
+        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels"]),
     ],
     targets: [
-        .target(name: "PluginAPI", path: "Sources/PluginAPI", swiftSettings: optimized),
+        .target(name: "Kernels", path: "Sources/Kernels", swiftSettings: unchecked),
+        .target(name: "PluginAPI", dependencies: ["Kernels"], path: "Sources/PluginAPI", swiftSettings: checked),
     ],
     swiftLanguageModes: [.v5]
 )

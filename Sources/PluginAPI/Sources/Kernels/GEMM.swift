@@ -8,7 +8,8 @@
 /// (the BLIS/GotoBLAS scheme). Each C element is computed by one thread in a fixed order, so
 /// results do not depend on the thread count.
 public enum GEMM {
-    static let mr = 6, nr = 16
+    /// The micro-kernel's tile: 6 rows of A by 16 columns of B (two AVX2 vectors).
+    package static let mr = 6, nr = 16
     static let kc = 512, mc = 144, nc = 2048
 
     /// The naive definition, in Double: the reference every fast path is tested against.

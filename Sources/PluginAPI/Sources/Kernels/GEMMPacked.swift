@@ -154,6 +154,14 @@ extension GEMM {
         kernel6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: mr, cols: nr)
     }
 
+    /// The same product, storing only the first `rows` (1...6) rows of C: for the last panel of
+    /// a matrix whose height is not a multiple of six (the panel's extra rows are read, never
+    /// stored).
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
+        kernel6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: Swift.max(0, Swift.min(mr, rows)), cols: nr)
+    }
+
     /// C[0..<rows, 0..<cols] = alpha * (A panel . B panel) + beta * C. Twelve 8-wide
     /// accumulators (6 rows x 2 vectors) stay in registers; each step broadcasts one A value
     /// per row and does two fused multiply-adds with the two B vectors.

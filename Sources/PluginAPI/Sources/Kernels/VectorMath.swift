@@ -102,3 +102,10 @@ public enum VectorMath {
         while i < count { let s = sigmoidScalar(x[i]); dx[i] = dy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
     }
 }
+
+/// The logistic function 1 / (1 + e^-x), computed without overflow for either sign of x (the
+/// scalar reference of `VectorMath.sigmoid`; `torch.sigmoid` on one value).
+@inlinable
+public func sigmoidScalar(_ x: Float) -> Float {
+    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
+}

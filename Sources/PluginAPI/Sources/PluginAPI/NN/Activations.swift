@@ -57,8 +57,3 @@ extension Tensor {
     }
 }
 
-/// A numerically safe logistic function.
-@inline(__always)
-func sigmoidScalar(_ x: Float) -> Float {
-    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
-}

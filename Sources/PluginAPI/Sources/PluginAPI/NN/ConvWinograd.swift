@@ -212,8 +212,8 @@ extension WinogradConv {
             let a = u + xi * kernelPanels * mr * c, b = v + xi * tilePanels * c * nr, out = m + xi * oc * rowLength
             for s in (run * 4)..<Swift.min(tilePanels, run * 4 + 4) {
                 for r in 0..<kernelPanels {
-                    GEMM.kernel6x16(kc: c, a: a + r * c * mr, b: b + s * c * nr, c: out + r * mr * rowLength + s * nr,
-                                    ldc: rowLength, alpha: 1, beta: 0, rows: Swift.min(mr, oc - r * mr), cols: nr)
+                    GEMM.panelProduct6x16(kc: c, a: a + r * c * mr, b: b + s * c * nr, c: out + r * mr * rowLength + s * nr,
+                                          ldc: rowLength, rows: Swift.min(mr, oc - r * mr))
                 }
             }
         }
