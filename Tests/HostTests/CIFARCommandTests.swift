@@ -123,4 +123,114 @@ final class CIFARCommandTests: XCTestCase {
         XCTAssertEqual(tooMany.status, 2)
         XCTAssertTrue(tooMany.stderr.contains("lower the subsets"), tooMany.stderr)
     }
+
+    /// The issue's case: after 2 epochs, `--resume` with `--stop-after 1` is bad input, at once
+    /// (it used to train past --epochs for ever); a resume never trains past --epochs.
+    func testResumeNeverTrainsPastEpochsAndStopAfterBelowTheDoneEpochsIsBadInput() throws {
+        let work = TestSupport.temporaryFolder("cifar-stop-after")
+        let common = ["--cifar-dir", Self.folder, "--subset-train", "16", "--subset-val", "8", "--batch-size", "8", "--epochs", "3"]
+        let first = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--stop-after", "2", "--out", "first"], in: work)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        for stop in ["1", "2"] {
+            let (status, stderr) = try Self.runWithTimeout(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--stop-after", stop, "--out", "again"],
+                                                           in: work, seconds: 60)
+            XCTAssertEqual(status, 2, stderr)
+            XCTAssertTrue(stderr.contains("--stop-after \(stop) is at or below the 2 epochs"), stderr)
+            XCTAssertTrue(stderr.contains("hint: give --stop-after above 2"), stderr)
+        }
+        let last = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--stop-after", "5", "--out", "last"], in: work)
+        XCTAssertEqual(last.status, 0, last.stderr)
+        let rows = String(decoding: FileManager.default.contents(atPath: work + "/last/metrics.csv") ?? Data(), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(rows.count, 4, "epochs 1 to 3 and no more")
+    }
+
+    /// SIGKILL at random instants of a run that checkpoints every epoch: each one resumes from
+    /// a complete copy (`checkpoint/`, or mid-swap `checkpoint.previous/`/`.partial/`).
+    func testKilledAtRandomPointsWhileCheckpointingEachRunResumes() throws {
+        let work = TestSupport.temporaryFolder("cifar-kill")
+        let common = ["--cifar-dir", Self.folder, "--subset-train", "8", "--subset-val", "8", "--batch-size", "8", "--epochs", "5"]
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0, copiesUsed: [String: Int] = [:]
+        for trial in 0..<8 {
+            let out = "killed-\(trial)"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestSupport.hostPath)
+            process.arguments = ["run", "ResNet", "cifar-resnet18"] + common + ["--out", out, "--quiet"]
+            process.currentDirectoryURL = URL(fileURLWithPath: work)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Wait for the first complete checkpoint, then kill at a random instant after it.
+            let marker = work + "/\(out)/checkpoint/complete.json"
+            let deadline = Date().addingTimeInterval(120)
+            while !FileManager.default.fileExists(atPath: marker) && process.isRunning && Date() < deadline { usleep(2_000) }
+            if trial % 2 == 0 {
+                usleep(UInt32.random(in: 0...2_500_000, using: &generator))
+            } else {
+                // Aim at the swap itself: the new copy is marked complete, the renames follow.
+                let staged = work + "/\(out)/checkpoint.partial/complete.json"
+                while !FileManager.default.fileExists(atPath: staged) && process.isRunning && Date() < deadline { usleep(100) }
+                usleep(UInt32.random(in: 0...3_000, using: &generator))
+            }
+            guard process.isRunning else { process.waitUntilExit(); continue }
+            Self.killTree(process.processIdentifier)
+            process.waitUntilExit()
+            kills += 1
+            let resumed = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", out, "--out", "resumed-\(trial)"], in: work)
+            XCTAssertEqual(resumed.status, 0, "trial \(trial): \(resumed.stderr)")
+            let summary = String(decoding: FileManager.default.contents(atPath: work + "/resumed-\(trial)/summary.json") ?? Data(), as: UTF8.self)
+            let copy = summary.contains("checkpoint.previous") ? "previous" : summary.contains("checkpoint.partial") ? "partial" : "checkpoint"
+            copiesUsed[copy, default: 0] += 1
+            let rows = String(decoding: FileManager.default.contents(atPath: work + "/resumed-\(trial)/metrics.csv") ?? Data(), as: UTF8.self).split(separator: "\n")
+            XCTAssertEqual(rows.count, 6, "trial \(trial): trained to --epochs 5 and no further")
+        }
+        XCTAssertGreaterThan(kills, 0, "at least one run was killed while it ran")
+        print("killed \(kills) runs; resumed from \(copiesUsed)")
+    }
+
+    /// Runs the host with a time limit (a run that does not end is killed and fails the test).
+    static func runWithTimeout(_ arguments: [String], in folder: String, seconds: Double) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.hostPath)
+        process.arguments = arguments + ["--quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let errFile = folder + "/stderr-\(UUID().uuidString.prefix(6)).txt"
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
+        process.standardError = handle
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            killTree(process.processIdentifier)
+            XCTFail("host \(arguments.joined(separator: " ")) did not end within \(seconds) s")
+        }
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: errFile) ?? Data(), as: UTF8.self))
+    }
+
+    /// SIGKILL to a process and every process under it (a supervised worker included), each
+    /// stopped first so that none starts another or notices the others go.
+    static func killTree(_ root: pid_t) {
+        var tree: [pid_t] = [root], index = 0
+        kill(root, SIGSTOP)
+        while index < tree.count {
+            let parent = tree[index]
+            index += 1
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = pid_t(entry), !tree.contains(pid),
+                      let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { continue }
+                // After "pid (name) state": the parent's pid.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                if fields.count > 1, pid_t(fields[1]) == parent {
+                    kill(pid, SIGSTOP)
+                    tree.append(pid)
+                }
+            }
+        }
+        for pid in tree { kill(pid, SIGKILL) }
+    }
 }
