@@ -42,7 +42,7 @@ final class FetchCommandTests: XCTestCase {
         let root = TestSupport.temporaryFolder("fetch")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try fetch(["--url", server.url("/good.tar.gz")], root: root)
-        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.status, 2, "a damaged or wrong archive is bad input")
         XCTAssertTrue(result.stderr.contains("MD5 is \(MD5.hex(good)), expected c32a1d4ab5d03f1284b67883e8d87530"), result.stderr)
         XCTAssertTrue(result.stderr.contains("download it again"), result.stderr)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [])
@@ -52,7 +52,7 @@ final class FetchCommandTests: XCTestCase {
         let root = TestSupport.temporaryFolder("fetch")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try fetch(["--url", server.url("/corrupt.tar.gz"), "--md5", MD5.hex(corrupt)], root: root)
-        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("cannot be unpacked"), result.stderr)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [])
     }
@@ -77,6 +77,35 @@ final class FetchCommandTests: XCTestCase {
         let result = try fetch(["--archive", file, "--md5", MD5.hex(good)], root: root + "/data")
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try CIFAR10.readTest(folder: root + "/data/cifar-10-batches-bin").count, 4)
+    }
+
+    func testArchiveWithANegativeTarSizeExitsTwoAndLeavesNothing() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var tar = Tar.archive([Tar.Entry(path: "cifar-10-batches-bin/data_batch_1.bin", contents: [])])
+        tar.replaceSubrange(124..<136, with: Array("-1".utf8) + [UInt8](repeating: 0, count: 10))
+        tar.replaceSubrange(148..<156, with: [UInt8](repeating: 32, count: 8))
+        let sum = Array(String(tar[0..<512].reduce(0) { $0 + Int($1) }, radix: 8).utf8)
+        tar.replaceSubrange(148..<156, with: [UInt8](repeating: 0x30, count: 6 - sum.count) + sum + [0, 32])
+        let archive = Gzip.compress(tar), file = root + "/bad.tar.gz"
+        try Data(archive).write(to: URL(fileURLWithPath: file))
+        let result = try fetch(["--archive", file, "--md5", MD5.hex(archive)], root: root + "/data")
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(file) cannot be unpacked: damaged tar header at byte 0 (size field: not an octal number)"), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["bad.tar.gz"])
+    }
+
+    func testDownloadLargerThanTheCapIsRefusedAndLeavesNothing() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard case .success(var settings) = FetchCommand.parse(["--url", server.url("/good.tar.gz"), "--md5", MD5.hex(good), "--dir", root]) else {
+            return XCTFail("options refused")
+        }
+        settings.maxDownload = 1000
+        guard case .failure(let error) = FetchCommand.fetch(settings) else { return XCTFail("a download past the cap was accepted") }
+        XCTAssertEqual(error.exitCode, 2)
+        XCTAssertTrue(error.message.contains("the server sends \(good.count) bytes, more than the limit of 1000 bytes"), error.message)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
     }
 
     func testOptionErrors() throws {

@@ -17,6 +17,8 @@ public enum FetchCommand {
         public var md5 = CIFAR10.archiveMD5
         public var archive: String?
         public var root = CIFAR10.defaultDataRoot
+        /// The most bytes a download may bring (the official archive is 170 MB).
+        public var maxDownload = CIFAR10.maxArchiveSize
     }
 
     static func run(dataset: String, options: [String], globals: GlobalOptions) -> Result<Int32, HostError> {
@@ -72,28 +74,39 @@ public enum FetchCommand {
         return .success(settings)
     }
 
-    /// Downloads (unless `settings.archive` is given), checks and unpacks; returns the folder.
+    /// Downloads (unless `settings.archive` is given) into `<root>/cifar-10-binary.tar.gz.part`
+    /// (streamed to disk, at most `CIFAR10.maxArchiveSize` bytes), checks and unpacks; the
+    /// `.part` file is removed whatever happens. Bad or damaged data exits 2, a folder that
+    /// cannot be written 1. Returns the folder.
     public static func fetch(_ settings: Settings, say: @escaping (String) -> Void = { _ in }) -> Result<String, HostError> {
-        let bytes: [UInt8], source: String
+        let file: String, source: String
+        var partial: String?
+        defer { if let partial { try? FileManager.default.removeItem(atPath: partial) } }
         if let archive = settings.archive {
-            guard let data = FileManager.default.contents(atPath: archive) else {
+            guard FileManager.default.isReadableFile(atPath: archive) else {
                 return .failure(HostError("\(archive) is missing or unreadable", hint: "give the path of cifar-10-binary.tar.gz downloaded from \(CIFAR10.archiveURL)"))
             }
-            (bytes, source) = ([UInt8](data), archive)
+            (file, source) = (archive, archive)
         } else {
+            let part = (settings.root as NSString).appendingPathComponent("cifar-10-binary.tar.gz.part")
+            do { try FileManager.default.createDirectory(atPath: settings.root, withIntermediateDirectories: true) } catch {
+                return .failure(HostError("cannot create \(settings.root): \(error.localizedDescription)",
+                                          hint: "check that the folder is writable, or choose another with --dir", exitCode: ExitCode.failure))
+            }
+            partial = part
             say("downloading \(settings.url)")
-            switch Download.bytes(from: settings.url, progress: say) {
-            case .failure(let error):
+            if case .failure(let error) = Download.file(from: settings.url, to: part, limit: settings.maxDownload, progress: say) {
                 return .failure(HostError("cannot download \(settings.url): \(error.message)",
                                           hint: "with no network, download \(CIFAR10.archiveURL) elsewhere, copy it here and run `host fetch cifar10 --archive PATH`"))
-            case .success(let data): (bytes, source) = (data, settings.url)
             }
+            (file, source) = (part, settings.url)
         }
-        say("checking MD5 and unpacking \(bytes.count / 1_000_000) MB into \(settings.root)")
+        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
+        say("checking MD5 and unpacking \(size / 1_000_000) MB into \(settings.root)")
         do {
-            return .success(try CIFAR10.install(archive: bytes, expectedMD5: settings.md5, into: settings.root, source: source))
+            return .success(try CIFAR10.install(archiveAt: file, expectedMD5: settings.md5, into: settings.root, source: source))
         } catch let error as PluginError {
-            return .failure(HostError(error.message, hint: error.hint, exitCode: ExitCode.failure))
+            return .failure(HostError(error.message, hint: error.hint, exitCode: error.kind == .invalidInput ? ExitCode.usage : ExitCode.failure))
         } catch {
             return .failure(HostError("cannot write into \(settings.root): \(error.localizedDescription)",
                                       hint: "check that the folder is writable, or choose another with --dir", exitCode: ExitCode.failure))
@@ -101,60 +114,96 @@ public enum FetchCommand {
     }
 }
 
-/// A blocking HTTP(S) download into memory with progress lines.
+/// A blocking HTTP(S) download streamed into a file, with progress lines and a size cap.
 enum Download {
     struct Failure: Error { var message: String }
 
-    static func bytes(from address: String, progress: @escaping (String) -> Void) -> Result<[UInt8], Failure> {
+    /// Downloads `address` into `path` (replaced), refusing more than `limit` bytes.
+    static func file(from address: String, to path: String, limit: Int, progress: @escaping (String) -> Void) -> Result<Void, Failure> {
         guard let url = URL(string: address), let scheme = url.scheme, ["http", "https"].contains(scheme) else {
             return .failure(Failure(message: "'\(address)' is not an http or https address"))
         }
-        let collector = Collector(progress: progress)
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            return .failure(Failure(message: "cannot create \(path)"))
+        }
+        defer { try? handle.close() }
+        let collector = Collector(handle: handle, limit: limit, progress: progress)
         let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
+        defer { session.invalidateAndCancel() }
         session.dataTask(with: URLRequest(url: url, timeoutInterval: 60)).resume()
         collector.done.wait()
         return collector.result
     }
 
-    /// Collects the body as it arrives and reports every 10% (or every 16 MB without a length).
+    /// Writes the body to disk as it arrives, stops past `limit` bytes, and reports every 10%
+    /// (or every 16 MB without a length).
     final class Collector: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
+        let handle: FileHandle
+        let limit: Int
         let progress: (String) -> Void
-        var body: [UInt8] = []
+        var received = 0
         var expected: Int64 = -1
         var status = 0
         var reported = 0
-        var result: Result<[UInt8], Failure> = .failure(Failure(message: "no response"))
+        var failure: Failure?
+        var result: Result<Void, Failure> = .failure(Failure(message: "no response"))
 
-        init(progress: @escaping (String) -> Void) { self.progress = progress }
+        init(handle: FileHandle, limit: Int, progress: @escaping (String) -> Void) {
+            self.handle = handle
+            self.limit = limit
+            self.progress = progress
+        }
+
+        func tooLarge(_ size: Int64?) -> Failure {
+            let what = size.map { "\($0) bytes, more than" } ?? "more than"
+            return Failure(message: "the server sends \(what) the limit of \(limit) bytes (a CIFAR-10 archive is 170 MB)")
+        }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
             status = (response as? HTTPURLResponse)?.statusCode ?? 200
             expected = response.expectedContentLength
+            if expected > Int64(limit) {
+                failure = tooLarge(expected)
+                completionHandler(.cancel)
+                return
+            }
             completionHandler(.allow)
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            body.append(contentsOf: data)
+            guard failure == nil else { return }
+            guard data.count <= limit - received else {
+                failure = tooLarge(nil)
+                dataTask.cancel()
+                return
+            }
+            do { try handle.write(contentsOf: data) } catch {
+                failure = Failure(message: "cannot write the download to disk: \(error.localizedDescription)")
+                dataTask.cancel()
+                return
+            }
+            received += data.count
             let step = expected > 0 ? Int(expected / 10) : 16 << 20
-            if step > 0 && body.count / step > reported {
-                reported = body.count / step
+            if step > 0 && received / step > reported {
+                reported = received / step
                 let total = expected > 0 ? " of \(expected / 1_000_000)" : ""
-                progress("  \(body.count / 1_000_000)\(total) MB")
+                progress("  \(received / 1_000_000)\(total) MB")
             }
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-            if let error {
+            if let failure {
+                result = .failure(failure)
+            } else if let error {
                 result = .failure(Failure(message: error.localizedDescription))
             } else if !(200..<300).contains(status) {
                 result = .failure(Failure(message: "the server answered HTTP \(status)"))
-            } else if expected > 0 && Int64(body.count) != expected {
-                result = .failure(Failure(message: "the download stopped after \(body.count) of \(expected) bytes"))
+            } else if expected > 0 && Int64(received) != expected {
+                result = .failure(Failure(message: "the download stopped after \(received) of \(expected) bytes"))
             } else {
-                result = .success(body)
+                result = .success(())
             }
             done.signal()
         }

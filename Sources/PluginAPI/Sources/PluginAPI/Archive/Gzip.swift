@@ -1,8 +1,9 @@
 /// The gzip file format (RFC 1952) around DEFLATE data: what `.tar.gz` downloads are.
 public enum Gzip {
     /// The decompressed bytes of a single-member gzip file, after checking its header, CRC-32
-    /// and length. Throws `Inflate.Failure` saying what is wrong.
-    public static func decompress(_ file: [UInt8]) throws -> [UInt8] {
+    /// and length. Throws `Inflate.Failure` saying what is wrong, including as soon as the
+    /// output would pass `limit` bytes (a damaged file or a decompression bomb).
+    public static func decompress(_ file: [UInt8], limit: Int = Inflate.defaultLimit) throws -> [UInt8] {
         guard file.count >= 18, file[0] == 0x1F, file[1] == 0x8B else {
             throw Inflate.Failure(description: "not a gzip file (it does not start with 1f 8b)")
         }
@@ -20,7 +21,7 @@ public enum Gzip {
         if flags & 0x02 != 0 { at += 2 }                         // FHCRC
         guard at < file.count else { throw Inflate.Failure(description: "the gzip header is truncated") }
         var reader = BitReader(bytes: file, position: at)
-        let out = try Inflate.inflate(&reader)
+        let out = try Inflate.inflate(&reader, limit: limit)
         let end = reader.alignedPosition
         guard end + 8 <= file.count else { throw Inflate.Failure(description: "the gzip file is truncated (no CRC-32 and length at the end)") }
         let word = { (i: Int) in UInt32(file[i]) | UInt32(file[i + 1]) << 8 | UInt32(file[i + 2]) << 16 | UInt32(file[i + 3]) << 24 }

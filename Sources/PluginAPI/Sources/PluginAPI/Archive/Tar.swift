@@ -17,38 +17,80 @@ public enum Tar {
         public var description: String
     }
 
-    /// The regular files of `archive`. Throws for a damaged header (bad checksum), a file that
-    /// runs past the end, or a path that is absolute or climbs out with `..`.
+    /// The regular files of `archive`, their paths normalised (`./` and empty components
+    /// dropped). Throws for a damaged header (bad checksum, a size field that is negative, not
+    /// octal or too large), a member that runs past the end, a path that is absolute or climbs
+    /// out with `..`, and two members whose normalised paths collide (a file given twice, or a
+    /// file where a folder is). Folders are checked but not returned; links and other types are
+    /// skipped. Every header moves the position forward, so any input ends.
     public static func files(_ archive: [UInt8]) throws -> [Entry] {
         var entries: [Entry] = []
+        var files: Set<String> = [], folders: Set<String> = []
         var at = 0
-        while at + 512 <= archive.count {
+        while archive.count - at >= 512 {
             let header = archive[at..<(at + 512)]
             if header.allSatisfy({ $0 == 0 }) { break }                      // end-of-archive marker
-            let stored = octal(header, 148, 8)
             let sum = header.enumerated().reduce(0) { $0 + (148..<156 ~= $1.offset ? 32 : Int($1.element)) }
-            guard stored == sum else { throw Failure(description: "damaged tar header at byte \(at) (checksum \(stored ?? -1), computed \(sum))") }
-            guard let size = octal(header, 124, 12) else { throw Failure(description: "damaged tar header at byte \(at) (size field)") }
+            let stored = try number(header, 148, 8, what: "checksum", at: at)
+            guard stored == sum else { throw Failure(description: "damaged tar header at byte \(at) (checksum \(stored), computed \(sum))") }
+            let size = try number(header, 124, 12, what: "size", at: at)
             var name = text(header, 0, 100)
-            if header[at + 257..<at + 262].elementsEqual("ustar".utf8) {
+            if header[(at + 257)..<(at + 262)].elementsEqual("ustar".utf8) {
                 let prefix = text(header, 345, 155)
                 if !prefix.isEmpty { name = prefix + "/" + name }
             }
             let type = header[at + 156]
             let start = at + 512
-            guard start + size <= archive.count else {
-                throw Failure(description: "\(name) needs \(size) bytes but the archive ends after \(archive.count - start)")
+            guard size <= archive.count - start else {
+                throw Failure(description: "\(printable(name)) needs \(size) bytes but the archive ends after \(archive.count - start)")
             }
-            if type == UInt8(ascii: "0") || type == 0 {
-                let parts = name.split(separator: "/")
-                guard !name.hasPrefix("/"), !parts.contains("..") else {
-                    throw Failure(description: "refusing to unpack \(name): it points outside the target folder")
+            let isFile = type == UInt8(ascii: "0") || type == 0 || type == UInt8(ascii: "7")
+            if isFile || type == UInt8(ascii: "5") {
+                let path = try normalised(name)
+                if isFile {
+                    guard !path.isEmpty else { throw Failure(description: "a file at byte \(at) has no name") }
+                    guard !files.contains(path), !folders.contains(path) else {
+                        throw Failure(description: "refusing \(printable(name)): the archive already holds \(printable(path)) (a duplicate or aliased name)")
+                    }
+                    files.insert(path)
+                    entries.append(Entry(path: path, contents: Array(archive[start..<(start + size)])))
+                } else if !path.isEmpty {
+                    guard !files.contains(path) else {
+                        throw Failure(description: "refusing folder \(printable(name)): the archive already holds a file \(printable(path))")
+                    }
+                    folders.insert(path)
                 }
-                entries.append(Entry(path: parts.joined(separator: "/"), contents: Array(archive[start..<(start + size)])))
+                // Every folder above the member must not be a file of the archive.
+                var parent = path
+                while let slash = parent.lastIndex(of: "/") {
+                    parent = String(parent[..<slash])
+                    guard !files.contains(parent) else {
+                        throw Failure(description: "refusing \(printable(name)): \(printable(parent)) is a file in the archive, not a folder")
+                    }
+                    folders.insert(parent)
+                }
             }
-            at = start + (size + 511) / 512 * 512
+            at = start + (size + 511) / 512 * 512    // size <= archive.count, so no overflow
         }
         return entries
+    }
+
+    /// `name` without `./` and empty components; refuses absolute paths and `..`.
+    static func normalised(_ name: String) throws -> String {
+        guard !name.hasPrefix("/") else {
+            throw Failure(description: "refusing to unpack \(printable(name)): it is an absolute path, outside the target folder")
+        }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        guard !parts.contains("..") else {
+            throw Failure(description: "refusing to unpack \(printable(name)): it points outside the target folder")
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// A member name fit for a one-line message: control characters replaced, at most 120 characters.
+    static func printable(_ name: String) -> String {
+        let clean = String(name.unicodeScalars.prefix(120).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        return name.unicodeScalars.count > 120 ? clean + "..." : clean
     }
 
     /// A ustar archive of `entries` (used by tests and to make small stand-ins).
@@ -77,9 +119,32 @@ public enum Tar {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func octal(_ header: ArraySlice<UInt8>, _ offset: Int, _ length: Int) -> Int? {
-        let digits = text(header, offset, length).filter { $0 != " " }
-        return digits.isEmpty ? 0 : Int(digits, radix: 8)
+    /// A numeric header field: octal digits (leading spaces, then a NUL or space to end), or
+    /// GNU's base-256 form (first byte 0x80, big-endian after it). Negative values (base-256
+    /// with the sign bit set, or a '-') and values beyond 2^62 are refused.
+    static func number(_ header: ArraySlice<UInt8>, _ offset: Int, _ length: Int, what: String, at position: Int) throws -> Int {
+        let start = header.startIndex + offset
+        let field = header[start..<(start + length)]
+        func damaged(_ why: String) -> Failure { Failure(description: "damaged tar header at byte \(position) (\(what) field: \(why))") }
+        let limit = 1 << 62
+        if let first = field.first, first & 0x80 != 0 {
+            guard first == 0x80 else { throw damaged("a negative or unsupported base-256 number") }
+            var value = 0
+            for b in field.dropFirst() {
+                guard value < limit >> 8 else { throw damaged("a base-256 number too large") }
+                value = value << 8 | Int(b)
+            }
+            return value
+        }
+        var value = 0, index = field.startIndex
+        while index < field.endIndex, field[index] == 0x20 { index += 1 }
+        while index < field.endIndex, (0x30...0x37).contains(field[index]) {
+            value = value * 8 + Int(field[index] - 0x30)
+            guard value < limit else { throw damaged("a number too large") }
+            index += 1
+        }
+        guard field[index...].allSatisfy({ $0 == 0 || $0 == 0x20 }) else { throw damaged("not an octal number") }
+        return value
     }
 
     /// `value` as zero-padded octal filling `width - 1` bytes, then a NUL.

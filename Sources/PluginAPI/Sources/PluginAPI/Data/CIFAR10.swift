@@ -59,32 +59,11 @@ public enum CIFAR10 {
         try readBatchBytes(path, limit: limit).scaled()
     }
 
-    /// Reads one batch file keeping the pixel bytes (a quarter of the memory of floats).
+    /// Reads one batch file keeping the pixel bytes (a quarter of the memory of floats); only
+    /// the first `limit` records are read from the file.
     public static func readBatchBytes(_ path: String, limit: Int? = nil) throws -> ByteImages {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PluginError.invalidInput("\(path) is missing or unreadable",
-                                           hint: "CIFAR-10's binary version (cifar-10-binary.tar.gz) unpacks into data_batch_1.bin ... data_batch_5.bin and test_batch.bin; \(howToGet)")
-        }
-        guard data.count % recordSize == 0, data.count > 0 else {
-            throw PluginError.invalidInput("\(path): \(data.count) bytes is not a whole number of \(recordSize)-byte records",
-                                           hint: "the file is truncated or not a CIFAR-10 binary batch; download it again")
-        }
-        let count = min(data.count / recordSize, limit ?? Int.max)
-        var pixels = [UInt8](repeating: 0, count: count * 3072), labels = [Int](repeating: 0, count: count)
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            try pixels.withUnsafeMutableBufferPointer { p in
-                for i in 0..<count {
-                    let label = Int(bytes[i * recordSize])
-                    guard label <= 9 else {
-                        throw PluginError.invalidInput("\(path): record \(i) has label \(label), above 9", hint: "the file is damaged or not a CIFAR-10 batch")
-                    }
-                    labels[i] = label
-                    for q in 0..<3072 { p[i * 3072 + q] = bytes[i * recordSize + 1 + q] }
-                }
-            }
-        }
-        return ByteImages(pixels: pixels, labels: labels)
+        let records = try CIFARBatchFile.read(path, limit: limit)
+        return ByteImages(pixels: records.pixels, labels: records.labels)
     }
 
     /// The training set (the five batches, up to `limit` images) from `folder`.

@@ -3,10 +3,34 @@ import Foundation
 /// Unpacking CIFAR-10's official archive into the data folder (the part of `host fetch
 /// cifar10` after the download, also used for a manual download).
 extension CIFAR10 {
+    /// The largest archive `install` reads (the official one is 170,052,171 bytes).
+    public static let maxArchiveSize = 256 << 20
+    /// The most bytes the archive may inflate to (the official tar is about 184.4 MB).
+    public static let maxUnpackedSize = 256 << 20
+
+    /// `install(archive:...)` for the archive file at `path`, whose size is checked against
+    /// `maxArchiveSize` before it is read.
+    @discardableResult
+    public static func install(archiveAt path: String, expectedMD5: String = archiveMD5, into root: String, source: String? = nil) throws -> String {
+        let source = source ?? path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular, let size = (attributes[.size] as? NSNumber)?.intValue,
+              let data = size <= maxArchiveSize ? FileManager.default.contents(atPath: path) : Data() else {
+            throw PluginError.invalidInput("\(path) is missing, unreadable or not a file",
+                                           hint: "give the path of cifar-10-binary.tar.gz downloaded from \(archiveURL)")
+        }
+        guard size <= maxArchiveSize, data.count <= maxArchiveSize else {
+            throw PluginError.invalidInput("\(source) is \(size / 1_000_000) MB, more than the \(maxArchiveSize >> 20) MB a CIFAR-10 archive can be",
+                                           hint: "this is not cifar-10-binary.tar.gz (163 MB); download \(archiveURL) again")
+        }
+        return try install(archive: [UInt8](data), expectedMD5: expectedMD5, into: root, source: source)
+    }
+
     /// Checks `archive` (the bytes of `cifar-10-binary.tar.gz`) against `expectedMD5`,
     /// unpacks it, checks that every batch file is there and whole, and moves the result to
     /// `<root>/cifar-10-batches-bin` in one rename, replacing an earlier copy. Nothing is left
-    /// behind when any step fails. Returns the folder.
+    /// behind when any step fails. The archive may inflate to at most `maxUnpackedSize` bytes;
+    /// member names are normalised and duplicates refused (`Tar.files`). Returns the folder.
     @discardableResult
     public static func install(archive: [UInt8], expectedMD5: String = archiveMD5, into root: String, source: String) throws -> String {
         let digest = MD5.hex(archive)
@@ -16,7 +40,7 @@ extension CIFAR10 {
         }
         let tar: [UInt8], files: [Tar.Entry]
         do {
-            tar = try Gzip.decompress(archive)
+            tar = try Gzip.decompress(archive, limit: maxUnpackedSize)
             files = try Tar.files(tar)
         } catch {
             throw PluginError.invalidInput("\(source) cannot be unpacked: \(error)",

@@ -26,6 +26,22 @@ public struct NPYArray: Equatable {
 
     /// The number of elements the shape implies.
     public var count: Int { shape.reduce(1, *) }
+
+    /// The values as Float32, refusing (as bad input naming `source`) any value that is NaN,
+    /// infinite, or beyond Float32's range, instead of letting it turn into infinity later.
+    public func float32Values(source: String) throws -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        for (i, v) in values.enumerated() {
+            let f = Float(v)
+            guard v.isFinite, f.isFinite else {
+                let why = v.isFinite ? "is beyond the float32 range (+-3.4e38)" : "is not a finite number"
+                throw PluginError.invalidInput("\(source): value \(v) at flat index \(i) \(why)",
+                                               hint: "the experiment computes in float32; remove NaN/infinite values or rescale the data")
+            }
+            out[i] = f
+        }
+        return out
+    }
 }
 
 /// Reads and writes `.npy` files. Every error names the file and what is wrong with it.
@@ -41,7 +57,14 @@ public enum NPY {
         return try decode([UInt8](data), name: path)
     }
 
-    /// Decodes `.npy` bytes; `name` is used in error messages.
+    /// Reads a `.npy` file whose values are used as Float32 (`read` then `float32Values`).
+    public static func readFloat32(_ path: String) throws -> (shape: [Int], values: [Float]) {
+        let array = try read(path)
+        return (array.shape, try array.float32Values(source: path))
+    }
+
+    /// Decodes `.npy` bytes; `name` is used in error messages. The header is parsed as
+    /// strictly as NumPy does, and the data must be exactly as long as the shape and dtype say.
     public static func decode(_ bytes: [UInt8], name: String) throws -> NPYArray {
         func bad(_ what: String) -> PluginError {
             .invalidInput("\(name) is not a valid .npy file: \(what)", hint: "write it with numpy.save(path, array) (C order)")
@@ -61,30 +84,35 @@ public enum NPY {
         default:
             throw bad("format version \(major) is not supported (1, 2 and 3 are)")
         }
-        guard bytes.count >= headerStart + headerLength else { throw bad("truncated header") }
-        guard let header = String(bytes: bytes[headerStart..<headerStart + headerLength], encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw bad("unreadable header")
+        guard bytes.count - headerStart >= headerLength else { throw bad("truncated header (\(headerLength) bytes announced)") }
+        let header: NPYHeader
+        do { header = try NPYHeader.parse(Array(bytes[headerStart..<(headerStart + headerLength)])) } catch let problem as NPYHeader.Problem {
+            throw bad(problem.what)
         }
-        guard let descr = headerField(header, "descr").flatMap(quoted) else { throw bad("the header has no 'descr'") }
-        if headerField(header, "fortran_order")?.hasPrefix("True") == true {
-            throw bad("Fortran order is not supported")
+        guard !header.fortranOrder else { throw bad("Fortran order is not supported") }
+        guard let (width, decodeOne) = decoder(for: header.descr) else {
+            throw bad("dtype \(NPYHeader.Parser.printable(header.descr)) is not supported (float16 and complex are not; use float32, float64, intN, uintN or bool)")
         }
-        guard let shapeText = headerField(header, "shape"), let shape = parseShape(shapeText) else {
-            throw bad("the header has no readable 'shape'")
+        let shape = header.shape
+        var count = 1
+        for n in shape {   // zero sizes count as 1 here: no size may make the others overflow
+            let (product, overflow) = count.multipliedReportingOverflow(by: max(n, 1))
+            guard !overflow else { throw bad("shape \(shape) has more elements than fit in 64 bits") }
+            count = product
         }
-        guard let (width, decodeOne) = decoder(for: descr) else {
-            throw bad("dtype \(descr) is not supported (float16 and complex are not; use float32, float64, intN, uintN or bool)")
-        }
-        let count = shape.reduce(1, *)
-        let start = headerStart + headerLength
-        guard bytes.count - start >= count * width else {
-            throw bad("the data is truncated: shape \(shape) needs \(count * width) bytes, the file has \(bytes.count - start)")
+        if shape.contains(0) { count = 0 }
+        let (needed, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw bad("shape \(shape) of \(header.descr) needs more bytes than fit in 64 bits") }
+        let start = headerStart + headerLength, present = bytes.count - start
+        guard present == needed else {
+            let what = present < needed ? "the data is truncated" : "the data has trailing bytes"
+            throw bad("\(what): shape \(shape) of \(header.descr) needs \(needed) bytes, the file has \(present)")
         }
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             for i in 0..<count { values[i] = decodeOne(raw, start + i * width) }
         }
-        return NPYArray(shape: shape, values: values, dtype: descr)
+        return NPYArray(shape: shape, values: values, dtype: header.descr)
     }
 
     /// Writes float32 (`<f4`, the default) or float64 (`<f8`) data as a version 1.0 `.npy`
@@ -111,32 +139,6 @@ public enum NPY {
             }
         }
         return out
-    }
-
-    /// The text after `'key':` in the header dict, up to the end.
-    static func headerField(_ header: String, _ key: String) -> String? {
-        guard let range = header.range(of: "'\(key)':") ?? header.range(of: "\"\(key)\":") else { return nil }
-        return String(header[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-    }
-
-    static func quoted(_ text: String) -> String? {
-        guard let q = text.first, q == "'" || q == "\"" else { return nil }
-        let rest = text.dropFirst()
-        guard let end = rest.firstIndex(of: q) else { return nil }
-        return String(rest[..<end])
-    }
-
-    static func parseShape(_ text: String) -> [Int]? {
-        guard text.first == "(", let end = text.firstIndex(of: ")") else { return nil }
-        let inner = text[text.index(after: text.startIndex)..<end]
-        var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
-            if trimmed.isEmpty { continue }
-            guard let n = Int(trimmed), n >= 0 else { return nil }
-            shape.append(n)
-        }
-        return shape
     }
 
     /// Element width and a reader for a little-endian or byte dtype.

@@ -59,15 +59,27 @@ public enum PGM {
         guard (1...65535).contains(maxValue) else {
             throw PluginError.invalidInput("\(source): maxval \(maxValue) is outside 1...65535", hint: hint)
         }
-        let count = width * height
-        var samples = [UInt16](repeating: 0, count: count)
+        let (count, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow else { throw PluginError.invalidInput("\(source): \(width) x \(height) pixels do not fit in 64 bits", hint: hint) }
+        let available = bytes.count - min(at + 1, bytes.count)
         if binary {
             at += 1   // the single white-space character after maxval
             let size = maxValue < 256 ? 1 : 2
-            guard bytes.count - at >= count * size else {
-                throw PluginError.invalidInput("\(source): truncated: \(width) x \(height) needs \(count * size) bytes of pixels, the file has \(max(0, bytes.count - at))",
+            let (needed, tooMany) = count.multipliedReportingOverflow(by: size)
+            guard !tooMany, available >= needed else {
+                throw PluginError.invalidInput("\(source): truncated: \(width) x \(height) needs \(tooMany ? "more than 2^63" : String(needed)) bytes of pixels, the file has \(available)",
                                                hint: "the file is damaged or incomplete")
             }
+        } else {
+            // Every plain sample takes at least one digit and one separator (the last: one digit).
+            guard count <= (available + 1) / 2 else {
+                throw PluginError.invalidInput("\(source): truncated: \(width) x \(height) needs \(count) values, the file has room for at most \((available + 1) / 2)",
+                                               hint: "the file is damaged or incomplete")
+            }
+        }
+        var samples = [UInt16](repeating: 0, count: count)
+        if binary {
+            let size = maxValue < 256 ? 1 : 2
             for i in 0..<count {
                 samples[i] = size == 1 ? UInt16(bytes[at + i]) : UInt16(bytes[at + 2 * i]) << 8 | UInt16(bytes[at + 2 * i + 1])
             }

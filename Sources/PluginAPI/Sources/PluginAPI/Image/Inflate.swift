@@ -6,14 +6,18 @@ public enum Inflate {
         public var description: String
     }
 
-    /// The bytes of a zlib stream, after checking its header and Adler-32 checksum.
-    public static func zlib(_ stream: [UInt8]) throws -> [UInt8] {
+    /// The largest output `zlib` and `Gzip.decompress` produce unless told otherwise (1 GiB).
+    public static let defaultLimit = 1 << 30
+
+    /// The bytes of a zlib stream, after checking its header and Adler-32 checksum. Stops with
+    /// an error as soon as the output would pass `limit` bytes (a damaged stream or a bomb).
+    public static func zlib(_ stream: [UInt8], limit: Int = defaultLimit) throws -> [UInt8] {
         guard stream.count >= 6 else { throw Failure(description: "the zlib stream is truncated") }
         guard stream[0] & 0x0F == 8, (Int(stream[0]) << 8 | Int(stream[1])) % 31 == 0 else {
             throw Failure(description: "bad zlib header")
         }
         var reader = BitReader(bytes: stream, position: 2)
-        let out = try inflate(&reader)
+        let out = try inflate(&reader, limit: limit)
         let at = reader.alignedPosition
         guard at + 4 <= stream.count else { throw Failure(description: "the zlib stream lacks its Adler-32 checksum") }
         let stored = UInt32(stream[at]) << 24 | UInt32(stream[at + 1]) << 16 | UInt32(stream[at + 2]) << 8 | UInt32(stream[at + 3])
@@ -46,7 +50,12 @@ public enum Inflate {
         }
     }
 
-    static func inflate(_ r: inout BitReader) throws -> [UInt8] {
+    /// The error for output beyond `limit`.
+    static func tooLarge(_ limit: Int) -> Failure {
+        Failure(description: "the data inflates to more than \(limit) bytes, the limit (a damaged file or a decompression bomb)")
+    }
+
+    static func inflate(_ r: inout BitReader, limit: Int) throws -> [UInt8] {
         var out: [UInt8] = []
         var last = 0
         repeat {
@@ -57,13 +66,14 @@ public enum Inflate {
                 let len = try r.byte() | (try r.byte()) << 8
                 let nlen = try r.byte() | (try r.byte()) << 8
                 guard len == ~nlen & 0xFFFF else { throw Failure(description: "stored block length check failed") }
+                guard len <= limit - out.count else { throw tooLarge(limit) }
                 for _ in 0..<len { out.append(UInt8(try r.byte())) }
             case 1:
                 let lengths = (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 }
-                try codes(&r, &out, Huffman(lengths: lengths), Huffman(lengths: [Int](repeating: 5, count: 30)))
+                try codes(&r, &out, Huffman(lengths: lengths), Huffman(lengths: [Int](repeating: 5, count: 30)), limit: limit)
             case 2:
                 let (lit, dist) = try dynamicTables(&r)
-                try codes(&r, &out, lit, dist)
+                try codes(&r, &out, lit, dist, limit: limit)
             default:
                 throw Failure(description: "invalid block type 3")
             }
@@ -93,10 +103,13 @@ public enum Inflate {
         return (Huffman(lengths: Array(lengths[0..<nlen])), Huffman(lengths: Array(lengths[nlen...])))
     }
 
-    static func codes(_ r: inout BitReader, _ out: inout [UInt8], _ lit: Huffman, _ dist: Huffman) throws {
+    static func codes(_ r: inout BitReader, _ out: inout [UInt8], _ lit: Huffman, _ dist: Huffman, limit: Int) throws {
         while true {
             let symbol = try lit.decode(&r)
-            if symbol < 256 { out.append(UInt8(symbol)); continue }
+            if symbol < 256 {
+                guard out.count < limit else { throw tooLarge(limit) }
+                out.append(UInt8(symbol)); continue
+            }
             if symbol == 256 { return }
             let code = symbol - 257
             guard code < 29 else { throw Failure(description: "invalid length code") }
@@ -105,6 +118,7 @@ public enum Inflate {
             guard dcode < 30 else { throw Failure(description: "invalid distance code") }
             let distance = Deflate.distanceBase[dcode] + (try r.bits(Deflate.distanceExtra[dcode]))
             guard distance <= out.count else { throw Failure(description: "distance reaches before the start") }
+            guard length <= limit - out.count else { throw tooLarge(limit) }
             let start = out.count - distance
             for k in 0..<length { out.append(out[start + k]) }
         }

@@ -57,6 +57,9 @@ public enum PNG {
         try AtomicFile.write(Data(encode(image)), to: path)
     }
 
+    /// The largest image `decode` accepts, in bytes of filtered rows (256 MB).
+    public static let maxDecodedBytes = 256 << 20
+
     /// Decodes 8-bit grayscale or RGB PNG bytes, checking every chunk's CRC and the zlib
     /// checksum; the error says what is wrong.
     public static func decode(_ bytes: [UInt8], name: String = "image") throws -> Image {
@@ -83,10 +86,17 @@ public enum PNG {
             throw bad("bit depth \(header[8]), colour type \(header[9]), interlace \(header[12]) are not supported")
         }
         let channels = header[9] == 2 ? 3 : 1
-        let raw: [UInt8]
-        do { raw = try Inflate.zlib(data) } catch { throw bad("\(error)") }
+        guard width > 0, height > 0 else { throw bad("empty image (\(width) x \(height))") }
+        // Both sizes are below 2^32, so stride + 1 and the product are checked against the cap
+        // before anything of that size exists.
         let stride = width * channels
-        guard raw.count == (stride + 1) * height else { throw bad("the image data has \(raw.count) bytes, expected \((stride + 1) * height)") }
+        let (rawSize, overflow) = (stride + 1).multipliedReportingOverflow(by: height)
+        guard !overflow, rawSize <= maxDecodedBytes else {
+            throw bad("\(width) x \(height) pixels are more than the \(maxDecodedBytes >> 20) MB this reader decodes")
+        }
+        let raw: [UInt8]
+        do { raw = try Inflate.zlib(data, limit: rawSize) } catch { throw bad("\(error)") }
+        guard raw.count == rawSize else { throw bad("the image data has \(raw.count) bytes, expected \(rawSize)") }
         var pixels = [UInt8](repeating: 0, count: stride * height)
         var previous = [UInt8](repeating: 0, count: stride)
         for y in 0..<height {
