@@ -110,6 +110,6 @@ final class LoaderTests: XCTestCase {
 
     func testSearchPathOrder() {
         let path = PluginCatalog.searchPath(explicit: ["/a", "/b"], environment: ["HOST_PLUGIN_PATH": "/c::/d"], executableFolder: "/exe")
-        XCTAssertEqual(path, ["/a", "/b", "/c", "/d", "Plugins", "/exe"])
+        XCTAssertEqual(path, ["/a", "/b", "/c", "/d", "/exe", "Plugins"])
     }
 }

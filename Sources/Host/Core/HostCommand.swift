@@ -9,6 +9,10 @@ public enum HostCommand {
         case .failure(let error):
             return report(error)
         case .success(let (globals, command)):
+            let environment = ProcessInfo.processInfo.environment
+            if let role = environment["HOST_WORKER"], let path = environment["HOST_WORKER_PLUGIN"] {
+                return worker(role: role, pluginPath: path, command: command, globals: globals, arguments: arguments)
+            }
             switch execute(command, globals: globals, arguments: arguments) {
             case .success(let code): return code
             case .failure(let error): return report(error)
@@ -45,64 +49,154 @@ public enum HostCommand {
         default:
             break
         }
-        let catalog = loadCatalog(globals)
-        for warning in catalog.warnings { warn(warning) }
+        let discovery = discover(globals)
+        for refused in discovery.refused { warn("refused \(refused.message)\n  hint: \(refused.hint)") }
         switch command {
         case .list:
-            for (_, failure) in catalog.failures { warn("skipped \(failure.message)\n  hint: \(failure.hint)") }
+            let listed = describeAll(discovery)
             if globals.json {
-                print(listJSON(catalog.plugins).text())
+                print("[" + listed.map(\.listJSON).map { String($0.dropFirst().dropLast()) }.joined(separator: ",") + "]")
             } else {
-                print(HelpText.list(catalog.plugins), terminator: "")
+                print(listed.isEmpty ? "No plugins found.\n" : listed.map(\.listText).joined(), terminator: "")
             }
             return .success(ExitCode.success)
         case .help(let topic):
-            return find(topic[0], experiment: topic.count > 1 ? topic[1] : nil, in: catalog).map { loaded, experiment in
-                if topic.count > 1 {
-                    let isDefault = loaded.plugin.experiments.first?.name == experiment.name
-                    print(HelpText.experiment(experiment, plugin: loaded.plugin.name, isDefault: isDefault), terminator: "")
-                } else {
-                    print(HelpText.plugin(loaded.plugin), terminator: "")
+            return choose(topic[0], in: discovery, helpTopic: topic).flatMap { description in
+                guard let help = description.help else {
+                    return .failure(HostError("\(description.name) has no experiment '\(topic.count > 1 ? topic[1] : "")'; its experiments are "
+                                              + description.experiments.joined(separator: ", "), hint: "see `host help \(description.name)`"))
                 }
-                return ExitCode.success
+                print(help, terminator: "")
+                return .success(ExitCode.success)
             }
-        case .run(let name, let experimentName, let tokens), .eval(let name, let experimentName, _, let tokens):
-            let found: (LoadedPlugin, Experiment)
-            switch find(name, experiment: experimentName, in: catalog) {
-            case .success(let f): found = f
-            case .failure(let e): return .failure(e)
-            }
-            let (loaded, experiment) = found
-            let place = "\(loaded.plugin.name) \(experiment.name)"
-            let options: OptionValues
-            switch ExperimentOptionParser.resolve(tokens, specs: experiment.options, where: place) {
-            case .success(let o): options = o
-            case .failure(let e): return .failure(e)
-            }
-            var mode = Runner.Mode.train
-            if case .eval(_, _, let checkpoint, _) = command { mode = .evaluate(checkpoint: checkpoint) }
-            Interrupt.install()
-            let runner = Runner(globals: globals, log: { message in warn(message, prefix: "") })
-            return runner.run(loaded, experiment: experiment, options: options, mode: mode, arguments: arguments).map { outcome in
-                if let error = outcome.error {
-                    warn("\(error.kind.rawValue): \(error.message)\n  hint: \(error.hint)\n  what was done is in \(outcome.folder)")
-                }
-                if globals.report {
-                    do { _ = try Report.write(folder: outcome.folder) } catch { warn("could not write report.html: \(error)") }
-                }
-                print(globals.json ? outcomeJSON(outcome).text() : HelpText.outcome(outcome), terminator: globals.json ? "\n" : "")
-                return outcome.exitCode
+        case .run(let name, _, _), .eval(let name, _, _, _):
+            return choose(name, in: discovery).map { description in
+                RunSupervisor.run(arguments: arguments, pluginPath: description.path, plugin: description.name, globals: globals)
             }
         case .version, .bench, .verifyOps, .report, .fetch:
             return .success(ExitCode.success)
         }
     }
 
-    static func loadCatalog(_ globals: GlobalOptions) -> PluginCatalog {
+    /// The part of a command that runs plugin code, in a worker process started by the
+    /// supervising `host` (`HOST_WORKER` = `describe` or `run`, `HOST_WORKER_PLUGIN` = the library).
+    static func worker(role: String, pluginPath: String, command: Command, globals: GlobalOptions, arguments: [String]) -> Int32 {
+        // The worker must not outlive its supervisor: SIGTERM (a cancel) when it goes.
+        watchSupervisor()
+        signal(SIGPIPE, SIG_IGN)
+        if role == "describe" { return PluginDescriber.workerMain(path: pluginPath, command: command) }
+        let catalog = PluginCatalog(path: pluginPath)
+        let code: Int32
+        switch command {
+        case .run(let name, let experimentName, let tokens), .eval(let name, let experimentName, _, let tokens):
+            switch runInProcess(command, name: name, experimentName: experimentName, tokens: tokens, catalog: catalog, globals: globals, arguments: arguments) {
+            case .success(let c): code = c
+            case .failure(let error): return report(error)
+            }
+        default:
+            return report(HostError("the worker process only runs experiments", hint: "run `host run PLUGIN`"))
+        }
+        Supervision.send(.done)
+        return code
+    }
+
+    /// Sends this worker SIGTERM (a cancel: the run stops at its next step and says so) when
+    /// the process that started it is gone.
+    static func watchSupervisor() {
+        let supervisor = getppid()
+        Thread.detachNewThread {
+            while getppid() == supervisor { Thread.sleep(forTimeInterval: 0.5) }
+            kill(getpid(), SIGTERM)
+        }
+    }
+
+    /// Runs an experiment in this process (the worker's side of `host run` and `host eval`).
+    static func runInProcess(_ command: Command, name: String, experimentName: String?, tokens: [String], catalog: PluginCatalog,
+                             globals: GlobalOptions, arguments: [String]) -> Result<Int32, HostError> {
+        let found: (LoadedPlugin, Experiment)
+        switch find(name, experiment: experimentName, in: catalog) {
+        case .success(let f): found = f
+        case .failure(let e): return .failure(e)
+        }
+        let (loaded, experiment) = found
+        let place = "\(loaded.plugin.name) \(experiment.name)"
+        let options: OptionValues
+        switch ExperimentOptionParser.resolve(tokens, specs: experiment.options, where: place) {
+        case .success(let o): options = o
+        case .failure(let e): return .failure(e)
+        }
+        var mode = Runner.Mode.train
+        if case .eval(_, _, let checkpoint, _) = command { mode = .evaluate(checkpoint: checkpoint) }
+        Interrupt.install()
+        let runner = Runner(globals: globals, log: { message in warn(message, prefix: "") })
+        return runner.run(loaded, experiment: experiment, options: options, mode: mode, arguments: arguments).map { outcome in
+            if let error = outcome.error {
+                warn("\(error.kind.rawValue): \(error.message)\n  hint: \(error.hint)\n  what was done is in \(outcome.folder)")
+            }
+            if globals.report {
+                do { _ = try Report.write(folder: outcome.folder) } catch { warn("could not write report.html: \(error)") }
+            }
+            print(globals.json ? outcomeJSON(outcome).text() : HelpText.outcome(outcome), terminator: globals.json ? "\n" : "")
+            return outcome.exitCode
+        }
+    }
+
+    /// The plugin files on the search path (nothing loaded).
+    static func discover(_ globals: GlobalOptions) -> PluginDiscovery {
         let executableFolder = (executablePath() as NSString?)?.deletingLastPathComponent
         let path = PluginCatalog.searchPath(explicit: globals.pluginFolders, environment: ProcessInfo.processInfo.environment,
                                             executableFolder: executableFolder)
-        return PluginCatalog(searchPath: path, quietFolders: executableFolder.map { [$0] } ?? [])
+        return PluginDiscovery(searchPath: path, quietFolders: executableFolder.map { [$0] } ?? [])
+    }
+
+    /// Every plugin, each loaded in a worker process: the first good library of each name in
+    /// search order; the ones that fail are reported and skipped.
+    static func describeAll(_ discovery: PluginDiscovery) -> [PluginDescriber.Description] {
+        var chosen: [String: PluginDescriber.Description] = [:]
+        var failed: [String: PluginDescriber.Failure] = [:]
+        var listed: [PluginDescriber.Description] = []
+        for candidate in discovery.candidates {
+            if let taken = chosen[candidate.name] {
+                warn("plugin \(candidate.name) found twice: using \(taken.path), ignoring \(candidate.path)")
+                continue
+            }
+            switch PluginDescriber.describe(candidate) {
+            case .success(let description):
+                if let earlier = failed[candidate.name] { warn("using \(candidate.path) for \(candidate.name): \(earlier.path) failed to load") }
+                chosen[candidate.name] = description
+                listed.append(description)
+            case .failure(let failure):
+                if failure.notAPlugin && candidate.quiet { continue }
+                warn("skipped \(failure.message)\n  hint: \(failure.hint)")
+                if failed[candidate.name] == nil { failed[candidate.name] = failure }
+            }
+        }
+        return listed
+    }
+
+    /// The plugin a command names: the first library of that name on the search path that loads
+    /// (in a worker process); a failed earlier one is named in a warning.
+    static func choose(_ name: String, in discovery: PluginDiscovery, helpTopic: [String] = []) -> Result<PluginDescriber.Description, HostError> {
+        let candidates = discovery.candidates(named: name)
+        guard !candidates.isEmpty else {
+            let names = discovery.names
+            return .failure(HostError("no plugin named '\(name)'" + (names.isEmpty ? "" : "; plugins are " + names.joined(separator: ", ")),
+                                      hint: "run `host list`; plugins are lib<Name>.so files in --plugins DIR, $HOST_PLUGIN_PATH, beside the host executable or in ./Plugins/"))
+        }
+        var failures: [PluginDescriber.Failure] = []
+        for candidate in candidates {
+            switch PluginDescriber.describe(candidate, helpTopic: helpTopic) {
+            case .success(let description):
+                if let first = failures.first {
+                    warn("\(first.message)\n  using \(candidate.path) instead of \(first.path)")
+                }
+                return .success(description)
+            case .failure(let failure):
+                failures.append(failure)
+            }
+        }
+        let first = failures[0]
+        return .failure(HostError(first.message, hint: first.hint))
     }
 
     /// The plugin and experiment a command names; the first experiment when none is named.

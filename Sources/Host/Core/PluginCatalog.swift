@@ -1,8 +1,9 @@
 import Foundation
 import PluginAPI
 
-/// Finds and loads every plugin the host can see, in the order of DESIGN.md: `--plugins`
-/// folders, `HOST_PLUGIN_PATH`, `./Plugins/`, then the folder holding the host executable.
+/// Loads plugins in this process: the worker of `host run` loads the one it runs, and tests load
+/// fixtures. Search order: `--plugins` folders, `HOST_PLUGIN_PATH`, the folder holding the host
+/// executable, then `./Plugins/`.
 public struct PluginCatalog {
     /// Plugins that loaded, in discovery order.
     public private(set) var plugins: [LoadedPlugin] = []
@@ -20,9 +21,29 @@ public struct PluginCatalog {
         if let env = environment["HOST_PLUGIN_PATH"] {
             folders += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
-        folders.append("Plugins")
+        // The host's own plugins come before ./Plugins, so a folder you run the host in can add
+        // plugins but never replace one you built (README, "Plugins and where they are found").
         if let executableFolder { folders.append(executableFolder) }
+        folders.append("Plugins")
         return folders
+    }
+
+    /// A catalog of plugins already loaded (a worker process loads just the one it runs).
+    public init(loaded: [LoadedPlugin]) {
+        searchPath = []
+        plugins = loaded
+    }
+
+    /// Loads exactly the library at `path` (the worker process of `host run`).
+    public init(path: String) {
+        searchPath = [(path as NSString).deletingLastPathComponent]
+        switch PluginLoader.load(path: path) {
+        case .success(let loaded):
+            let name = Self.pluginName(fromFile: (path as NSString).lastPathComponent)
+            if loaded.plugin.name == name { plugins = [loaded] } else { failures = [(name, .nameMismatch(path: path, declared: loaded.plugin.name))] }
+        case .failure(let failure):
+            failures = [(Self.pluginName(fromFile: (path as NSString).lastPathComponent), failure)]
+        }
     }
 
     /// Discovers and loads plugins. Libraries in `quietFolders` that are not plugins at all (no

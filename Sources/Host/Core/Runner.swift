@@ -70,6 +70,7 @@ public struct Runner {
         case .success(let f): folder = f
         case .failure(let e): return .failure(e)
         }
+        Supervision.send(.folder, folder.path)
         WorkerPool.shared.threads = globals.threads
         let started = Date()
         let metrics = MetricsLog()
@@ -80,9 +81,11 @@ public struct Runner {
         do {
             try folder.write(config(plugin: plugin, path: loaded.path, experiment: experiment, options: options,
                                     mode: mode, arguments: arguments, started: started).text(indent: 2) + "\n", to: "config.json")
+            try folder.write(JSON.object([("status", .string("running")), ("started", .string(RunFolder.isoTime(started))),
+                                          ("process", .number(Double(getpid())))]).text(indent: 2) + "\n", to: "summary.json")
         } catch {
             folder.remove()
-            return .failure(HostError("cannot write the run folder \(folder.path): \(error)", hint: "check the disk and permissions"))
+            return .failure(HostError("cannot write the run folder \(folder.path): \(RunFolder.reason(error))", hint: "check the disk and permissions"))
         }
 
         var failure: PluginError?
@@ -109,7 +112,7 @@ public struct Runner {
             try folder.write(summary(status: status, failure: failure, metrics: metrics, artifacts: context.artifacts.written,
                                      started: started, seconds: seconds).text(indent: 2) + "\n", to: "summary.json")
         } catch {
-            return .failure(HostError("cannot finish the run folder \(folder.path): \(error)", hint: "check the disk and permissions", exitCode: ExitCode.failure))
+            return .failure(HostError("cannot finish the run folder \(folder.path): \(RunFolder.reason(error))", hint: "check the disk and permissions", exitCode: ExitCode.failure))
         }
         return .success(RunOutcome(plugin: plugin.name, experiment: experiment.name, folder: folder.path, status: status,
                                    seconds: seconds, finals: metrics.finals, metricSpecs: experiment.metrics, error: failure))

@@ -11,8 +11,9 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
     private var started = 0.0, lastDraw = 0.0
     private var drewLive = false
 
-    /// `live` redraws one line; otherwise a line is printed every `plainInterval` seconds.
-    public init(live: Bool = isatty(2) != 0, plainInterval: Double = 5) {
+    /// `live` redraws one line; otherwise a line is printed every `plainInterval` seconds. A
+    /// worker process draws live when its supervisor writes to a terminal (`HOST_PROGRESS_LIVE`).
+    public init(live: Bool = isatty(2) != 0 || ProcessInfo.processInfo.environment["HOST_PROGRESS_LIVE"] == "1", plainInterval: Double = 5) {
         self.live = live
         self.plainInterval = plainInterval
     }

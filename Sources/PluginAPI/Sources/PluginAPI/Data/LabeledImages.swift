@@ -9,7 +9,7 @@ public struct LabeledImages: Sendable {
     public var channels: Int, height: Int, width: Int
 
     public init(images: [Float], labels: [Int], channels: Int, height: Int, width: Int) {
-        precondition(images.count == labels.count * channels * height * width, "images and labels disagree")
+        engineCheck(images.count == labels.count * channels * height * width, "images and labels disagree")
         self.images = images
         self.labels = labels
         self.channels = channels

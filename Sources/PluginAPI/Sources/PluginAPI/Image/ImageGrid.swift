@@ -14,9 +14,9 @@ extension Image {
         switch tensor.rank {
         case 2: (c, h, w) = (1, tensor.shape[0], tensor.shape[1])
         case 3: (c, h, w) = (tensor.shape[0], tensor.shape[1], tensor.shape[2])
-        default: preconditionFailure("an image needs a (H, W) or (C, H, W) tensor, got \(tensor.shape)")
+        default: engineFailure("an image needs a (H, W) or (C, H, W) tensor, got \(tensor.shape)")
         }
-        precondition(c == 1 || c == 3, "an image has 1 or 3 channels, the tensor has \(c)")
+        engineCheck(c == 1 || c == 3, "an image has 1 or 3 channels, the tensor has \(c)")
         let values = tensor.values
         let (low, high): (Float, Float)
         switch scaling {

@@ -242,12 +242,12 @@ public enum ConvAlgorithm: Sendable {
 /// `F.conv2d(x, weight, bias, stride, padding, dilation)`.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                    algorithm: ConvAlgorithm = .automatic) -> Tensor {
-    precondition(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
+    engineCheck(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
                  "conv2d: input \(x.shape) and weight \(weight.shape) do not match (NCHW and (OC, C, KH, KW))")
     let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], oc: weight.shape[0],
                            kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding, dilation: dilation)
-    precondition(geo.oh > 0 && geo.ow > 0, "conv2d: a \(geo.kh)x\(geo.kw) kernel does not fit input \(x.shape) with padding \(padding)")
-    precondition(algorithm != .winograd || WinogradConv.computes(geo),
+    engineCheck(geo.oh > 0 && geo.ow > 0, "conv2d: a \(geo.kh)x\(geo.kw) kernel does not fit input \(x.shape) with padding \(padding)")
+    engineCheck(algorithm != .winograd || WinogradConv.computes(geo),
                  "conv2d: Winograd computes 3x3 kernels with stride 1, dilation 1 and padding <= 2, not \(weight.shape) s\(stride) p\(padding) d\(dilation)")
     let winograd = algorithm == .winograd || (algorithm == .automatic && WinogradConv.isFaster(geo))
     let out = Tensor(zeros: [geo.n, geo.oc, geo.oh, geo.ow], zeroed: false)

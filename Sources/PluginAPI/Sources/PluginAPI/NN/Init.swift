@@ -4,7 +4,7 @@ import Foundation
 public enum Init {
     /// Fan-in and fan-out of a weight: (in, out) for a matrix (out, in); times KH KW for a conv.
     public static func fans(_ t: Tensor) -> (fanIn: Int, fanOut: Int) {
-        precondition(t.rank >= 2, "fan computation needs a weight of rank >= 2, got \(t.shape)")
+        engineCheck(t.rank >= 2, "fan computation needs a weight of rank >= 2, got \(t.shape)")
         let receptive = t.shape.dropFirst(2).reduce(1, *)
         return (t.shape[1] * receptive, t.shape[0] * receptive)
     }

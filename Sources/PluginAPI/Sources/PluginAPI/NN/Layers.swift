@@ -73,7 +73,7 @@ public final class LayerNorm: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        precondition(Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
+        engineCheck(Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "LayerNorm(\(normalizedShape)) got input \(x.shape)")
         return layerNorm(x, normalizedCount: weight.count, weight: weight, bias: bias, eps: eps)
     }

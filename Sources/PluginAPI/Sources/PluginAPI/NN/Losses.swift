@@ -48,12 +48,12 @@ public func accuracy(_ logits: Tensor, targets: [Int]) -> Double {
 /// Mean cross-entropy of logits (N, C) against integer class targets, as
 /// `F.cross_entropy(logits, targets)`.
 public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
-    precondition(logits.rank == 2 && logits.shape[0] == targets.count, "cross-entropy: logits \(logits.shape) for \(targets.count) targets")
+    engineCheck(logits.rank == 2 && logits.shape[0] == targets.count, "cross-entropy: logits \(logits.shape) for \(targets.count) targets")
     let (n, c) = (logits.shape[0], logits.shape[1])
     let logProbs = noGrad { logits.detach().logSoftmax(axis: 1) }
     var loss = 0.0
     for (i, t) in targets.enumerated() {
-        precondition(t >= 0 && t < c, "cross-entropy: target \(t) is not a class in 0..<\(c)")
+        engineCheck(t >= 0 && t < c, "cross-entropy: target \(t) is not a class in 0..<\(c)")
         loss -= Double(logProbs.data[i * c + t])
     }
     return Tensor(scalar: Float(loss / Double(n))).recorded("cross_entropy", [logits]) { g in
@@ -73,6 +73,6 @@ public func mseLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
 
 /// Mean hinge loss mean(max(0, 1 - x y)) for scores x and labels y of +-1, same shape.
 public func hingeLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
-    precondition(x.shape == y.shape, "hinge: scores \(x.shape) and labels \(y.shape) must have the same shape (beware (N,1) against (N,))")
+    engineCheck(x.shape == y.shape, "hinge: scores \(x.shape) and labels \(y.shape) must have the same shape (beware (N,1) against (N,))")
     return (1 - x * y).relu().mean()
 }

@@ -11,7 +11,7 @@ open class Module {
 
     /// The forward computation. Subclasses override it.
     open func forward(_ x: Tensor) -> Tensor {
-        preconditionFailure("\(type(of: self)) does not override forward(_:)")
+        engineFailure("\(type(of: self)) does not override forward(_:)")
     }
 
     /// Calls `forward` (and records the call while a `ModelSummary` is being taken).

@@ -32,7 +32,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean
                 runningVar.data[ch] = (1 - momentum) * runningVar.data[ch] + momentum * Float(unbiased)
             }
         } else {
-            guard let runningMean, let runningVar else { preconditionFailure("batch_norm in evaluation mode needs running statistics") }
+            guard let runningMean, let runningVar else { engineFailure("batch_norm in evaluation mode needs running statistics") }
             mean[ch] = runningMean.data[ch]
             invStd[ch] = 1 / (runningVar.data[ch] + eps).squareRoot()
         }
@@ -80,7 +80,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean
 /// `F.layer_norm(x, normalized_shape, weight, bias, eps)`: normalises over the trailing
 /// dimensions whose sizes multiply to `weight.count` (or `normalizedCount` without affine).
 public func layerNorm(_ x: Tensor, normalizedCount d: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
-    precondition(x.count % d == 0, "layer_norm: \(x.shape) does not end in \(d) normalised values")
+    engineCheck(x.count % d == 0, "layer_norm: \(x.shape) does not end in \(d) normalised values")
     let rows = x.count / d
     var mean = [Float](repeating: 0, count: rows), invStd = [Float](repeating: 0, count: rows)
     let out = Tensor(zeros: x.shape, zeroed: false)

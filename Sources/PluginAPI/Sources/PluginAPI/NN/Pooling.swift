@@ -6,7 +6,7 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
     let s = stride ?? kernel
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = ((h - kernel) / s + 1, (w - kernel) / s + 1)
-    precondition(oh > 0 && ow > 0, "max_pool2d: kernel \(kernel) does not fit \(x.shape)")
+    engineCheck(oh > 0 && ow > 0, "max_pool2d: kernel \(kernel) does not fit \(x.shape)")
     let out = Tensor(zeros: [n, c, oh, ow], zeroed: false)
     var argmax = [Int32](repeating: 0, count: out.count)
     for plane in 0..<(n * c) {
@@ -59,7 +59,7 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int) = (1, 1)) -> T
 
 /// Averages each (row window x column window) of every plane.
 func windowAverage(_ x: Tensor, rows: [Range<Int>], columns: [Range<Int>], name: String) -> Tensor {
-    precondition(x.rank == 4, "\(name) needs NCHW input, got \(x.shape)")
+    engineCheck(x.rank == 4, "\(name) needs NCHW input, got \(x.shape)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (rows.count, columns.count)
     let out = Tensor(zeros: [n, c, oh, ow], zeroed: false)

@@ -12,7 +12,7 @@ open class Optimizer {
     }
 
     /// Updates every parameter that has a gradient.
-    open func step() { preconditionFailure("\(type(of: self)) does not override step()") }
+    open func step() { engineFailure("\(type(of: self)) does not override step()") }
 
     /// Clears the gradients (`optimizer.zero_grad()`, set to None).
     public func zeroGrad() { for p in parameters { p.grad = nil } }

@@ -22,12 +22,16 @@ public final class MetricsLog: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         for (key, _) in values where !_columns.contains(key) { _columns.append(key) }
         _rows.append(Row(step: step, values: values))
+        if Supervision.isSupervised {
+            Supervision.send(.row, ([String(step)] + values.map { "\($0.0)=\($0.1)" }).joined(separator: "\t"))
+        }
     }
 
     /// Records a final value of a declared metric (a later value for the same name replaces it).
     public func final(_ name: String, _ value: Double) {
         lock.lock(); defer { lock.unlock() }
         if let i = _finals.firstIndex(where: { $0.0 == name }) { _finals[i].1 = value } else { _finals.append((name, value)) }
+        Supervision.send(.final, "\(name)=\(value)")
     }
 
     /// Records a textual finding for `summary.json` (for example which pairs failed and why).

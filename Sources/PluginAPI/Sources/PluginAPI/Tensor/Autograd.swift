@@ -59,7 +59,7 @@ extension Tensor {
     /// Back-propagates from this tensor: adds d(self)/d(leaf), weighted by `gradient` (ones
     /// for a scalar), into the `grad` of every leaf that requires it.
     public func backward(_ gradient: Tensor? = nil) {
-        precondition(gradient != nil || count == 1, "backward() without a gradient needs a one-element tensor; this one has shape \(shape)")
+        engineCheck(gradient != nil || count == 1, "backward() without a gradient needs a one-element tensor; this one has shape \(shape)")
         // Topological order by iterative depth-first search over recorded nodes.
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
@@ -82,7 +82,7 @@ extension Tensor {
                 }
                 for (input, inputGrad) in zip(node.inputs, node.backward(g)) where input.requiresGrad {
                     guard let inputGrad else { continue }
-                    precondition(inputGrad.shape == input.shape, "\(node.name) backward gave shape \(inputGrad.shape) for an input of shape \(input.shape)")
+                    engineCheck(inputGrad.shape == input.shape, "\(node.name) backward gave shape \(inputGrad.shape) for an input of shape \(input.shape)")
                     let key = ObjectIdentifier(input)
                     pending[key] = pending[key].map { $0 + inputGrad } ?? inputGrad
                 }
@@ -92,7 +92,7 @@ extension Tensor {
 
     /// Adds `other` into this tensor's values (no autograd).
     func addInPlace(_ other: Tensor) {
-        precondition(other.count == count)
+        engineCheck(other.count == count, "gradient accumulation: \(other.shape) into \(shape)")
         let (d, o) = (data, other.data)
         for i in 0..<count { d[i] += o[i] }
     }

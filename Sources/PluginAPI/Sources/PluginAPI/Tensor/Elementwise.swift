@@ -16,7 +16,7 @@ extension Tensor {
     /// The forward kernel of a broadcasting binary op (no autograd).
     static func binaryKernel(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
-            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+            engineFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         let out = Tensor(zeros: shape, zeroed: false)
         let (pa, pb, po) = (a.data, b.data, out.data)
@@ -55,7 +55,7 @@ extension Tensor {
     /// Combines two same-shaped tensors elementwise into a new one (no autograd).
     @inline(__always)
     func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(other.count == count)
+        engineCheck(other.count == count, "elementwise: \(shape) and \(other.shape) hold different numbers of values")
         let out = Tensor(zeros: shape, zeroed: false)
         let (p, q, o) = (data, other.data, out.data)
         for i in 0..<count { o[i] = f(p[i], q[i]) }

@@ -13,9 +13,9 @@ extension Tensor {
     /// (..., M, K) x (K, N) (the batch folds into M); and (B, M, K) x (B, K, N).
     public func matmul(_ other: Tensor) -> Tensor {
         let a = self, b = other
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        engineCheck(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         let k = a.shape[a.rank - 1]
-        precondition(b.shape[b.rank - 2] == k, "matmul: \(a.shape) x \(b.shape): inner sizes differ")
+        engineCheck(b.shape[b.rank - 2] == k, "matmul: \(a.shape) x \(b.shape): inner sizes differ")
         let n = b.shape[b.rank - 1]
         if b.rank == 2 {
             let m = a.count / k
@@ -26,7 +26,7 @@ extension Tensor {
                  b.requiresGrad ? Tensor.gemm(a, rows: k, inner: m, transA: true, g, cols: n, transB: false) : nil]
             }
         }
-        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "matmul: batched shapes \(a.shape) x \(b.shape) are not supported")
+        engineCheck(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "matmul: batched shapes \(a.shape) x \(b.shape) are not supported")
         let (batch, m) = (a.shape[0], a.shape[1])
         let out = Tensor(zeros: [batch, m, n], zeroed: false)
         for i in 0..<batch {
@@ -49,7 +49,7 @@ extension Tensor {
 /// `F.linear(x, weight, bias)`: x (..., in) times weight (out, in) transposed, plus bias (out).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
-    precondition(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
+    engineCheck(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
     if let bias {

@@ -62,7 +62,7 @@ extension Tensor {
     /// This tensor repeated along its size-1 dimensions to `target` (broadcast, copied).
     public func expand(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        guard Broadcast.shape(shape, target) == target else { preconditionFailure("cannot expand \(shape) to \(target)") }
+        guard Broadcast.shape(shape, target) == target else { engineFailure("cannot expand \(shape) to \(target)") }
         let zero = Tensor(zeros: target)
         let sourceShape = shape
         return Tensor.binaryKernel(zero, self, .add).recorded("expand", [self]) { g in [g.sumTo(sourceShape)] }

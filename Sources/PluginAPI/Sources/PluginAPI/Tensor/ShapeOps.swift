@@ -7,7 +7,7 @@ extension Tensor {
             let known = target.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
             target[unknown] = known == 0 ? 0 : count / known
         }
-        precondition(target.reduce(1, *) == count, "cannot reshape \(shape) (\(count) values) to \(newShape)")
+        engineCheck(target.reduce(1, *) == count, "cannot reshape \(shape) (\(count) values) to \(newShape)")
         if target == shape { return self }
         let sourceShape = shape
         return Tensor(shape: target, storage: storage).recorded("reshape", [self]) { g in [g.reshape(sourceShape)] }
@@ -28,7 +28,7 @@ extension Tensor {
 
     /// Reorders dimensions (a copy): `permute([0, 2, 3, 1])` turns NCHW into NHWC.
     public func permute(_ order: [Int]) -> Tensor {
-        precondition(order.sorted() == Array(0..<rank), "permute order \(order) is not a permutation of 0..<\(rank)")
+        engineCheck(order.sorted() == Array(0..<rank), "permute order \(order) is not a permutation of 0..<\(rank)")
         let outShape = order.map { shape[$0] }
         let out = Tensor(zeros: outShape, zeroed: false)
         var inStrides = [Int](repeating: 1, count: rank)
@@ -56,7 +56,7 @@ extension Tensor {
     public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = normalizeAxis(axis, rank: rank)
         let (outer, n, inner) = split(at: axis)
-        precondition(range.lowerBound >= 0 && range.upperBound <= n, "slice \(range) is out of 0..<\(n) on axis \(axis)")
+        engineCheck(range.lowerBound >= 0 && range.upperBound <= n, "slice \(range) is out of 0..<\(n) on axis \(axis)")
         var outShape = shape; outShape[axis] = range.count
         let out = Tensor(zeros: outShape, zeroed: false)
         let width = range.count * inner
@@ -73,14 +73,14 @@ extension Tensor {
 
     /// Joins tensors along `axis`; all other dimensions must agree.
     public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concat of no tensors")
+        engineCheck(!tensors.isEmpty, "concat of no tensors")
         let first = tensors[0]
         let axis = normalizeAxis(axis, rank: first.rank)
         var outShape = first.shape
         outShape[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
         for t in tensors {
             var s = t.shape; s[axis] = outShape[axis]
-            precondition(s == outShape, "concat: shape \(t.shape) does not match \(first.shape) outside axis \(axis)")
+            engineCheck(s == outShape, "concat: shape \(t.shape) does not match \(first.shape) outside axis \(axis)")
         }
         let out = Tensor(zeros: outShape, zeroed: false)
         let outer = outShape[..<axis].reduce(1, *), inner = outShape[(axis + 1)...].reduce(1, *)
@@ -108,7 +108,7 @@ extension Tensor {
         var outShape = shape; outShape[0] = indices.count
         let out = Tensor(zeros: outShape, zeroed: false)
         for (r, i) in indices.enumerated() {
-            precondition(i >= 0 && i < shape[0], "row \(i) is out of 0..<\(shape[0])")
+            engineCheck(i >= 0 && i < shape[0], "row \(i) is out of 0..<\(shape[0])")
             (out.data + r * inner).update(from: data + i * inner, count: inner)
         }
         let inputShape = shape

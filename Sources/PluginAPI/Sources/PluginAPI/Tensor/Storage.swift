@@ -51,7 +51,7 @@ enum LargeBlockCache {
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, size) == 0, let raw else {
             // Out of memory is not recoverable inside a training step; say what was asked for.
-            fatalError("out of memory allocating \(bytes) bytes for a tensor")
+            engineFailure("out of memory allocating \(bytes) bytes for a tensor")
         }
         return raw
     }

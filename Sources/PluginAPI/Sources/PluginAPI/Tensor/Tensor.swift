@@ -17,7 +17,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// A tensor over existing storage (shared, not copied).
     public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
-        precondition(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) values")
+        engineCheck(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) values")
         self.shape = shape
         self.storage = storage
         self.requiresGrad = requiresGrad
@@ -25,12 +25,12 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// A zero-filled tensor (`zeroed: false` leaves the memory for the caller to fill).
     public convenience init(zeros shape: [Int], zeroed: Bool = true, requiresGrad: Bool = false) {
-        self.init(shape: shape, storage: TensorStorage(count: shape.reduce(1, *), zeroed: zeroed), requiresGrad: requiresGrad)
+        self.init(shape: shape, storage: TensorStorage(count: Tensor.elementCount(shape), zeroed: zeroed), requiresGrad: requiresGrad)
     }
 
     /// A tensor holding `values` with the given shape.
     public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
-        precondition(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
+        engineCheck(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
         self.init(zeros: shape, zeroed: false, requiresGrad: requiresGrad)
         values.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: values.count) }
     }
@@ -47,7 +47,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The values as an array.
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
     /// The single value of a one-element tensor (PyTorch's `item()`).
-    public var item: Float { precondition(count == 1, "item() needs one element, the tensor has \(count)"); return data[0] }
+    public var item: Float { engineCheck(count == 1, "item() needs one element, the tensor has \(count)"); return data[0] }
     /// Whether this tensor was produced by a recorded operation (not a leaf).
     public var isLeaf: Bool { node == nil }
 
@@ -69,7 +69,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// Copies `other`'s values into this tensor in place (shapes must hold the same count).
     public func copy_(_ other: Tensor) {
-        precondition(other.count == count, "copy_ from \(other.shape) into \(shape)")
+        engineCheck(other.count == count, "copy_ from \(other.shape) into \(shape)")
         data.update(from: other.data, count: count)
     }
 
@@ -115,6 +115,21 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 @inline(__always)
 func normalizeAxis(_ axis: Int, rank: Int) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    precondition(a >= 0 && a < max(rank, 1), "axis \(axis) is out of range for rank \(rank)")
+    engineCheck(a >= 0 && a < max(rank, 1), "axis \(axis) is out of range for rank \(rank)")
     return a
+}
+
+extension Tensor {
+    /// The number of values a tensor of this shape holds; stops the run on a negative size or
+    /// a product that overflows (a shape computed from a file or an option gone wrong).
+    public static func elementCount(_ shape: [Int]) -> Int {
+        var count = 1
+        for size in shape {
+            engineCheck(size >= 0, "tensor shape \(shape) has a negative size")
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            engineCheck(!overflow, "tensor shape \(shape) holds more values than memory can address")
+            count = product
+        }
+        return count
+    }
 }
