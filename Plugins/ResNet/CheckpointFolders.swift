@@ -47,7 +47,7 @@ public struct CheckpointFolders {
         try removeLeftovers()
         try after(.clearedLeftovers)
         do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try AtomicFile.makeFolder(staging)
             try write(staging)
             try after(.wroteFiles)
             let files = try listFiles(staging)

@@ -132,7 +132,7 @@ final class CIFARCommandTests: XCTestCase {
         let first = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--stop-after", "2", "--out", "first"], in: work)
         XCTAssertEqual(first.status, 0, first.stderr)
         for stop in ["1", "2"] {
-            let (status, stderr) = try Self.runWithTimeout(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--stop-after", stop, "--out", "again"],
+            let (status, stderr) = try Self.runWithTimeout(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--stop-after", stop, "--out", "again-" + stop],
                                                            in: work, seconds: 60)
             XCTAssertEqual(status, 2, stderr)
             XCTAssertTrue(stderr.contains("--stop-after \(stop) is at or below the 2 epochs"), stderr)
@@ -211,26 +211,30 @@ final class CIFARCommandTests: XCTestCase {
         return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: errFile) ?? Data(), as: UTF8.self))
     }
 
-    /// SIGKILL to a process and every process under it (a supervised worker included), each
-    /// stopped first so that none starts another or notices the others go.
+    /// SIGKILL to a process and every process under it (a supervised worker included), the
+    /// deepest first, so that the one doing the work dies at the chosen instant.
     static func killTree(_ root: pid_t) {
         var tree: [pid_t] = [root], index = 0
-        kill(root, SIGSTOP)
         while index < tree.count {
             let parent = tree[index]
             index += 1
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-                guard let pid = pid_t(entry), !tree.contains(pid),
-                      let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { continue }
-                // After "pid (name) state": the parent's pid.
-                let fields = stat[stat.index(after: close)...].split(separator: " ")
-                if fields.count > 1, pid_t(fields[1]) == parent {
-                    kill(pid, SIGSTOP)
-                    tree.append(pid)
-                }
-            }
+            tree += children(of: parent).filter { !tree.contains($0) }
         }
-        for pid in tree { kill(pid, SIGKILL) }
+        for pid in tree.reversed() { kill(pid, SIGKILL) }
+    }
+
+    /// The children of `parent`, from /proc/PID/task/*/children where the kernel has it,
+    /// else from every process's parent in /proc/*/stat.
+    static func children(of parent: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? []
+        let listed = tasks.compactMap { try? String(contentsOfFile: "/proc/\(parent)/task/\($0)/children", encoding: .utf8) }
+        if !listed.isEmpty { return listed.flatMap { $0.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } } }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // After "pid (name) state": the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
+        }
     }
 }

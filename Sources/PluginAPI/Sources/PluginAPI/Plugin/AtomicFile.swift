@@ -38,17 +38,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String, using writer: Writer) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        var isFolder: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) || !isFolder.boolValue {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-                    throw failure("cannot create the folder \(folder.path)", errno: Int32(posix.code))
-                }
-                throw PluginError.failure("cannot create the folder \(folder.path): \(error.localizedDescription)", hint: "check that the folder is writable and the disk is not full")
-            }
-        }
+        try makeFolder(folder.path)
         // A fresh name, created exclusively and never through a link someone put there.
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -73,6 +63,18 @@ public enum AtomicFile {
             let code = errno
             unlink(temporary)
             throw failure("cannot move the new \(url.lastPathComponent) into place at \(path)", errno: code)
+        }
+    }
+
+    /// Creates `path` and the folders above it that are missing, as `mkdir -p` does, with the
+    /// system's reason when one cannot be made.
+    public static func makeFolder(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makeFolder(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw failure("cannot create the folder \(path)", errno: errno)
         }
     }
 
