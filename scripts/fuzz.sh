@@ -29,13 +29,13 @@ R=Sources/PluginAPI/Sources/PluginAPI
 BASE="$R/Plugin/PluginError.swift fuzz/harnesses/Common.swift"
 files_for() {
     case "$1" in
-        npy)   echo "$BASE $R/Plugin/AtomicFile.swift $R/Data/NPY.swift $R/Data/NPYHeader.swift" ;;
+        npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Data/NPY.swift $R/Data/NPYHeader.swift" ;;
         idx)   echo "$BASE $R/Data/IDX.swift" ;;
         pgm)   echo "$BASE $R/Data/PGM.swift" ;;
         cifar) echo "$BASE $R/Data/CIFAR10Batch.swift" ;;
         tar)   echo "$BASE $R/Archive/Tar.swift" ;;
         gzip)  echo "$BASE $R/Archive/Gzip.swift $R/Archive/Tar.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
-        png)   echo "$BASE $R/Plugin/AtomicFile.swift $R/Image/PNG.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
+        png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Image/PNG.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
         *)     return 1 ;;
     esac
 }

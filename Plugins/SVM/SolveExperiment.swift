@@ -88,6 +88,6 @@ enum SolveExperiment {
             throw PluginError.invalidInput("\(path): value \(array.values[bad]) at flat index \(bad) (row \(bad / array.shape[1]))",
                                            hint: "remove or impute NaN and infinite values before solving")
         }
-        return Tensor(array.floats, shape: array.shape)
+        return Tensor(try array.float32Values(source: path), shape: array.shape)
     }
 }
