@@ -21,18 +21,22 @@ public struct CheckpointFolders {
     public let parent: String
     /// The name of the installed copy (`checkpoint`).
     public let name: String
+    /// The file written last into a copy: every file with its size, and the epochs.
     public static let marker = "complete.json"
 
+    /// The copies named `name` (and `name.previous`, `name.partial`) in the folder `parent`.
     public init(parent: String, name: String = "checkpoint") {
         self.parent = parent
         self.name = name
     }
 
-    /// The installed copy, the one it replaced (present during a swap), the one being
-    /// written, and the one being deleted.
+    /// The installed copy: `<parent>/<name>`.
     public var current: String { (parent as NSString).appendingPathComponent(name) }
+    /// The copy it replaces, present only during a swap.
     public var previous: String { current + ".previous" }
+    /// The copy being written.
     public var staging: String { current + ".partial" }
+    /// A copy being deleted (never read).
     var trash: String { current + ".trash" }
 
     /// The points of `replace` after which a test may stop it, as a crash would.
@@ -172,6 +176,8 @@ public struct CheckpointFolders {
 
 /// Thrown by a test's `after` hook: a simulated crash, after which nothing is cleaned up.
 public struct CheckpointCrash: Error {
+    /// The step after which the crash happened.
     public let step: CheckpointFolders.Step
+    /// A crash after `step`.
     public init(_ step: CheckpointFolders.Step) { self.step = step }
 }
