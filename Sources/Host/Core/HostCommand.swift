@@ -91,7 +91,7 @@ public enum HostCommand {
         case .run(let name, let experimentName, let tokens), .eval(let name, let experimentName, _, let tokens):
             switch runInProcess(command, name: name, experimentName: experimentName, tokens: tokens, catalog: catalog, globals: globals, arguments: arguments) {
             case .success(let c): code = c
-            case .failure(let error): return report(error)
+            case .failure(let error): code = report(error)   // bad input: the run undid its folder
             }
         default:
             return report(HostError("the worker process only runs experiments", hint: "run `host run PLUGIN`"))
