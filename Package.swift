@@ -1,10 +1,11 @@
 // swift-tools-version:6.0
 // The host executable, one dynamic library per plugin, and the tests. The runtime (plugin
 // contract, engine, data, plots) is the nested package at Sources/PluginAPI, linked as one
-// shared library by everything here (DESIGN.md, "The runtime must be one shared library").
+// shared library by everything here (docs/ARCHITECTURE.md, "One runtime library").
 import PackageDescription
 
-/// Kernels are only fast with FMA/AVX2 and without bounds checks (DESIGN.md, "Compiler flags").
+/// Host and plugins keep Swift's checks in release builds; only the runtime's Kernels module
+/// drops them (docs/ARCHITECTURE.md, "Checked everywhere but the kernel loops").
 var optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
 #if arch(x86_64)
 optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))

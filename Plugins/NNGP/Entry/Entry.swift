@@ -1,7 +1,7 @@
 import NNGP
 import PluginAPI
 
-// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"), only in
+// The C entry points the host looks up with dlsym (docs/ARCHITECTURE.md, "Plugins: search order and trust"), only in
 // libNNGP.so (see Plugins/Parity/Entry/Entry.swift).
 
 @_cdecl("host_plugin_abi_version")

@@ -1,7 +1,7 @@
 import Parity
 import PluginAPI
 
-// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"). They live in
+// The C entry points the host looks up with dlsym (docs/ARCHITECTURE.md, "Plugins: search order and trust"). They live in
 // a target of their own, linked only into libParity.so, so that tests can link several plugins'
 // Swift code into one binary without duplicate symbols.
 

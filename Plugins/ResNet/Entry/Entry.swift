@@ -1,7 +1,7 @@
 import ResNet
 import PluginAPI
 
-// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"). They live in
+// The C entry points the host looks up with dlsym (docs/ARCHITECTURE.md, "Plugins: search order and trust"). They live in
 // a target of their own, linked only into libResNet.so, so that tests can link several plugins'
 // Swift code into one binary without duplicate symbols.
 

@@ -1,7 +1,7 @@
 import PluginAPI
 import SVM
 
-// The C entry points the host looks up with dlsym (DESIGN.md, "Plugin contract"), only in
+// The C entry points the host looks up with dlsym (docs/ARCHITECTURE.md, "Plugins: search order and trust"), only in
 // libSVM.so (see Plugins/Parity/Entry/Entry.swift).
 
 @_cdecl("host_plugin_abi_version")

@@ -66,7 +66,7 @@ public enum LoadFailure: Error, Equatable {
     }
 }
 
-/// Opens plugin libraries and runs the handshake of DESIGN.md: dlopen, required symbols, ABI
+/// Opens plugin libraries and runs the handshake of docs/ARCHITECTURE.md: dlopen, required symbols, ABI
 /// version, runtime build id, factory, protocol cast. A failed library is closed; a loaded
 /// plugin is never unloaded.
 public enum PluginLoader {
