@@ -128,6 +128,7 @@ final class CIFARCommandTests: XCTestCase {
     /// (it used to train past --epochs for ever); a resume never trains past --epochs.
     func testResumeNeverTrainsPastEpochsAndStopAfterBelowTheDoneEpochsIsBadInput() throws {
         let work = TestSupport.temporaryFolder("cifar-stop-after")
+        defer { try? FileManager.default.removeItem(atPath: work) }
         let common = ["--cifar-dir", Self.folder, "--subset-train", "16", "--subset-val", "8", "--batch-size", "8", "--epochs", "3"]
         let first = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--stop-after", "2", "--out", "first"], in: work)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -148,6 +149,7 @@ final class CIFARCommandTests: XCTestCase {
     /// a complete copy (`checkpoint/`, or mid-swap `checkpoint.previous/`/`.partial/`).
     func testKilledAtRandomPointsWhileCheckpointingEachRunResumes() throws {
         let work = TestSupport.temporaryFolder("cifar-kill")
+        defer { try? FileManager.default.removeItem(atPath: work) }  // 16 runs of 42 MB checkpoints
         let common = ["--cifar-dir", Self.folder, "--subset-train", "8", "--subset-val", "8", "--batch-size", "8", "--epochs", "5"]
         var generator = SystemRandomNumberGenerator()
         var kills = 0, copiesUsed: [String: Int] = [:]
