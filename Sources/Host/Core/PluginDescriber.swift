@@ -61,6 +61,7 @@ public enum PluginDescriber {
         let tail = StderrTail(result.stderr).summary
         let what: String
         switch result.ending {
+        case .exited where StderrTail(result.stderr).sanitizerReport != nil: what = "crashed while loading"
         case .exited(let code): what = "exited with status \(code) while loading (its code calls exit()?)"
         case .timedOut(let seconds): what = "did not finish loading within \(Int(seconds)) s (it hangs?) and was stopped"
         case .signalled: what = "crashed while loading: it \(result.ending.description)"
@@ -123,7 +124,8 @@ struct StderrTail {
     var text: String
 
     /// Markers of the Swift runtime's crash report (a failed check's message, the backtracer's).
-    static let crashMarkers = ["Fatal error:", "*** Signal", "*** Program crashed", "💣", "*** Swift runtime failure", "Current stack trace:"]
+    static let crashMarkers = ["Fatal error:", "*** Signal", "*** Program crashed", "💣", "*** Swift runtime failure", "Current stack trace:",
+                               "ERROR: AddressSanitizer", "AddressSanitizer:DEADLYSIGNAL", "WARNING: ThreadSanitizer"]
 
     /// Whether a line starts (or is part of the first line of) a crash report.
     static func isCrashReportStart(_ line: Substring) -> Bool {
@@ -151,6 +153,7 @@ struct StderrTail {
 
     /// The runtime's one-line reason ("Fatal error: Index out of range"), if it gave one.
     var fatalError: String? {
+        if let report = sanitizerReport { return report }
         for line in text.split(separator: "\n") {
             for marker in ["Fatal error:", "*** Program crashed:", "*** Swift runtime failure:"] {
                 guard let range = line.range(of: marker) else { continue }
@@ -175,6 +178,16 @@ struct StderrTail {
             let rest = line[address.upperBound...].drop { $0.isHexDigit }
             let site = rest.trimmingCharacters(in: .whitespaces)
             if !site.isEmpty { return site }
+        }
+        return nil
+    }
+
+    /// A sanitizer's verdict ("AddressSanitizer: SEGV on unknown address ..."): in a build with
+    /// sanitizers the worker exits 1 after its report instead of dying of the signal.
+    var sanitizerReport: String? {
+        for line in text.split(separator: "\n") {
+            guard let range = line.range(of: "ERROR: AddressSanitizer: ") ?? line.range(of: "ERROR: ThreadSanitizer: ") else { continue }
+            return String(line[line.index(range.lowerBound, offsetBy: 7)...]).trimmingCharacters(in: .whitespaces)
         }
         return nil
     }

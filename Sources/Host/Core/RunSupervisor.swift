@@ -60,6 +60,8 @@ enum RunSupervisor {
         var cause: String
         if let engineError = result.events.last(where: { $0.0 == .error })?.1 {
             cause = engineError
+        } else if let report = tail.sanitizerReport {
+            cause = "the experiment process was stopped by \(report)"
         } else if case .exited(let code) = result.ending {
             cause = "the experiment process exited with status \(code) without finishing the run (plugin code called exit()?)"
         } else {

@@ -83,7 +83,8 @@ func callerOutsideRuntime() -> String? {
     for address in Thread.callStackReturnAddresses {
         guard let pointer = UnsafeRawPointer(bitPattern: address.uintValue), let object = SharedObject.containing(pointer) else { continue }
         let name = (object.file as NSString).lastPathComponent
-        if object.file == runtime || name.hasPrefix("libswift") || name.hasPrefix("libFoundation") || name.hasPrefix("libdispatch") || name.hasPrefix("libc.") { continue }
+        // Plugins are shared libraries: the executable (the host, a test runner) is not plugin code.
+        if object.file == runtime || !name.contains(".so") || name.hasPrefix("libswift") || name.hasPrefix("libFoundation") || name.hasPrefix("libdispatch") || name.hasPrefix("libc.") { continue }
         guard let symbol = object.symbol else { return name }
         return "\(name), in \(demangled(symbol))"
     }
