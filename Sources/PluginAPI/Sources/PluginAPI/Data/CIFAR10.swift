@@ -94,10 +94,12 @@ public enum CIFAR10 {
         try readBatchBytes((folder as NSString).appendingPathComponent(testFile), limit: limit)
     }
 
-    /// The class names of `batches.meta.txt`, or the standard ten.
+    /// The class names of `batches.meta.txt`, or the standard ten (also when the file is
+    /// larger than 64 KB: the official one is 61 bytes).
     public static func classNames(folder: String) -> [String] {
         let path = (folder as NSString).appendingPathComponent("batches.meta.txt")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return defaultClassNames }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? Int.max
+        guard size <= 1 << 16, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return defaultClassNames }
         let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return names.count == 10 ? names : defaultClassNames
     }
