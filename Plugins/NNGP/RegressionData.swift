@@ -62,7 +62,13 @@ public struct RegressionData {
     static func load(_ o: OptionValues, seed: UInt64) throws -> RegressionData {
         let paths = ["x", "y", "x-test", "y-test"].map { o.optionalString($0) }
         let given = paths.compactMap { $0 }
-        if given.isEmpty { return generate(n: try o.int("n"), nTest: try o.int("n-test"), d: try o.int("d"), seed: seed) }
+        if given.isEmpty {
+            let (n, nTest, d) = (try o.int("n"), try o.int("n-test"), try o.int("d"))
+            // The points, then the kernel matrices: n x n for the fit, n-test x n for the predictions.
+            try MemoryBudget.require(MemoryBudget.bytes([([n + nTest, d], 8), ([n, n], 8 * 3), ([nTest, n], 8 * 2)]),
+                                     for: "--n \(n), --n-test \(nTest) and --d \(d)", hint: "lower --n-test or --d")
+            return generate(n: n, nTest: nTest, d: d, seed: seed)
+        }
         guard given.count == 4, let x = paths[0], let y = paths[1], let xt = paths[2], let yt = paths[3] else {
             throw PluginError.invalidInput("give all of --x, --y, --x-test and --y-test, or none", hint: "the four .npy arrays replace the generated data together")
         }

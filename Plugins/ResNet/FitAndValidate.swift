@@ -112,26 +112,31 @@ public enum FitAndValidate {
     final class BackgroundEvaluator: @unchecked Sendable {
         let data: DigitsSplit
         let done = DispatchSemaphore(value: 0)
-        var pending: (epoch: Int, point: Point?)?
+        /// The epoch being evaluated: read and written by the training thread only.
+        var pendingEpoch: Int?
+        /// The evaluation's result: written by the evaluating thread before it signals `done`,
+        /// read by the training thread after waiting for it (ThreadSanitizer found the two
+        /// sharing one variable).
+        var result: Point?
 
         init(data: DigitsSplit) { self.data = data }
 
         func start(epoch: Int, snapshot: HW3ResNet) {
-            pending = (epoch, nil)
+            pendingEpoch = epoch
+            result = nil
             let box = UncheckedBox(snapshot)
             Thread.detachNewThread { [self] in
-                let point = FitAndValidate.evaluate(box.value, data)
-                pending?.point = point
+                result = FitAndValidate.evaluate(box.value, data)
                 done.signal()
             }
         }
 
         /// Waits for the running evaluation, if any, and returns its epoch and result.
         func finish() -> (Int, Point)? {
-            guard let epoch = pending?.epoch else { return nil }
+            guard let epoch = pendingEpoch else { return nil }
             done.wait()
-            defer { pending = nil }
-            return pending?.point.map { (epoch, $0) }
+            pendingEpoch = nil
+            return result.map { (epoch, $0) }
         }
     }
 
