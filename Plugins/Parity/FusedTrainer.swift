@@ -108,8 +108,7 @@ final class FusedTrainer {
         let scale = 1 / Float(batch)
         for s in rows {
             // forward: pre = b + sum of W's columns where x is 1; f = beta + alpha . relu(pre)
-            var count = 0
-            for j in 0..<d where x[s * d + j] != 0 { active[s * d + count] = Int32(j); count += 1 }
+            let count = Vector.nonzeroIndices(x + s * d, count: d, into: active + s * d)
             let row = pre + s * kp
             Vector.sumColumns(wt, indices: active + s * d, count: count, stride: kp, start: b, into: row, length: kp)
             let f = beta + Vector.reluDot(alpha, row, count: kp)
@@ -125,8 +124,7 @@ final class FusedTrainer {
         // grad W: column j is the sum of the deltas of the samples whose input j is 1.
         let samples = grad.samples
         for j in 0..<d {
-            var count = 0
-            for s in rows where violated[s] && x[s * d + j] != 0 { samples[count] = Int32(s); count += 1 }
+            let count = Vector.samplesWithInput(j, of: x, inputs: d, rows: rows, where: violated, into: samples)
             Vector.sumColumns(pre, indices: samples, count: count, stride: kp, start: nil, into: grad.wt + j * kp, length: kp)
         }
     }
@@ -142,66 +140,5 @@ final class FusedTrainer {
     }
 }
 
-/// The SIMD loops of the fused step (explicit 8-wide vectors: the plain loops did not
-/// vectorise, measured at about 11 G operations/s). Counts are multiples of 8.
-enum Vector {
-    typealias V = SIMD8<Float>
-
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
-
-    /// dst = start + sum of the rows `indices` of `matrix` (row length `stride`), 32 floats at a
-    /// time held in four registers, so each block is stored once.
-    @inline(__always) static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
-                                             start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
-        var block = 0
-        while block < length {
-            var (a0, a1, a2, a3) = (V(), V(), V(), V())
-            if let start { (a0, a1, a2, a3) = (load(start + block), load(start + block + 8), load(start + block + 16), load(start + block + 24)) }
-            for c in 0..<count {
-                let p = matrix + Int(indices[c]) * stride + block
-                a0 += load(p); a1 += load(p + 8); a2 += load(p + 16); a3 += load(p + 24)
-            }
-            store(a0, dst + block); store(a1, dst + block + 8); store(a2, dst + block + 16); store(a3, dst + block + 24)
-            block += 32
-        }
-    }
-
-    /// dst += src, two vectors per iteration.
-    @inline(__always) static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            store(load(dst + i) + load(src + i), dst + i)
-            store(load(dst + i + 8) + load(src + i + 8), dst + i + 8)
-            i += 16
-        }
-        while i < count { store(load(dst + i) + load(src + i), dst + i); i += 8 }
-    }
-
-    /// sum_i a_i max(x_i, 0).
-    @inline(__always) static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = V(), i = 0
-        while i < count {
-            let v = load(x + i)
-            acc.addProduct(load(a + i), v.replacing(with: 0, where: v .< 0))
-            i += 8
-        }
-        return acc.sum()
-    }
-
-    /// gAlpha += df relu(pre); pre becomes delta = df alpha 1{pre > 0}; gB += delta.
-    @inline(__always) static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
-                                                gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
-        let vdf = V(repeating: df)
-        var i = 0
-        while i < count {
-            let z = load(pre + i)
-            let on = z .> 0
-            store(load(gAlpha + i) + vdf * V().replacing(with: z, where: on), gAlpha + i)
-            let delta = V().replacing(with: vdf * load(alpha + i), where: on)
-            store(delta, pre + i)
-            store(load(gB + i) + delta, gB + i)
-            i += 8
-        }
-    }
-}
+/// The SIMD loops of the fused step live in the runtime's unchecked Kernels module.
+typealias Vector = ReLUNetKernels
