@@ -223,9 +223,11 @@ public enum ExactExperiment {
                                            hint: "point --checkpoint at the network/ folder a Parity exact run wrote")
         }
         let (k, d) = (weight.shape[0], weight.shape[1])
-        let network = ParityNetwork(d: d, k: k, weight: weight.floats, bias: try load("hidden.bias", [k]).floats,
-                                    alpha: try load("output.weight", [1, k]).floats, beta: try load("output.bias", [1]).floats[0])
-        let mask = try load("mask", [d]).floats
+        let values = { (name: String, shape: [Int]?) in try load(name, shape).float32Values(source: "\(checkpoint)/\(name).npy") }
+        let network = ParityNetwork(d: d, k: k, weight: try weight.float32Values(source: "\(checkpoint)/hidden.weight.npy"),
+                                    bias: try values("hidden.bias", [k]), alpha: try values("output.weight", [1, k]),
+                                    beta: try values("output.bias", [1])[0])
+        let mask = try values("mask", [d])
         var inputs: [[Float]]
         if d <= 20 {
             inputs = (0..<(1 << d)).map { bits(of: $0, d: d) }

@@ -92,7 +92,7 @@ enum CIFARCheckpoint {
         let folder = path + "/momentum"
         let buffers = try optimizer.parameters.indices.map { index -> [Float]? in
             let file = folder + "/\(index).npy"
-            return FileManager.default.fileExists(atPath: file) ? try NPY.read(file).floats : nil
+            return FileManager.default.fileExists(atPath: file) ? try NPY.read(file).float32Values(source: file) : nil
         }
         try optimizer.loadMomentumBuffers(buffers)
     }

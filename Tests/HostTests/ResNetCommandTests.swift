@@ -43,6 +43,9 @@ final class ResNetCommandTests: XCTestCase {
         let weights = work + "/weights"
         try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: true)
         try NPY.write(NPYArray(shape: [16, 1, 3, 3], floats: Array(repeating: 0.1, count: 144)), to: weights + "/conv1.weight.npy")
+        let huge = work + "/huge"
+        try FileManager.default.createDirectory(atPath: huge, withIntermediateDirectories: true)
+        try NPY.write(NPYArray(shape: [16, 1, 3, 3], values: [1e300] + Array(repeating: 0.1, count: 143), dtype: "<f8"), to: huge + "/conv1.weight.npy")
         let corrupt = work + "/corrupt"
         try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
         try Data([0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 8, 0, 0, 0, 8, 1, 2, 3]).write(to: URL(fileURLWithPath: corrupt + "/x-images-idx3-ubyte"))
@@ -50,6 +53,7 @@ final class ResNetCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["--act", "tanh"], "--act"),
             (["--init-weights", weights], "norm1.weight.npy is missing"),
+            (["--init-weights", huge], "beyond the float32 range"),
             (["--digits-dir", corrupt], "x-images-idx3-ubyte: truncated"),
             (["--digits-dir", work + "/nothing"], "is not a folder"),
             (["--validation", "5000"], "leaves no training images"),

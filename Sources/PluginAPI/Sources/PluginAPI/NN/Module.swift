@@ -139,7 +139,7 @@ open class Module {
                                                + (parametersOnly ? namedParameters() : stateDict()).map(\.0).joined(separator: ", "))
             }
             let array = try NPY.read(path)
-            state[name] = Tensor(array.floats, shape: array.shape)
+            state[name] = Tensor(try array.float32Values(source: path), shape: array.shape)
         }
         try loadStateDict(state, strict: !parametersOnly)
     }
