@@ -108,6 +108,19 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
     }
 
+    func testABodyThatNeverEndsIsCutAtTheCapAndLeavesNothing() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard case .success(var settings) = FetchCommand.parse(["--url", server.url(LocalHTTPServer.endlessPath), "--md5", MD5.hex(good), "--dir", root]) else {
+            return XCTFail("options refused")
+        }
+        settings.maxDownload = 100_000
+        guard case .failure(let error) = FetchCommand.fetch(settings) else { return XCTFail("an endless download was accepted") }
+        XCTAssertEqual(error.exitCode, 2)
+        XCTAssertTrue(error.message.contains("100000"), error.message)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
+    }
+
     func testOptionErrors() throws {
         let badMD5 = try TestSupport.run(TestSupport.hostPath, ["fetch", "cifar10", "--md5", "xyz"])
         XCTAssertEqual(badMD5.status, 2)

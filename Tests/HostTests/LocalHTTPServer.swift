@@ -5,7 +5,8 @@ import Glibc
 
 /// A tiny HTTP/1.0 server on 127.0.0.1 for the download tests: answers GET requests for the
 /// paths it was given with their bytes and 404 otherwise, one connection at a time, on a
-/// thread of its own until `stop()`.
+/// thread of its own until `stop()`. `endlessPath` answers with a body that announces no
+/// length and goes on until the client hangs up (bounded at 64 MB, so the server stops by itself).
 final class LocalHTTPServer: @unchecked Sendable {
     let port: UInt16
     private let socketFD: Int32
@@ -36,6 +37,18 @@ final class LocalHTTPServer: @unchecked Sendable {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
+    /// The path whose body never announces its length nor ends (until 64 MB).
+    static let endlessPath = "/endless"
+
+    private func answerEndlessly(_ client: Int32) {
+        let head = Array("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        guard head.withUnsafeBytes({ write(client, $0.baseAddress, $0.count) }) == head.count else { return }
+        let chunk = [UInt8](repeating: 0x5a, count: 65536)
+        for _ in 0..<1024 {
+            guard chunk.withUnsafeBytes({ write(client, $0.baseAddress, $0.count) }) > 0 else { return }
+        }
+    }
+
     /// Stops accepting connections and waits for the serving thread to end.
     func stop() {
         shutdown(socketFD, Int32(SHUT_RDWR))
@@ -63,6 +76,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         }
         let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self).split(separator: " ")
         let path = line.count > 1 ? String(line[1]) : "/"
+        if path == Self.endlessPath { return answerEndlessly(client) }
         let body = files[path]
         let head = body.map { "HTTP/1.0 200 OK\r\nContent-Length: \($0.count)\r\nContent-Type: application/octet-stream\r\n\r\n" }
             ?? "HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\n"
