@@ -23,4 +23,26 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--lrs: '-1' is not a positive number"), bad.stderr)
     }
+    func testShapesPrintsTheSheetsTableAndRefusesALayerThatDoesNotFit() throws {
+        let work = TestSupport.temporaryFolder("review-shapes")
+        let sheet = try TestSupport.host(["run", "Review", "shapes", "--out", "sheet", "--json"], in: work)
+        XCTAssertEqual(sheet.status, 0, sheet.stderr)
+        let compact = sheet.stdout.replacingOccurrences(of: " ", with: "")
+        XCTAssertTrue(compact.contains("\"parameters\":2483"), sheet.stdout)
+        XCTAssertTrue(compact.contains("\"mismatches\":0"), sheet.stdout)
+        let csv = try String(contentsOfFile: work + "/sheet/shapes.csv", encoding: .utf8)
+        for row in ["CONV3-10,3x3x1x10 + 10,100,28x28x10,100,28x28x10,yes", "POOL2,0,0,7x7x10,0,7x7x10,yes",
+                    "FLATTEN,0,0,490,0,490,yes", "FC-3,490x3 + 3,1473,3,1473,3,yes"] {
+            XCTAssertTrue(csv.contains(row), "\(row) in\n\(csv)")
+        }
+        let strided = try TestSupport.host(["run", "Review", "shapes", "--padding", "0", "--stride", "2", "--out", "strided", "--json"], in: work)
+        XCTAssertEqual(strided.status, 0, strided.stderr)
+        XCTAssertTrue(strided.stdout.replacingOccurrences(of: " ", with: "").contains("\"mismatches\":0"), strided.stdout)
+        let tooSmall = try TestSupport.host(["run", "Review", "shapes", "--size", "10", "--padding", "0", "--stride", "3", "--out", "small"], in: work)
+        XCTAssertEqual(tooSmall.status, 2, tooSmall.stderr)
+        XCTAssertTrue(tooSmall.stderr.contains("does not fit"), tooSmall.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/small"), "bad input leaves no run folder")
+        let outOfRange = try TestSupport.host(["run", "Review", "shapes", "--stride", "0"], in: work)
+        XCTAssertEqual(outOfRange.status, 2, outOfRange.stderr)
+    }
 }

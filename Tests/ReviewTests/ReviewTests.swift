@@ -15,14 +15,75 @@ final class ReviewTests: XCTestCase {
         XCTAssertEqual(ConvolutionExperiment.closedForm(7, length: 5), 31.0 / 128, accuracy: 1e-15, "(2^L - 1) (1/2)^n")
     }
 
-    func testShapesFollowTheFormulas() {
-        var g = SeededGenerator(seed: 0)
-        let (model, flat) = ShapesExperiment.network(size: 28, generator: &g)
-        XCTAssertEqual(flat, 250)
-        let summary = ModelSummary.of(model, input: Tensor.zeros([1, 1, 28, 28]))
-        XCTAssertEqual(summary.rows.map(\.outputShape), [[1, 10, 26, 26], [1, 10, 13, 13], [1, 10, 11, 11], [1, 10, 5, 5], [1, 250], [1, 3]])
-        XCTAssertEqual(summary.rows.map(\.parameters), [100, 0, 910, 0, 0, 753])
+    func testTheDefaultTableIsTheSheetsTable() throws {
+        let formula = try ShapesExperiment.formulaTable(size: 28)
+        XCTAssertEqual(formula.map(\.layer), ["Input", "CONV3-10", "POOL2", "CONV3-10", "POOL2", "FLATTEN", "FC-3"])
+        XCTAssertEqual(formula.map(\.activationText), ["28x28x1", "28x28x10", "14x14x10", "14x14x10", "7x7x10", "490", "3"])
+        XCTAssertEqual(formula.map(\.product), ["0", "3x3x1x10 + 10", "0", "3x3x10x10 + 10", "0", "0", "490x3 + 3"])
+        XCTAssertEqual(formula.map(\.parameters), [0, 100, 0, 910, 0, 0, 1473])
+        XCTAssertEqual(formula.reduce(0) { $0 + $1.parameters }, 2483)
+        let engine = try ShapesExperiment.engineTable(size: 28)
+        XCTAssertEqual(engine.map(\.activation), formula.map(\.activation), "the engine's Conv2d, MaxPool2d, Flatten and Linear")
+        XCTAssertEqual(engine.map(\.parameters), formula.map(\.parameters))
+        XCTAssertEqual(ShapesExperiment.mismatches(formula, engine), 0)
+        let text = ShapesExperiment.text(formula, engine: engine)
+        XCTAssertTrue(text.contains("490x3 + 3 = 1,473"), text)
+        XCTAssertTrue(text.contains("Total"), text)
+    }
+
+    func testFormulaAndEngineAgreeOverAGridOfPaddingsAndStrides() throws {
+        var fitting = 0, refused = 0
+        for size in [4, 10, 13, 28, 31] {
+            for padding in 0...3 {
+                for stride in 1...3 {
+                    let setting = "size \(size) padding \(padding) stride \(stride)"
+                    guard let formula = try? ShapesExperiment.formulaTable(size: size, padding: padding, stride: stride) else {
+                        refused += 1
+                        XCTAssertThrowsError(try ShapesExperiment.engineTable(size: size, padding: padding, stride: stride), setting)
+                        continue
+                    }
+                    fitting += 1
+                    let engine = try ShapesExperiment.engineTable(size: size, padding: padding, stride: stride, seed: UInt64(size))
+                    XCTAssertEqual(ShapesExperiment.mismatches(formula, engine), 0, setting)
+                    XCTAssertEqual(engine.map(\.activation), formula.map(\.activation), setting)
+                    XCTAssertEqual(engine.map(\.parameters), formula.map(\.parameters), setting)
+                }
+            }
+        }
+        XCTAssertGreaterThan(fitting, 30)
+        XCTAssertGreaterThan(refused, 3, "the grid reaches settings where a layer does not fit")
+    }
+
+    func testAWrongExpectationIsCountedAsMismatches() throws {
+        // The old table (no padding: 26, 13, 11, 5, 250, FC 753) against the sheet's network.
+        let unpadded = try ShapesExperiment.formulaTable(size: 28, padding: 0)
+        XCTAssertEqual(unpadded.map(\.activationText), ["28x28x1", "26x26x10", "13x13x10", "11x11x10", "5x5x10", "250", "3"])
+        XCTAssertEqual(unpadded.last?.parameters, 753)
+        let engine = try ShapesExperiment.engineTable(size: 28, padding: 1)
+        XCTAssertEqual(ShapesExperiment.mismatches(unpadded, engine), 6, "every row but the input differs (FC-3 in its parameters)")
+        XCTAssertEqual(ShapesExperiment.mismatches(Array(engine.dropLast()), engine), 1, "a missing row counts")
+        var wrongCount = engine
+        wrongCount[1].parameters -= 10
+        XCTAssertEqual(ShapesExperiment.mismatches(wrongCount, engine), 1, "a conv layer counted without its biases")
+    }
+
+    func testOutputSizeIsTheSheetsFloor() {
         XCTAssertEqual(ShapesExperiment.outputSize(32, kernel: 5, padding: 2, stride: 2), 16)
+        XCTAssertEqual(ShapesExperiment.outputSize(28, kernel: 3, padding: 1, stride: 1), 28)
+        XCTAssertEqual(ShapesExperiment.outputSize(7, kernel: 2, stride: 2), 3, "floor(5 / 2) + 1")
+        XCTAssertEqual(ShapesExperiment.outputSize(2, kernel: 3, stride: 2), 0, "floor(-1 / 2) + 1: a true floor, not truncation")
+        XCTAssertEqual(ShapesExperiment.outputSize(1, kernel: 3), -1)
+    }
+
+    func testALayerThatDoesNotFitIsBadInput() {
+        for (size, padding, stride) in [(10, 0, 3), (10, 1, 4), (4, 0, 1)] {
+            XCTAssertThrowsError(try ShapesExperiment.formulaTable(size: size, padding: padding, stride: stride)) { error in
+                XCTAssertEqual((error as? PluginError)?.kind, .invalidInput, "\(error)")
+                XCTAssertTrue((error as? PluginError)?.message.contains("does not fit") ?? false, "\(error)")
+            }
+            var g = SeededGenerator(seed: 0)
+            XCTAssertThrowsError(try ShapesExperiment.network(size: size, padding: padding, stride: stride, generator: &g))
+        }
     }
 
     func testDilationAndReceptiveField() {
