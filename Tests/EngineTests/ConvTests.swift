@@ -111,4 +111,21 @@ final class ConvTests: XCTestCase {
         XCTAssertEqual(out.shape, [1, 1, 1, 1])
         XCTAssertEqual(out.item, 20)
     }
+
+    func testOutputSizeRoundsDownAndIsZeroWhereTheKernelDoesNotFit() {
+        // floor((2 - 3) / 2) + 1 = 0: plain integer division would give 1, a window past the input.
+        XCTAssertEqual(ConvGeometry.outputSize(2, kernel: 3, stride: 2, padding: 0, dilation: 1), 0)
+        XCTAssertEqual(ConvGeometry.outputSize(1, kernel: 2, stride: 2, padding: 0, dilation: 1), 0)
+        XCTAssertEqual(ConvGeometry.outputSize(28, kernel: 3, stride: 1, padding: 1, dilation: 1), 28)
+        XCTAssertEqual(ConvGeometry.outputSize(28, kernel: 3, stride: 2, padding: 0, dilation: 1), 13)
+        XCTAssertEqual(ConvGeometry.outputSize(7, kernel: 3, stride: 1, padding: 0, dilation: 3), 1)
+        XCTAssertEqual(ConvGeometry.outputSize(6, kernel: 3, stride: 1, padding: 0, dilation: 3), 0)
+        XCTAssertEqual(ConvGeometry.outputSize(8, kernel: 3, stride: 0, padding: 0, dilation: 1), 0, "stride 0 is refused, not a division by zero")
+        XCTAssertEqual(ConvGeometry.outputSize(8, kernel: 3, stride: 1, padding: -1, dilation: 1), 0)
+        for size in 1...12 { for kernel in 1...5 { for stride in 1...3 { for padding in 0...2 {
+            let span = size + 2 * padding - kernel
+            let expected = span < 0 ? 0 : Int((Double(span) / Double(stride)).rounded(.down)) + 1
+            XCTAssertEqual(ConvGeometry.outputSize(size, kernel: kernel, stride: stride, padding: padding, dilation: 1), expected)
+        } } } }
+    }
 }

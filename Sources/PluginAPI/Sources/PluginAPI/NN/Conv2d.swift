@@ -12,8 +12,18 @@ public struct ConvGeometry: Equatable {
     }
 
     public var n, c, h, w, oc, kh, kw, stride, padding, dilation: Int
-    public var oh: Int { (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1 }
-    public var ow: Int { (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1 }
+    /// Output height, 0 when the kernel does not fit (rounded down, as PyTorch: integer
+    /// division alone would round a negative span up to a window that reads past the input).
+    public var oh: Int { Self.outputSize(h, kernel: kh, stride: stride, padding: padding, dilation: dilation) }
+    public var ow: Int { Self.outputSize(w, kernel: kw, stride: stride, padding: padding, dilation: dilation) }
+
+    /// floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1, or 0 when that is
+    /// below 1 or an argument is out of range (stride or dilation below 1, negative padding).
+    public static func outputSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
+        guard size > 0, kernel > 0, stride > 0, dilation > 0, padding >= 0 else { return 0 }
+        let span = size + 2 * padding - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
     /// Rows of the column matrix: C KH KW.
     public var k: Int { c * kh * kw }
     public var p: Int { oh * ow }
@@ -246,6 +256,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
                  "conv2d: input \(x.shape) and weight \(weight.shape) do not match (NCHW and (OC, C, KH, KW))")
     let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], oc: weight.shape[0],
                            kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding, dilation: dilation)
+    engineCheck(stride > 0 && dilation > 0 && padding >= 0,
+                "conv2d: stride \(stride), dilation \(dilation) and padding \(padding) must be >= 1, >= 1 and >= 0")
     engineCheck(geo.oh > 0 && geo.ow > 0, "conv2d: a \(geo.kh)x\(geo.kw) kernel does not fit input \(x.shape) with padding \(padding)")
     engineCheck(algorithm != .winograd || WinogradConv.computes(geo),
                  "conv2d: Winograd computes 3x3 kernels with stride 1, dilation 1 and padding <= 2, not \(weight.shape) s\(stride) p\(padding) d\(dilation)")

@@ -4,8 +4,10 @@
 /// maximum of each window, as PyTorch's.
 public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
     let s = stride ?? kernel
+    engineCheck(x.rank == 4, "max_pool2d needs NCHW input, got \(x.shape)")
+    engineCheck(kernel > 0 && s > 0, "max_pool2d: kernel \(kernel) and stride \(s) must be >= 1")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (oh, ow) = ((h - kernel) / s + 1, (w - kernel) / s + 1)
+    let (oh, ow) = poolOutputSize(h, w, kernel: kernel, stride: s)
     engineCheck(oh > 0 && ow > 0, "max_pool2d: kernel \(kernel) does not fit \(x.shape)")
     let out = Tensor(zeros: [n, c, oh, ow], zeroed: false)
     var argmax = [Int32](repeating: 0, count: out.count)
@@ -41,8 +43,11 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
 /// `F.avg_pool2d(x, kernel, stride)` (no padding, floor mode).
 public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
     let s = stride ?? kernel
+    engineCheck(x.rank == 4, "avg_pool2d needs NCHW input, got \(x.shape)")
+    engineCheck(kernel > 0 && s > 0, "avg_pool2d: kernel \(kernel) and stride \(s) must be >= 1")
     let (h, w) = (x.shape[2], x.shape[3])
-    let (oh, ow) = ((h - kernel) / s + 1, (w - kernel) / s + 1)
+    let (oh, ow) = poolOutputSize(h, w, kernel: kernel, stride: s)
+    engineCheck(oh > 0 && ow > 0, "avg_pool2d: kernel \(kernel) does not fit \(x.shape)")
     let windows = (0..<oh).map { y in (y * s)..<(y * s + kernel) }
     let columns = (0..<ow).map { xo in (xo * s)..<(xo * s + kernel) }
     return windowAverage(x, rows: windows, columns: columns, name: "avg_pool2d")
@@ -50,7 +55,10 @@ public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
 
 /// `F.adaptive_avg_pool2d(x, (outH, outW))`: window i spans floor(i H / outH) ..< ceil((i+1) H / outH).
 public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int) = (1, 1)) -> Tensor {
+    engineCheck(x.rank == 4, "adaptive_avg_pool2d needs NCHW input, got \(x.shape)")
+    engineCheck(outputSize.0 > 0 && outputSize.1 > 0, "adaptive_avg_pool2d: output size \(outputSize) must be positive")
     let (h, w) = (x.shape[2], x.shape[3])
+    engineCheck(h > 0 && w > 0, "adaptive_avg_pool2d: empty input \(x.shape)")
     func spans(_ size: Int, _ out: Int) -> [Range<Int>] {
         (0..<out).map { i in (i * size / out)..<(((i + 1) * size + out - 1) / out) }
     }
@@ -86,4 +94,11 @@ func windowAverage(_ x: Tensor, rows: [Range<Int>], columns: [Range<Int>], name:
         }
         return [dx]
     }
+}
+
+/// Output size of a pooling window without padding, floor mode: floor((size - kernel) / stride)
+/// + 1, 0 where the window does not fit.
+func poolOutputSize(_ h: Int, _ w: Int, kernel: Int, stride: Int) -> (Int, Int) {
+    (ConvGeometry.outputSize(h, kernel: kernel, stride: stride, padding: 0, dilation: 1),
+     ConvGeometry.outputSize(w, kernel: kernel, stride: stride, padding: 0, dilation: 1))
 }
