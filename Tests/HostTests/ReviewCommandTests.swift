@@ -9,7 +9,7 @@ final class ReviewCommandTests: XCTestCase {
             (["noise", "--samples", "2000", "--runs", "2000"], "descent.svg"), (["convolution"], "convolution.svg"),
             (["shapes"], "shapes.csv"), (["dilation"], ""), (["kl", "--steps", "500"], "kl.svg"),
             (["init", "--draws", "50", "--widths", "16", "--iterations", "20", "--eval-every", "10"], "cnn.svg"),
-            (["leakage", "--epochs", "3", "--copies", "2"], "leakage.svg"),
+            (["leakage", "--epochs", "3", "--copies", "2"], "leakage.svg"), (["gan", "--steps", "50"], "training.svg"),
         ]
         for (arguments, file) in runs {
             let out = "run-" + arguments[0]
@@ -23,6 +23,26 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--lrs: '-1' is not a positive number"), bad.stderr)
     }
+    func testGanWritesItsTablesFiguresAndSummaryAndRefusesAZeroLearningRate() throws {
+        let work = TestSupport.temporaryFolder("review-gan")
+        let run = try TestSupport.host(["run", "Review", "gan", "--out", "gan", "--json"], in: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for file in ["logit_gradients.csv", "logit_gradients.svg", "training.svg", "metrics.csv", "summary.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(work)/gan/\(file)"), file)
+        }
+        let compact = run.stdout.replacingOccurrences(of: " ", with: "")
+        for metric in ["max_gradient_error", "saturating_distance", "non_saturating_distance", "initial_gradient_ratio"] {
+            XCTAssertTrue(compact.contains("\"\(metric)\":"), "\(metric) in \(run.stdout)")
+        }
+        let metrics = try String(contentsOfFile: work + "/gan/metrics.csv", encoding: .utf8)
+        XCTAssertTrue(metrics.hasPrefix("step,saturating_mean,saturating_d,saturating_grad_norm,non_saturating_mean"), metrics)
+        XCTAssertEqual(metrics.split(separator: "\n").count, 401, "a header and one row per generator step")
+        let table = try String(contentsOfFile: work + "/gan/logit_gradients.csv", encoding: .utf8)
+        XCTAssertEqual(table.split(separator: "\n").count, 202, "a header and 201 logits")
+        let bad = try TestSupport.host(["run", "Review", "gan", "--lr-g", "0"], in: work)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+    }
+
     func testShapesPrintsTheSheetsTableAndRefusesALayerThatDoesNotFit() throws {
         let work = TestSupport.temporaryFolder("review-shapes")
         let sheet = try TestSupport.host(["run", "Review", "shapes", "--out", "sheet", "--json"], in: work)
