@@ -18,6 +18,6 @@ public final class ReviewPlugin: Plugin {
 
     public var experiments: [Experiment] {
         [NoiseExperiment.declaration, ConvolutionExperiment.declaration, ShapesExperiment.declaration, DilationExperiment.declaration,
-         KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration, GANExperiment.declaration]
+         KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration, LeakageSelection.declaration, GANExperiment.declaration]
     }
 }

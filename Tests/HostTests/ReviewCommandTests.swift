@@ -43,6 +43,26 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2, bad.stderr)
     }
 
+    func testLeakageSelectionWritesItsTablesAndFiguresAndRefusesImpossibleSizes() throws {
+        let work = TestSupport.temporaryFolder("review-leakage-selection")
+        let run = try TestSupport.host(["run", "Review", "leakage-selection", "--features", "500", "--repeats", "3", "--out", "sel", "--json"], in: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for file in ["leakage_selection.csv", "leakage_selection_summary.csv", "leakage_selection.svg", "leakage_selection_runs.svg", "summary.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(work)/sel/\(file)"), file)
+        }
+        let compact = run.stdout.replacingOccurrences(of: " ", with: "")
+        for metric in ["leaky_accuracy", "honest_accuracy", "leaky_standard_error", "honest_standard_error", "effect_standard_errors"] {
+            XCTAssertTrue(compact.contains("\"\(metric)\":"), "\(metric) in \(run.stdout)")
+        }
+        let table = try String(contentsOfFile: work + "/sel/leakage_selection.csv", encoding: .utf8)
+        XCTAssertEqual(table.split(separator: "\n").count, 4, "a header and one row per repeat")
+        for bad in [["--keep", "600", "--features", "500"], ["--samples", "10", "--folds", "6"], ["--repeats", "1"], ["--folds", "abc"], ["--samples", "10000", "--features", "10000"]] {
+            let refused = try TestSupport.host(["run", "Review", "leakage-selection"] + bad + ["--out", "bad"], in: work)
+            XCTAssertEqual(refused.status, 2, "\(bad): \(refused.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/bad"), "bad input leaves no run folder")
+        }
+    }
+
     func testShapesPrintsTheSheetsTableAndRefusesALayerThatDoesNotFit() throws {
         let work = TestSupport.temporaryFolder("review-shapes")
         let sheet = try TestSupport.host(["run", "Review", "shapes", "--out", "sheet", "--json"], in: work)
