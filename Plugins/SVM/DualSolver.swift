@@ -4,15 +4,19 @@ import PluginAPI
 /// The kernel SVM dual, min_a f(a) = 1/2 sum_ij a_i a_j y_i y_j K_ij - sum_i a_i over
 /// 0 <= a <= C (C infinite for the hard margin), by projected gradient descent from a = 0:
 /// a <- clamp(a - lr grad f(a), 0, C), with grad f from the engine's autograd.
+/// With `bias`, the form with a free bias b (min 1/2 ||v||^2 s.t. y_i (v.x_i + b) >= 1), whose
+/// dual adds sum_i a_i y_i = 0: see `solveWithBias`.
 public struct DualSolver {
     public var kernel: Kernel
     /// The soft-margin bound C; nil for the hard margin (a >= 0 only).
     public var c: Double?
     public var lr: Float = 0.1
     public var steps = 10_000
+    /// Solve the form with a free bias: the projection is onto {0 <= a (<= C), sum a_i y_i = 0}.
+    public var bias = false
 
-    public init(kernel: Kernel, c: Double? = nil, lr: Float = 0.1, steps: Int = 10_000) {
-        self.kernel = kernel; self.c = c; self.lr = lr; self.steps = steps
+    public init(kernel: Kernel, c: Double? = nil, lr: Float = 0.1, steps: Int = 10_000, bias: Bool = false) {
+        self.kernel = kernel; self.c = c; self.lr = lr; self.steps = steps; self.bias = bias
     }
 
     /// A trained model: the training points, labels and the dual variables.
@@ -21,12 +25,20 @@ public struct DualSolver {
         public var kernel: Kernel
         /// The dual objective after each logged step (step, f(a)).
         public var objective: [(step: Int, value: Double)]
+        /// The bias b of the form with a free bias, from the KKT conditions (the mean of
+        /// y_i - sum_j a_j y_j K_ij over margin support vectors, 0 < a_i < C); nil for the
+        /// bias-free form, or when no margin support vector fixes it (b is then not unique).
+        public var bias: Double? = nil
+        /// The dual variables in Double, as the bias solver keeps them (empty for the bias-free form).
+        public var alphaDouble: [Double] = []
         public var finalObjective: Double { objective.last?.value ?? .nan }
 
-        /// f(z) = sum_i a_i y_i K(x_i, z) for every row of `points` (m, d).
+        /// f(z) = sum_i a_i y_i K(x_i, z) (+ b) for every row of `points` (m, d).
         public func predict(_ points: Tensor) -> [Float] {
             let weights = Tensor(zip(alpha, y.values).map { $0 * $1 }, shape: [alpha.count, 1])
-            return noGrad { kernel.matrix(points, x).matmul(weights) }.values
+            let f = noGrad { kernel.matrix(points, x).matmul(weights) }.values
+            guard let bias else { return f }
+            return f.map { $0 + Float(bias) }
         }
     }
 
@@ -40,6 +52,7 @@ public struct DualSolver {
     /// steps and at the last. Throws `PluginError.diverged` when the objective is not finite.
     public func solve(x: Tensor, y: Tensor, logEvery: Int = 100, isCancelled: () -> Bool = { false },
                       log: (Int, Double) -> Void = { _, _ in }) throws -> Model {
+        if bias { return try solveWithBias(x: x, y: y, logEvery: logEvery, isCancelled: isCancelled, log: log) }
         let n = x.shape[0]
         let k = kernel.matrix(x, x)
         let q = noGrad { y.reshape([n, 1]) * y.reshape([1, n]) * k }

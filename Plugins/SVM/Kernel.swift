@@ -3,6 +3,9 @@ import PluginAPI
 
 /// The SVM kernels, computed as whole matrices on the engine (one matmul, then elementwise).
 public enum Kernel: CustomStringConvertible, Sendable {
+    /// <x, x'>: the plain inner product (the separator passes through the origin unless the
+    /// solver adds a bias).
+    case linear
     /// (1 + <x, x'>)^degree.
     case polynomial(degree: Int)
     /// exp(-||x - x'||^2 / (2 sigma^2)).
@@ -13,6 +16,8 @@ public enum Kernel: CustomStringConvertible, Sendable {
         noGrad {
             let inner = a.matmul(b.T)
             switch self {
+            case .linear:
+                return inner
             case .polynomial(let degree):
                 return (inner + 1).pow(Float(degree))
             case .rbf(let sigma):
@@ -26,6 +31,8 @@ public enum Kernel: CustomStringConvertible, Sendable {
     /// k(x, z) for two points, in Double: the reference the matrix is tested against.
     public func value(_ x: [Double], _ z: [Double]) -> Double {
         switch self {
+        case .linear:
+            return zip(x, z).reduce(0) { $0 + $1.0 * $1.1 }
         case .polynomial(let degree):
             return Foundation.pow(1 + zip(x, z).reduce(0) { $0 + $1.0 * $1.1 }, Double(degree))
         case .rbf(let sigma):
@@ -35,6 +42,7 @@ public enum Kernel: CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
+        case .linear: return "linear"
         case .polynomial(let degree): return "polynomial, degree \(degree)"
         case .rbf(let sigma): return "RBF, sigma = \(formatNumber(sigma))"
         }
@@ -43,6 +51,7 @@ public enum Kernel: CustomStringConvertible, Sendable {
     /// A short name for files: `poly2`, `rbf1`.
     public var slug: String {
         switch self {
+        case .linear: return "linear"
         case .polynomial(let degree): return "poly\(degree)"
         case .rbf(let sigma): return "rbf" + formatNumber(sigma).replacingOccurrences(of: ".", with: "_")
         }

@@ -1,6 +1,6 @@
 import PluginAPI
 
-/// Kernel SVMs by projected gradient descent (CS446 HW2, CSCI-GA.2565 HW3 problem 3) and a
+/// Kernel SVMs by projected gradient descent (CS446 HW2 problems 1-2, CSCI-GA.2565 HW3 problem 3) and a
 /// softmax classifier of facial expressions (CAFE).
 public final class SVMPlugin: Plugin {
     public let name = "SVM"
@@ -18,6 +18,6 @@ public final class SVMPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [XORExperiment.declaration, SolveExperiment.declaration, CafeExperiment.declaration]
+        [XORExperiment.declaration, SolveExperiment.declaration, BiasExperiment.declaration, CafeExperiment.declaration]
     }
 }

@@ -9,18 +9,20 @@ enum SolveExperiment {
         options: [
             .path("x", help: "training inputs, an n x d .npy array"),
             .path("y", help: "training labels, an n-vector .npy of +1 and -1"),
-            .choice("kernel", ["poly", "rbf"], default: "rbf", help: "polynomial (1 + <x, x'>)^degree, or RBF exp(-||x - x'||^2 / (2 sigma^2))"),
+            .choice("kernel", ["poly", "rbf", "linear"], default: "rbf", help: "polynomial (1 + <x, x'>)^degree, RBF exp(-||x - x'||^2 / (2 sigma^2)), or linear <x, x'>"),
             .int("degree", default: 2, range: 1...20, help: "polynomial degree"),
             .double("sigma", default: 1, max: 1e6, positive: true, help: "RBF width"),
             .double("c", default: 0, min: 0, max: 1e12, help: "soft-margin bound C (0 = hard margin, a >= 0 only)"),
             .double("lr", default: 0.1, max: 1e6, positive: true, help: "projected gradient descent step"),
             .int("steps", default: 10_000, range: 1...100_000_000, help: "projected gradient descent steps"),
+            .flag("bias", help: "fit a free bias b, f = sum a_i y_i K(x_i, .) + b: adds sum a_i y_i = 0 to the dual (exact projection), b from the margin support vectors (CS446 HW2 problem 1)"),
             .path("grid", help: "points to predict, an m x d .npy array; predictions.npy gets f at each"),
         ],
         metrics: [
             MetricSpec("objective", goal: .lowerIsBetter, help: "final dual objective"),
             MetricSpec("support_vectors", help: "training points with alpha > 1e-6"),
             MetricSpec("train_accuracy", goal: .higherIsBetter, help: "share of training points with sign f = y"),
+            MetricSpec("bias", help: "with --bias: b from the KKT conditions (absent when no margin support vector fixes it)"),
         ],
         train: run)
 
@@ -30,9 +32,14 @@ enum SolveExperiment {
             throw PluginError.invalidInput("solve needs --x and --y", hint: "host run SVM solve --x inputs.npy --y labels.npy (labels +1/-1)")
         }
         let (x, y) = try readData(xPath, yPath)
-        let kernel: Kernel = try o.string("kernel") == "poly" ? .polynomial(degree: try o.int("degree")) : .rbf(sigma: try o.double("sigma"))
-        let c = try o.double("c")
-        let solver = DualSolver(kernel: kernel, c: c > 0 ? c : nil, lr: Float(try o.double("lr")), steps: try o.int("steps"))
+        let kernel: Kernel
+        switch try o.string("kernel") {
+        case "poly": kernel = .polynomial(degree: try o.int("degree"))
+        case "linear": kernel = .linear
+        default: kernel = .rbf(sigma: try o.double("sigma"))
+        }
+        let c = try o.double("c"), bias = try o.bool("bias")
+        let solver = DualSolver(kernel: kernel, c: c > 0 ? c : nil, lr: Float(try o.double("lr")), steps: try o.int("steps"), bias: bias)
         var grid: Tensor?
         if let gridPath = o.optionalString("grid") {
             let g = try readMatrix(gridPath, name: "--grid")
@@ -41,7 +48,7 @@ enum SolveExperiment {
             }
             grid = g
         }
-        context.log("solve: \(x.shape[0]) points of dimension \(x.shape[1]), \(kernel), " + (c > 0 ? "C = \(formatNumber(c))" : "hard margin"))
+        context.log("solve: \(x.shape[0]) points of dimension \(x.shape[1]), \(kernel), " + (c > 0 ? "C = \(formatNumber(c))" : "hard margin") + (bias ? ", free bias" : ""))
         context.progress.begin("solve", total: solver.steps, unit: "steps")
         let model = try solver.solve(x: x, y: y, logEvery: max(1, solver.steps / 200), isCancelled: { context.isCancelled }) { step, value in
             context.metrics.log(step: step, [("objective", value)])
@@ -53,6 +60,14 @@ enum SolveExperiment {
         context.metrics.final("objective", model.finalObjective)
         context.metrics.final("support_vectors", Double(model.alpha.filter { $0 > 1e-6 }.count))
         context.metrics.final("train_accuracy", Double(correct) / Double(fitted.count))
+        if bias {
+            if let b = model.bias {
+                context.metrics.final("bias", b)
+                context.log("solve: b = \(formatNumber(b)) from the margin support vectors")
+            } else {
+                context.log("solve: no margin support vector, so b is not determined by the data (every b in an interval is optimal)")
+            }
+        }
         try NPY.write(NPYArray(shape: [model.alpha.count], floats: model.alpha), to: context.artifacts.path("alphas.npy"))
         if let grid {
             let predictions = model.predict(grid)

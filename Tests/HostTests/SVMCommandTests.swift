@@ -65,6 +65,49 @@ final class SVMCommandTests: XCTestCase {
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: work + "/runs")) ?? [], [], "no run folder left")
     }
 
+    func testBiasExperimentMatchesTheClosedFormsAndWritesItsFiles() throws {
+        let work = TestSupport.temporaryFolder("svm")
+        let result = try TestSupport.host(["run", "SVM", "bias", "--a-max", "12", "--points", "12", "--steps", "5000", "--d", "3",
+                                           "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let m = try metrics(result)
+        for name in ["max_error_u", "max_error_alpha"] { XCTAssertLessThan(m[name] ?? .nan, 1e-4, name) }
+        for name in ["max_error_v", "max_error_b", "max_error_margin"] { XCTAssertLessThan(m[name] ?? .nan, 1e-6, name) }
+        XCTAssertEqual(m["half_norm_u_at_a_max"] ?? .nan, 0.25, accuracy: 1e-4)
+        XCTAssertEqual(m["half_norm_v_at_a_max"] ?? .nan, 2.0 / 169, accuracy: 1e-9)
+        XCTAssertEqual(m["one_point_alpha"], 0)
+        for name in ["solution", "objectives", "margins"] {
+            let svg = try XCTUnwrap(FileManager.default.contents(atPath: "\(work)/run/\(name).svg"), name)
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(name).svg is well-formed XML")
+        }
+        let table = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/bias.csv")), as: UTF8.self)
+        XCTAssertEqual(table.split(separator: "\n").count, 13, "a header and 12 values of a")
+        XCTAssertTrue(table.contains("\n3,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.25,0.25,0.125,0.125,2,2,2,2"), table)
+        for (arguments, expected) in [(["--a-min", "5", "--a-max", "2"], "must exceed --a-min"), (["--d", "0"], "--d"), (["--a-min", "-3"], "--a-min")] {
+            let bad = try TestSupport.host(["run", "SVM", "bias"] + arguments, in: work)
+            XCTAssertEqual(bad.status, 2, "\(arguments): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(expected), "\(arguments): \(bad.stderr)")
+        }
+    }
+
+    func testSolveWithBiasFitsTheOffsetOfShiftedBlobs() throws {
+        let work = TestSupport.temporaryFolder("svm")
+        // The blobs of the test above moved by +3 along x1: the separator x1 = 3, v = (2/3, 0), b = -2.
+        try NPY.write(NPYArray(shape: [6, 2], floats: [1, 0, 0.5, 0.5, 1.5, -0.5, 5, 0, 5.5, 0.5, 4.5, -0.5]), to: work + "/x.npy")
+        try NPY.write(NPYArray(shape: [6], floats: [-1, -1, -1, 1, 1, 1]), to: work + "/y.npy")
+        let ok = try TestSupport.host(["run", "SVM", "solve", "--x", "x.npy", "--y", "y.npy", "--kernel", "linear", "--bias", "--lr", "0.02",
+                                       "--steps", "20000", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let m = try metrics(ok)
+        XCTAssertEqual(m["bias"] ?? .nan, -2, accuracy: 1e-5)
+        XCTAssertEqual(m["train_accuracy"], 1)
+        let alphas = try NPY.read(work + "/run/alphas.npy").values
+        XCTAssertEqual(alphas[2], 2.0 / 9, accuracy: 1e-6)
+        XCTAssertEqual(alphas[5], 2.0 / 9, accuracy: 1e-6)
+        let help = try TestSupport.host(["help", "SVM", "solve"], in: work)
+        XCTAssertTrue((help.stdout + help.stderr).contains("--bias"), help.stdout)
+    }
+
     func testCafeOnTheStandInWithCheckpointAndEval() throws {
         let work = TestSupport.temporaryFolder("svm")
         let cache = ["XDG_CACHE_HOME": work + "/cache"]

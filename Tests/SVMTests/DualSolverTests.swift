@@ -12,7 +12,7 @@ final class DualSolverTests: XCTestCase {
     func testKernelMatricesMatchThePairwiseDefinition() {
         var g = SeededGenerator(seed: 2)
         let a = Tensor.normal([5, 3], generator: &g), b = Tensor.normal([4, 3], generator: &g)
-        for kernel in [Kernel.polynomial(degree: 3), .rbf(sigma: 0.7)] {
+        for kernel in [Kernel.polynomial(degree: 3), .rbf(sigma: 0.7), .linear] {
             let k = kernel.matrix(a, b)
             XCTAssertEqual(k.shape, [5, 4])
             for i in 0..<5 {
