@@ -80,6 +80,27 @@ final class BiasSolverTests: XCTestCase {
         XCTAssertLessThan(BiasClosedForms.halfNormV(1e6), 1e-11)
     }
 
+    func testSoftMarginWithBiasMeetsTheKKTConditions() throws {
+        var g = SeededGenerator(seed: 9)
+        let n = 12
+        let x = Tensor.normal([n, 2], generator: &g)
+        // Overlapping classes: the label follows x1 except for two flipped points.
+        let labels = (0..<n).map { i -> Double in (x.values[2 * i] > 0) != (i < 2) ? 1 : -1 }
+        let c = 0.5
+        let model = try DualSolver(kernel: .linear, c: c, lr: Float(DualSolver.gershgorinStep(.linear, x: x)), steps: 100_000, bias: true)
+            .solve(x: x, y: Tensor(labels.map(Float.init), shape: [n]), logEvery: 100_000)
+        let a = model.alphaDouble, b = try XCTUnwrap(model.bias, "some 0 < a_i < C")
+        XCTAssertEqual(zip(a, labels).reduce(0) { $0 + $1.0 * $1.1 }, 0, accuracy: 1e-12)
+        let k = DualSolver.kernelMatrix(.linear, x)
+        for i in 0..<n {
+            let margin = labels[i] * (0..<n).reduce(b) { $0 + a[$1] * labels[$1] * k[i * n + $1] }
+            XCTAssertTrue(a[i] >= 0 && a[i] <= c, "bounds")
+            if a[i] < 1e-9 { XCTAssertGreaterThanOrEqual(margin, 1 - 1e-5, "a_\(i) = 0: outside the margin") }
+            else if a[i] > c - 1e-9 { XCTAssertLessThanOrEqual(margin, 1 + 1e-5, "a_\(i) = C: inside the margin") }
+            else { XCTAssertEqual(margin, 1, accuracy: 1e-5, "0 < a_\(i) < C: on the margin") }
+        }
+    }
+
     func testOnePointLeavesTheBiasUndetermined() throws {
         let model = try DualSolver(kernel: .linear, lr: 0.5, steps: 100, bias: true).solve(x: Tensor([1, 0], shape: [1, 2]), y: Tensor([1], shape: [1]))
         XCTAssertEqual(model.alphaDouble, [0])
