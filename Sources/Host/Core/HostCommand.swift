@@ -63,11 +63,12 @@ public enum HostCommand {
         case .help(let topic):
             return choose(topic[0], in: discovery, helpTopic: topic).flatMap { description in
                 guard let help = description.help else {
-                    return .failure(HostError("\(description.name) has no experiment '\(topic.count > 1 ? topic[1] : "")'; its experiments are "
-                                              + description.experiments.joined(separator: ", "), hint: "see `host help \(description.name)`"))
+                    return .failure(HostError("the worker gave no help for \(description.name)", hint: "this is a bug in the host", exitCode: ExitCode.failure))
                 }
-                print(help, terminator: "")
-                return .success(ExitCode.success)
+                return help.map { text in
+                    print(text, terminator: "")
+                    return ExitCode.success
+                }
             }
         case .run(let name, _, _), .eval(let name, _, _, _):
             return choose(name, in: discovery).map { description in

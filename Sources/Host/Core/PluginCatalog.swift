@@ -1,19 +1,15 @@
 import Foundation
 import PluginAPI
 
-/// Loads plugins in this process: the worker of `host run` loads the one it runs, and tests load
-/// fixtures. Search order: `--plugins` folders, `HOST_PLUGIN_PATH`, the folder holding the host
+/// Plugins loaded in this process: the worker of `host run` loads the one it runs, the worker of
+/// `host list`/`help` the one it describes (see `PluginDiscovery` for finding them, which loads
+/// nothing). Search order: `--plugins` folders, `HOST_PLUGIN_PATH`, the folder holding the host
 /// executable, then `./Plugins/`.
 public struct PluginCatalog {
-    /// Plugins that loaded, in discovery order.
+    /// Plugins that loaded.
     public private(set) var plugins: [LoadedPlugin] = []
     /// Libraries that failed the handshake, keyed by the plugin name taken from the file name.
     public private(set) var failures: [(name: String, failure: LoadFailure)] = []
-    /// Warnings for the user (a plugin found twice).
-    public private(set) var warnings: [String] = []
-
-    /// The folders searched, in order.
-    public let searchPath: [String]
 
     /// The search path for the given `--plugins` folders and environment.
     public static func searchPath(explicit: [String], environment: [String: String], executableFolder: String?) -> [String] {
@@ -28,56 +24,25 @@ public struct PluginCatalog {
         return folders
     }
 
-    /// A catalog of plugins already loaded (a worker process loads just the one it runs).
+    /// A catalog of plugins already loaded.
     public init(loaded: [LoadedPlugin]) {
-        searchPath = []
         plugins = loaded
     }
 
     /// Loads exactly the library at `path` (the worker process of `host run`).
     public init(path: String) {
-        searchPath = [(path as NSString).deletingLastPathComponent]
-        switch PluginLoader.load(path: path) {
-        case .success(let loaded):
-            let name = Self.pluginName(fromFile: (path as NSString).lastPathComponent)
-            if loaded.plugin.name == name { plugins = [loaded] } else { failures = [(name, .nameMismatch(path: path, declared: loaded.plugin.name))] }
-        case .failure(let failure):
-            failures = [(Self.pluginName(fromFile: (path as NSString).lastPathComponent), failure)]
+        switch Self.load(path: path) {
+        case .success(let loaded): plugins = [loaded]
+        case .failure(let failure): failures = [(Self.pluginName(fromFile: (path as NSString).lastPathComponent), failure)]
         }
     }
 
-    /// Discovers and loads plugins. Libraries in `quietFolders` that are not plugins at all (no
-    /// handshake symbols, such as the runtime's own build products) are skipped silently.
-    public init(searchPath: [String], quietFolders: Set<String> = []) {
-        self.searchPath = searchPath
-        var seenFiles: [String: String] = [:]   // plugin name -> real path already taken
-        var seenPaths = Set<String>()
-        for folder in searchPath {
-            let quiet = quietFolders.contains(folder)
-            for file in Self.libraries(in: folder) {
-                let path = (folder as NSString).appendingPathComponent(file)
-                let real = (path as NSString).resolvingSymlinksInPath
-                guard seenPaths.insert(real).inserted else { continue }
-                let name = Self.pluginName(fromFile: file)
-                if let earlier = seenFiles[name] {
-                    warnings.append("plugin \(name) found twice: using \(earlier), ignoring \(path)")
-                    continue
-                }
-                switch PluginLoader.load(path: path) {
-                case .success(let loaded):
-                    if loaded.plugin.name != name {
-                        failures.append((name, .nameMismatch(path: path, declared: loaded.plugin.name)))
-                        continue
-                    }
-                    seenFiles[name] = path
-                    plugins.append(loaded)
-                case .failure(.missingSymbol) where quiet:
-                    continue
-                case .failure(let failure):
-                    seenFiles[name] = path
-                    failures.append((name, failure))
-                }
-            }
+    /// The handshake of `PluginLoader.load`, then the check that the plugin's declared name is
+    /// the one its file name gives (`libParity.so` must declare `Parity`).
+    public static func load(path: String) -> Result<LoadedPlugin, LoadFailure> {
+        PluginLoader.load(path: path).flatMap { loaded in
+            loaded.plugin.name == pluginName(fromFile: (path as NSString).lastPathComponent)
+                ? .success(loaded) : .failure(.nameMismatch(path: path, declared: loaded.plugin.name))
         }
     }
 

@@ -13,10 +13,9 @@ public enum PluginDescriber {
         public var listText: String
         /// Its entry in `host list --json`.
         public var listJSON: String
-        /// The help asked for (`host help NAME [EXPERIMENT]`), when it was.
-        public var help: String?
-        /// Its experiments, in order (the first is the default).
-        public var experiments: [String]
+        /// The help asked for (`host help NAME [EXPERIMENT]`): its text, or why there is none
+        /// (an experiment the plugin does not have).
+        public var help: Swift.Result<String, HostError>?
     }
 
     /// Why a library could not be described.
@@ -52,16 +51,22 @@ public enum PluginDescriber {
         if let object, result.ending == .exited(0) {
             if object["ok"] as? Bool == true, let name = object["name"] as? String, let listText = object["list_text"] as? String,
                let listJSON = object["list_json"] as? String {
-                return .success(Description(name: name, path: path, listText: listText, listJSON: listJSON, help: object["help"] as? String,
-                                            experiments: object["experiments"] as? [String] ?? []))
+                var help: Swift.Result<String, HostError>?
+                if let text = object["help"] as? String {
+                    help = .success(text)
+                } else if let message = object["help_error"] as? String {
+                    help = .failure(HostError(message, hint: object["help_hint"] as? String ?? ""))
+                }
+                return .success(Description(name: name, path: path, listText: listText, listJSON: listJSON, help: help))
             }
             return .failure(Failure(path: path, message: object["message"] as? String ?? "cannot load \(path)", hint: object["hint"] as? String ?? "",
                                     notAPlugin: object["not_a_plugin"] as? Bool ?? false))
         }
-        let tail = StderrTail(result.stderr).summary
+        let stderr = StderrTail(result.stderr)
+        let tail = stderr.summary
         let what: String
         switch result.ending {
-        case .exited where StderrTail(result.stderr).sanitizerReport != nil: what = "crashed while loading"
+        case .exited where stderr.sanitizerReport != nil: what = "crashed while loading"
         case .exited(let code): what = "exited with status \(code) while loading (its code calls exit()?)"
         case .timedOut(let seconds): what = "did not finish loading within \(Int(seconds)) s (it hangs?) and was stopped"
         case .signalled: what = "crashed while loading: it \(result.ending.description)"
@@ -73,29 +78,22 @@ public enum PluginDescriber {
 
     /// The worker's side: loads `path` in this process and prints one JSON object on stdout.
     static func workerMain(path: String, command: Command) -> Int32 {
-        let fileName = (path as NSString).lastPathComponent
-        let fileNameGives = PluginCatalog.pluginName(fromFile: fileName)
         func fail(_ message: String, _ hint: String, notAPlugin: Bool = false) -> Int32 {
             print(JSON.object([("ok", .bool(false)), ("message", .string(message)), ("hint", .string(hint)),
                                ("not_a_plugin", .bool(notAPlugin))]).text())
             return 0
         }
         let loaded: LoadedPlugin
-        switch PluginLoader.load(path: path) {
+        switch PluginCatalog.load(path: path) {
         case .success(let l): loaded = l
         case .failure(let failure):
             if case .missingSymbol = failure { return fail(failure.message, failure.hint, notAPlugin: true) }
             return fail(failure.message, failure.hint)
         }
         let plugin = loaded.plugin
-        guard plugin.name == fileNameGives else {
-            let failure = LoadFailure.nameMismatch(path: path, declared: plugin.name)
-            return fail(failure.message, failure.hint)
-        }
         var fields: [(String, JSON)] = [
             ("ok", .bool(true)), ("name", .string(plugin.name)), ("list_text", .string(HelpText.list([loaded]))),
             ("list_json", .string(HostCommand.listJSON([loaded]).text())),
-            ("experiments", .array(plugin.experiments.map { .string($0.name) })),
         ]
         if case .help(let topic) = command, !topic.isEmpty {
             switch HostCommand.find(topic[0], experiment: topic.count > 1 ? topic[1] : nil, in: PluginCatalog(loaded: [loaded])) {

@@ -70,10 +70,10 @@ enum RunSupervisor {
         let site = tail.callSite(in: library)
         if let site { cause += "; called from \(site)" }
         let status: RunStatus = interrupted ? .interrupted : .failed
-        let failure = SupervisedFailure(folder: folder, status: status, cause: cause, started: started, result: result)
-        let written = failure.write()
+        let failure = SupervisedFailure(folder: folder, status: status, cause: cause, started: started, result: result, tail: tail)
+        let wroteCrashLog = failure.write()
         let hint = interrupted ? "stopped at once by a second signal; the metrics cover the steps logged before"
-            : "the plugin \(plugin) (\(pluginPath)) stopped the run" + (written.crashLog ? "; its backtrace is in \(folder)/crash.log" : "")
+            : "the plugin \(plugin) (\(pluginPath)) stopped the run" + (wroteCrashLog ? "; its backtrace is in \(folder)/crash.log" : "")
         if !globals.quiet || !interrupted {
             HostCommand.warn("\(status == .failed ? "failed" : "interrupted"): \(cause)\n  hint: \(hint)\n  what was done is in \(folder)", prefix: "host: ")
         }
@@ -92,6 +92,8 @@ struct SupervisedFailure {
     var cause: String
     var started: Date
     var result: WorkerProcess.Result
+    /// The worker's stderr, read once.
+    var tail: StderrTail
 
     /// The experiment's name, from the `config.json` the worker wrote.
     var experiment: String {
@@ -100,7 +102,7 @@ struct SupervisedFailure {
         return config?["experiment"] as? String ?? "?"
     }
 
-    /// The final metrics the worker had sent.
+    /// The final metrics the worker had sent (a later value of a name replaces an earlier one).
     var finals: [(String, Double)] {
         var out: [(String, Double)] = []
         for (event, text) in result.events where event == .final {
@@ -127,19 +129,19 @@ struct SupervisedFailure {
     }
 
     /// Writes `summary.json`, `metrics.csv` (when the worker had logged rows and not written it)
-    /// and `crash.log` (the worker's stderr, when it holds a crash report).
-    func write() -> (crashLog: Bool, error: String?) {
+    /// and `crash.log` (everything the worker wrote on stderr, its crash report included);
+    /// returns whether crash.log was written.
+    func write() -> Bool {
         let path = { (name: String) in (self.folder as NSString).appendingPathComponent(name) }
         let fm = FileManager.default
-        let tail = StderrTail(result.stderr)
         var problems: [String] = []
         let metrics = self.metrics
         if !metrics.rows.isEmpty && !fm.fileExists(atPath: path("metrics.csv")) {
             do { try AtomicFile.write(metrics.csv(), to: path("metrics.csv")) } catch { problems.append("\(error)") }
         }
-        let crashLog = tail.text.count > tail.lines.joined(separator: "\n").count && !result.stderr.isEmpty
-        if crashLog {
-            do { try AtomicFile.write(tail.text, to: path("crash.log")) } catch { problems.append("\(error)") }
+        var wroteCrashLog = false
+        if tail.text.count > tail.lines.joined(separator: "\n").count && !result.stderr.isEmpty {
+            do { try AtomicFile.write(tail.text, to: path("crash.log")); wroteCrashLog = true } catch { problems.append("\(error)") }
         }
         let files = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != "summary.json" && !$0.hasPrefix(".") }.sorted()
         let summary = JSON.object([
@@ -154,6 +156,6 @@ struct SupervisedFailure {
         ])
         do { try AtomicFile.write(summary.text(indent: 2) + "\n", to: path("summary.json")) } catch { problems.append("\(error)") }
         if !problems.isEmpty { HostCommand.warn("could not complete \(folder): " + problems.joined(separator: "; ")) }
-        return (crashLog, problems.first)
+        return wroteCrashLog
     }
 }
