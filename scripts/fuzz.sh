@@ -26,7 +26,7 @@ SWIFTC=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
 R=Sources/PluginAPI/Sources/PluginAPI
 
 # The runtime files each harness is compiled with.
-BASE="$R/Plugin/PluginError.swift fuzz/harnesses/Common.swift"
+BASE="$R/Plugin/PluginError.swift $R/Data/ShapeCount.swift fuzz/harnesses/Common.swift"
 files_for() {
     case "$1" in
         npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Data/NPY.swift $R/Data/NPYHeader.swift" ;;

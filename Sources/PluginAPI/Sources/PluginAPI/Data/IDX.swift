@@ -48,21 +48,13 @@ public enum IDX {
         guard bytes.count >= headerSize else {
             throw PluginError.invalidInput("\(source): truncated header (\(bytes.count) bytes, \(headerSize) needed for \(dims) dimensions)", hint: hint)
         }
-        var shape: [Int] = []
-        var count = 1, overflow = false
-        for d in 0..<dims {
+        let shape = (0..<dims).map { d in
             let at = 4 + 4 * d
-            let size = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
-            shape.append(size)
-            if !overflow {   // zero sizes count as 1 here: no size may make the others overflow
-                let (product, o) = count.multipliedReportingOverflow(by: max(size, 1))
-                (count, overflow) = (product, o)
-            }
+            return Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
         }
-        if shape.contains(0) && !overflow { count = 0 }
         let sizes = shape.map(String.init).joined(separator: " x ")
         let present = bytes.count - headerSize
-        guard !overflow else {
+        guard let count = ShapeCount.elements(shape) else {
             throw PluginError.invalidInput("\(source): the header promises \(sizes) values, more than fit in 64 bits; the file holds \(present)",
                                            hint: "the file is damaged or not an IDX file")
         }

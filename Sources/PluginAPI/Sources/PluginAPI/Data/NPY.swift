@@ -94,13 +94,7 @@ public enum NPY {
             throw bad("dtype \(NPYHeader.Parser.printable(header.descr)) is not supported (float16 and complex are not; use float32, float64, intN, uintN or bool)")
         }
         let shape = header.shape
-        var count = 1
-        for n in shape {   // zero sizes count as 1 here: no size may make the others overflow
-            let (product, overflow) = count.multipliedReportingOverflow(by: max(n, 1))
-            guard !overflow else { throw bad("shape \(shape) has more elements than fit in 64 bits") }
-            count = product
-        }
-        if shape.contains(0) { count = 0 }
+        guard let count = ShapeCount.elements(shape) else { throw bad("shape \(shape) has more elements than fit in 64 bits") }
         let (needed, overflow) = count.multipliedReportingOverflow(by: width)
         guard !overflow else { throw bad("shape \(shape) of \(header.descr) needs more bytes than fit in 64 bits") }
         let start = headerStart + headerLength, present = bytes.count - start
