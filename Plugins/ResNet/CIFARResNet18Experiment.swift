@@ -11,8 +11,8 @@ enum CIFARResNet18Experiment {
         options: [
             .choice("arch", ResNet18.Architecture.allCases.map(\.rawValue), default: "course", help: "course: pre-activation, 64-64-128-256-256, [avg, max] head; standard: 64-128-256-512"),
             .choice("lr-scheme", LearningRateScheme.allCases.map(\.rawValue), default: "special",
-                    help: "constant 0.001; annealed 0.01 x 0.99 per step; special: the course's triangular schedule over epochs + 3"),
-            .int("epochs", default: 10, range: 1...1000, help: "epochs to train (in all, counting those of a resumed run)"),
+                    help: "constant 0.001; annealed 0.01 x 0.99^(step+1); special: the course's triangular schedule over epochs + 3"),
+            .int("epochs", default: 1, range: 1...1000, help: "epochs to train (in all, counting those of a resumed run); 1 as in the starter"),
             .int("batch-size", default: 128, range: 1...4096, help: "images per SGD step"),
             .path("resume", help: "continue from this checkpoint (a run folder or its checkpoint/) up to --epochs"),
             .int("stop-after", default: 0, range: 0...1000, help: "stop after this many of the --epochs (0: train them all); --resume continues, on the same schedule"),

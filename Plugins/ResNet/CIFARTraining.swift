@@ -38,10 +38,18 @@ enum CIFARTraining {
         var stopAfter: Int? = nil
     }
 
+    /// One SGD step: its 0-based index over the run, its progress (epoch + batch / N), its rate
+    /// and its batch's mean cross-entropy.
+    struct StepRecord: Sendable {
+        var step: Int, progress: Double, lr: Double, loss: Double
+    }
+
     /// Trains from `state` (a fresh one or a resumed one) up to `settings.epochs`, calling
-    /// `epochDone` after every epoch with the record and the updated state.
+    /// `stepDone` after every step and `epochDone` after every epoch with the record and the
+    /// updated state.
     static func run(_ model: Module, optimizer: SGD, data: CIFARSplit, settings s: Settings, state initial: State,
-                    context: RunContext, epochDone: (EpochRecord, State) throws -> Void) throws -> State {
+                    context: RunContext, stepDone: (StepRecord) -> Void = { _ in },
+                    epochDone: (EpochRecord, State) throws -> Void) throws -> State {
         var state = initial
         let train = data.train
         let batches = (train.count + s.batchSize - 1) / s.batchSize
@@ -65,7 +73,8 @@ enum CIFARTraining {
             context.progress.begin("epoch \(epoch + 1)/\(s.epochs)", total: batches, unit: "batches")
             for k in 0..<batches {
                 guard let (x, labels) = prefetcher.nextBatch(), !context.isCancelled else { break }
-                lr = s.scheme.rate(step: state.step, progress: Double(epoch) + Double(k) / Double(batches), epochs: s.epochs)
+                let progress = Double(epoch) + Double(k) / Double(batches)
+                lr = s.scheme.rate(step: state.step, progress: progress, epochs: s.epochs)
                 optimizer.lr = Float(lr)
                 optimizer.zeroGrad()
                 let logits = model(x)
@@ -77,6 +86,7 @@ enum CIFARTraining {
                 }
                 loss.backward()
                 optimizer.step()
+                stepDone(StepRecord(step: state.step, progress: progress, lr: lr, loss: value))
                 state.step += 1
                 lossSum += value * Double(labels.count)
                 correct += accuracy(logits, targets: labels) * Double(labels.count)

@@ -4,7 +4,8 @@ import Foundation
 public enum LearningRateScheme: String, Sendable, CaseIterable {
     /// 0.001 throughout.
     case constant
-    /// 0.01, multiplied by 0.99 after every step.
+    /// 0.01 multiplied by 0.99 before every step, as the starter's loop calls
+    /// `lr = calc_lr(lr, ...)` before `optimizer.step()`: the first step uses 0.0099.
     case annealed
     /// The course's triangular schedule over E = epochs + 3 in progress p = epoch + batch/N.
     case special
@@ -14,7 +15,7 @@ public enum LearningRateScheme: String, Sendable, CaseIterable {
     public func rate(step: Int, progress p: Double, epochs: Int) -> Double {
         switch self {
         case .constant: return 0.001
-        case .annealed: return 0.01 * pow(0.99, Double(step))
+        case .annealed: return 0.01 * pow(0.99, Double(step + 1))
         case .special:
             let e = Double(epochs + 3)
             if p < e / 2 { return 2 * 0.1 * (1 - (e - p) / e) }

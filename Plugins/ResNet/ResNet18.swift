@@ -48,7 +48,7 @@ public final class PreActResNet18: Module {
         }
     }
 
-    public let prep: Sequential, layers: Sequential, classifier: Linear
+    public let prep: Sequential, layers: Sequential, pool = ConcatPool2d(), classifier: Linear
 
     public init(classes: Int = 10, generator: inout SeededGenerator) {
         prep = Sequential(Conv2d(inChannels: 3, outChannels: 64, kernelSize: 3, padding: 1, bias: false, generator: &generator),
@@ -65,10 +65,18 @@ public final class PreActResNet18: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        let features = layers(prep(x))
-        let (h, w) = (features.shape[2], features.shape[3])
-        let average = adaptiveAvgPool2d(features), maximum = maxPool2d(features, kernel: Swift.max(h, w))
-        return classifier(Tensor.concat([average, maximum], axis: 3).flatten())
+        classifier(pool(layers(prep(x))))
+    }
+}
+
+/// The course ResNet18's head (no parameters): the global average and the global maximum of
+/// each channel, concatenated as the course's `torch.cat([avg, max], dim=-1)` on [N, C, 1, 1]
+/// tensors does, so the features alternate avg, max per channel. [N, C, H, W] -> [N, 2C].
+public final class ConcatPool2d: Module {
+    public override func forward(_ x: Tensor) -> Tensor {
+        let (h, w) = (x.shape[2], x.shape[3])
+        let average = adaptiveAvgPool2d(x), maximum = maxPool2d(x, kernel: Swift.max(h, w))
+        return Tensor.concat([average, maximum], axis: 3).flatten()
     }
 }
 
@@ -100,7 +108,7 @@ public final class StandardResNet18: Module {
 
     public let conv1: Conv2d, bn1: BatchNorm2d
     public let layer1: Sequential, layer2: Sequential, layer3: Sequential, layer4: Sequential
-    public let linear: Linear
+    public let pool = AdaptiveAvgPool2d(), linear: Linear
 
     public init(classes: Int = 10, generator: inout SeededGenerator) {
         conv1 = Conv2d(inChannels: 3, outChannels: 64, kernelSize: 3, padding: 1, bias: false, generator: &generator)
@@ -117,6 +125,6 @@ public final class StandardResNet18: Module {
 
     public override func forward(_ x: Tensor) -> Tensor {
         let out = layer4(layer3(layer2(layer1(bn1(conv1(x)).relu()))))
-        return linear(adaptiveAvgPool2d(out).flatten())
+        return linear(pool(out).flatten())
     }
 }

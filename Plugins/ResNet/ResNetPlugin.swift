@@ -17,8 +17,8 @@ public final class ResNetPlugin: Plugin {
     }
 
     public var experiments: [Experiment] {
-        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration,
+        [DigitsExperiment.declaration, SweepExperiment.declaration, SummaryExperiment.declaration, ConvBiasExperiment.declaration,
          CIFAREmbedExperiment.declaration, CIFARLinearExperiment.declaration,
-         CIFARResNet18Experiment.declaration, ThroughputExperiment.declaration]
+         CIFARResNet18Experiment.declaration, LRSchemesExperiment.declaration, ThroughputExperiment.declaration]
     }
 }

@@ -101,6 +101,41 @@ final class CIFARCommandTests: XCTestCase {
         XCTAssertEqual(m["standard_parameters"], 11_173_962, "as PyTorch counts the standard ResNet18")
         let table = String(decoding: FileManager.default.contents(atPath: work + "/summary/summary-course.txt") ?? Data(), as: UTF8.self)
         XCTAssertTrue(table.contains("layers.3.1.conv2") && table.contains("[1, 256, 4, 4]") && table.contains("classifier"), table)
+        let head = table.split(separator: "\n").first { $0.hasPrefix("pool ") }.map(String.init) ?? ""
+        XCTAssertTrue(head.contains("ConcatPool2d") && head.contains("[1, 512]"), "the [avg, max] head has its row: " + table)
+    }
+
+    /// HW7 4(e): the three schemes in turn from the same weights on the same batches, the
+    /// starter's rates step by step, and the comparison table.
+    func testLearningRateSchemesCompareFromTheSameStart() throws {
+        let work = TestSupport.temporaryFolder("cifar-lr-schemes")
+        let result = try run(["run", "ResNet", "lr-schemes", "--cifar-dir", Self.folder, "--subset-train", "16", "--subset-val", "8",
+                              "--batch-size", "8", "--out", "lr"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let m = try metrics(result)
+        for scheme in ["constant", "annealed", "special"] {
+            XCTAssertNotNil(m[scheme + "_validation_accuracy"], scheme)
+        }
+        let comparison = String(decoding: FileManager.default.contents(atPath: work + "/lr/comparison.csv") ?? Data(), as: UTF8.self)
+        let rows = comparison.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(rows.map { $0.first ?? "" }, ["scheme", "constant", "annealed", "special"], comparison)
+        XCTAssertEqual(rows.dropFirst().map { $0[5] }, ["1", "1", "1"], "one epoch by default, as the starter")
+        let steps = String(decoding: FileManager.default.contents(atPath: work + "/lr/steps.csv") ?? Data(), as: UTF8.self)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(steps.count, 6, "two batches of 8 for each scheme")
+        let byScheme = Dictionary(grouping: steps) { $0[0] }
+        func column(_ scheme: String, _ c: Int) -> [Double] { (byScheme[scheme] ?? []).compactMap { Double($0[c]) } }
+        XCTAssertEqual(column("constant", 3), [0.001, 0.001])
+        XCTAssertEqual(column("annealed", 3)[0], 0.0099, accuracy: 1e-12)
+        XCTAssertEqual(column("annealed", 3)[1], 0.009801, accuracy: 1e-12)
+        XCTAssertEqual(column("special", 3), [0, 0.025], "0.05 x progress within the first of E = 4 epochs")
+        // The same initial weights and the same first batch: the first losses agree exactly.
+        let first = ["constant", "annealed", "special"].map { column($0, 4)[0] }
+        XCTAssertEqual(Set(first).count, 1, "\(first)")
+        XCTAssertNotEqual(column("constant", 4)[1], column("special", 4)[1], "the schemes differ after the first step")
+        for file in ["loss.svg", "lr.svg", "accuracy.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/lr/" + file), file)
+        }
     }
 
     func testNNGPCifarFCAndChallengeOnCIFAR() throws {

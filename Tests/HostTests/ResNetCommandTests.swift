@@ -38,6 +38,25 @@ final class ResNetCommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(number(try json(eval)["validation_accuracy"])), accuracy, accuracy: 1e-9, "the checkpoint gives the run's accuracy")
     }
 
+    /// HW3 2(b): a conv bias before BatchNorm2d cancels in training mode (outputs and gradients
+    /// equal, the bias gradient zero up to float32 rounding), leaves an evaluation-mode gap that
+    /// follows gamma b 0.9^k / sqrt(var + eps), and does not cancel before LayerNorm.
+    func testConvBiasBeforeBatchNormChangesNothing() throws {
+        let work = TestSupport.temporaryFolder("conv-bias")
+        let result = try TestSupport.host(["run", "ResNet", "conv-bias", "--warmup", "12", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let m = try json(result)
+        for name in ["batchnorm_output_difference", "batchnorm_input_gradient_difference", "batchnorm_weight_gradient_difference",
+                     "batchnorm_bias_gradient", "eval_closed_form_error", "layernorm_uniform_bias_difference"] {
+            XCTAssertLessThan(try XCTUnwrap(number(m[name]), name), 1e-5, name)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(number(m["eval_difference"])), 0.1, "0.9^12 of a bias up to 3 is still visible")
+        XCTAssertGreaterThan(try XCTUnwrap(number(m["layernorm_output_difference"])), 0.1, "LayerNorm over [C, H, W] keeps a per-channel bias")
+        let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/conv_bias.csv")), as: UTF8.self)
+        XCTAssertEqual(csv.split(separator: "\n").count, 8, csv)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/eval_gap.svg"))
+    }
+
     func testBadInputIsRefusedWithNoRunFolder() throws {
         let work = TestSupport.temporaryFolder("resnet")
         let weights = work + "/weights"
