@@ -7,7 +7,7 @@ import PluginAPI
 public final class ReviewPlugin: Plugin {
     public let name = "Review"
     public let version = "0.1.0"
-    public let summary = "Review sheet, measured: instance noise, convolution, CNN shapes, dilation, KL fits, initialisation, leakage, GAN gradients"
+    public let summary = "Review sheet, measured: instance noise, convolution, CNN shapes, dilation, KL fits, initialisation, leakage, GAN gradients, linear networks"
 
     public init() {}
 
@@ -18,6 +18,7 @@ public final class ReviewPlugin: Plugin {
 
     public var experiments: [Experiment] {
         [NoiseExperiment.declaration, ConvolutionExperiment.declaration, ShapesExperiment.declaration, DilationExperiment.declaration,
-         KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration, LeakageSelection.declaration, GANExperiment.declaration]
+         KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration, LeakageSelection.declaration, GANExperiment.declaration,
+         LinearNetworksExperiment.declaration]
     }
 }
