@@ -56,4 +56,60 @@ final class NNGPCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--widths: '32,x' is not a list of positive integers"), bad.stderr)
     }
+
+    func metrics(_ result: TestSupport.Result) throws -> [String: Double] {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout + result.stderr)
+        return try XCTUnwrap(object["metrics"] as? [String: Any]).compactMapValues { $0 as? Double ?? ($0 as? Int).map(Double.init) }
+    }
+
+    func testCIFARSamplesCountsTheFilesAndDrawsTheirPixels() throws {
+        let work = TestSupport.temporaryFolder("nngp-cifar")
+        let folder = work + "/cifar"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var g = SeededGenerator(seed: 9)
+        var files: [String: [UInt8]] = [:]
+        for name in CIFAR10.trainFiles + [CIFAR10.testFile] {
+            var bytes: [UInt8] = []
+            for i in 0..<20 { bytes.append(UInt8(i % 10)); bytes += (0..<3072).map { _ in UInt8(truncatingIfNeeded: g.next()) } }
+            try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name))
+            files[name] = bytes
+        }
+        let result = try TestSupport.host(["run", "NNGP", "cifar-samples", "--cifar-dir", folder, "--per-class", "2", "--scale", "1", "--out", "run", "--quiet", "--json"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let m = try metrics(result)
+        XCTAssertEqual(m["train_images"], 100)
+        XCTAssertEqual(m["test_images"], 20)
+        XCTAssertEqual(m["min_class_train"], 10)
+        XCTAssertEqual(m["max_class_test"], 2)
+        XCTAssertEqual(m["counts_match"], 0, "a 100 / 20 image set is not CIFAR-10's 50,000 / 10,000")
+        XCTAssertEqual(m["mismatches"], 28, "two totals, six files, twenty class counts")
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/summary.json"))) as? [String: Any])
+        let counts = try XCTUnwrap((summary["notes"] as? [String: Any])?["counts"] as? String)
+        XCTAssertTrue(counts.hasPrefix("NOT as expected, 28 counts differ: training set: 100, expected 50,000; test set: 20, expected 10,000"), counts)
+        // Every drawn image is in samples.png where samples.csv says, byte for byte.
+        let png = try PNG.read(work + "/run/samples.png")
+        let rows = CSV.parse(String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/samples.csv")), as: UTF8.self))
+        XCTAssertEqual(rows.first, ["split", "class", "name", "column", "file", "record", "png_x", "png_y"])
+        XCTAssertEqual(rows.dropFirst().count, 40, "2 images of each class from each split")
+        for row in rows.dropFirst() {
+            let (record, x0, y0) = (try XCTUnwrap(Int(row[5])), try XCTUnwrap(Int(row[6])), try XCTUnwrap(Int(row[7])))
+            let bytes = try XCTUnwrap(files[row[4]])
+            XCTAssertEqual(String(bytes[record * 3073]), row[1], "the record's label is the row's class")
+            XCTAssertEqual(row[0] == "test", row[4] == CIFAR10.testFile, "test samples come from test_batch.bin")
+            for p in 0..<3072 {
+                let (c, y, x) = (p / 1024, p % 1024 / 32, p % 32)
+                XCTAssertEqual(png.pixels[((y0 + y) * png.width + x0 + x) * 3 + c], bytes[record * 3073 + 1 + p], "\(row) pixel \(p)")
+            }
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/class_counts.svg"))
+
+        let absent = try TestSupport.host(["run", "NNGP", "cifar-samples", "--out", "absent"], in: work, environment: ["CIFAR10_DIR": "", "HOST_DATA_DIR": work + "/empty"])
+        XCTAssertEqual(absent.status, 2)
+        XCTAssertTrue(absent.stderr.contains("CIFAR-10 is not here") && absent.stderr.contains("host fetch cifar10"), absent.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/absent"), "no run folder left")
+        try FileManager.default.removeItem(atPath: folder + "/" + CIFAR10.testFile)
+        let partial = try TestSupport.host(["run", "NNGP", "cifar-samples", "--cifar-dir", folder, "--out", "partial"], in: work)
+        XCTAssertEqual(partial.status, 2)
+        XCTAssertTrue(partial.stderr.contains("test_batch.bin is missing or unreadable") && partial.stderr.contains("host fetch cifar10"), partial.stderr)
+    }
 }
