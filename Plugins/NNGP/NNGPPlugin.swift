@@ -17,5 +17,6 @@ public final class NNGPPlugin: Plugin {
     }
 
     public var experiments: [Experiment] { [KernelsExperiment.declaration, DualsExperiment.declaration, WidthExperiment.declaration, ChallengeExperiment.declaration,
-                                         CIFARFCExperiment.declaration, CIFARSamplesExperiment.declaration] }
+                                         CIFARFCExperiment.declaration, CIFARSamplesExperiment.declaration,
+                                         GradientExperiment.declaration, DualPropertiesExperiment.declaration, CovarianceExperiment.declaration] }
 }

@@ -112,4 +112,32 @@ final class NNGPCommandTests: XCTestCase {
         XCTAssertEqual(partial.status, 2)
         XCTAssertTrue(partial.stderr.contains("test_batch.bin is missing or unreadable") && partial.stderr.contains("host fetch cifar10"), partial.stderr)
     }
+
+    func testDerivationChecksThroughTheCLI() throws {
+        let work = TestSupport.temporaryFolder("nngp-derivations")
+        let gradient = try TestSupport.host(["run", "NNGP", "gradient", "--trials", "3", "--steps", "300", "--out", "gradient", "--quiet", "--json"], in: work)
+        XCTAssertEqual(gradient.status, 0, gradient.stderr)
+        let g = try metrics(gradient)
+        XCTAssertLessThan(try XCTUnwrap(g["autograd_error_a"]), 1e-5)
+        XCTAssertLessThan(try XCTUnwrap(g["autograd_error_b"]), 1e-5)
+        XCTAssertLessThan(try XCTUnwrap(g["difference_error"]), 1e-8)
+        XCTAssertLessThan(try XCTUnwrap(g["descent_difference"]), 1e-5)
+        XCTAssertEqual(try XCTUnwrap(g["final_loss"]), try XCTUnwrap(g["least_squares_loss"]), accuracy: 1e-6, "the update rule reaches the least-squares minimum")
+        let duals = try TestSupport.host(["run", "NNGP", "dual-properties", "--points", "21", "--out", "duals", "--quiet", "--json"], in: work)
+        XCTAssertEqual(duals.status, 0, duals.stderr)
+        let d = try metrics(duals)
+        XCTAssertLessThan(try XCTUnwrap(d["max_closed_form_error"]), 1e-12)
+        XCTAssertLessThan(try XCTUnwrap(d["max_scaling_error"]), 1e-12)
+        XCTAssertEqual(d["violations_0_1"], 0)
+        XCTAssertEqual(d["violations_minus1_0"], 7, "sin, cos, erf, sign, |x|, x^2 and tanh decrease or bend down on [-1, 0]")
+        let covariance = try TestSupport.host(["run", "NNGP", "covariance", "--samples", "20000", "--out", "covariance", "--quiet", "--json"], in: work)
+        XCTAssertEqual(covariance.status, 0, covariance.stderr)
+        let c = try metrics(covariance)
+        XCTAssertLessThan(try XCTUnwrap(c["max_abs_z_mean"]), 4.5)
+        XCTAssertLessThan(try XCTUnwrap(c["max_abs_z_covariance"]), 4.5)
+        XCTAssertLessThan(try XCTUnwrap(c["max_abs_z_variance"]), 4.5)
+        for file in ["gradient/gradient.svg", "gradient/gradient.csv", "duals/duals.svg", "duals/hermite.svg", "duals/properties.csv", "covariance/covariance.svg", "covariance/covariance.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/" + file), file)
+        }
+    }
 }
