@@ -129,7 +129,7 @@ public enum CovarianceExperiment {
         metrics.final("max_isserlis_ratio_error", isserlis)
         metrics.final("seconds", seconds)
         metrics.note("table", lines.joined(separator: "\n"))
-        metrics.note("closed_form", "E[u] = w-mean^T x = 0, E[v] = 0; Cov(u, v) = E[x^T w w^T x'] = x^T E[w w^T] x' = x^T x' (and Var u = ||x||^2, Var v = ||x'||^2); "
+        metrics.note("closed_form", "E[u] = E[w]^T x = 0, E[v] = E[w]^T x' = 0; Cov(u, v) = E[x^T w w^T x'] = x^T E[w w^T] x' = x^T x' (and Var u = ||x||^2, Var v = ||x'||^2); "
                      + "so for unit x, x' the pair is N(0, [[1, xi], [xi, 1]]) with xi = x^T x', the setting of the dual activation")
         context.log(String(format: "covariance: d = %d, %d draws of w, %d pairs (%.2f s): |mean| within %.2f s.e. of 0, Cov(u, v) within %.2f s.e. of x^T x' (relative %.2g), variances within %.2f s.e.",
                            d, samples, pairs.count, seconds, zMean, zCovariance, relative, zVariance))
