@@ -7,7 +7,7 @@ import PluginAPI
 public final class ReviewPlugin: Plugin {
     public let name = "Review"
     public let version = "0.1.0"
-    public let summary = "Review sheet, measured: instance noise, convolution, CNN shapes, dilation, KL fits, initialisation, leakage, GAN gradients, linear networks"
+    public let summary = "Review sheet, measured: instance noise, convolution, CNN shapes, dilation, KL fits, initialisation and its gradients, leakage, GAN gradients, linear networks"
 
     public init() {}
 
@@ -19,6 +19,6 @@ public final class ReviewPlugin: Plugin {
     public var experiments: [Experiment] {
         [NoiseExperiment.declaration, ConvolutionExperiment.declaration, ShapesExperiment.declaration, DilationExperiment.declaration,
          KLExperiment.declaration, InitExperiment.declaration, LeakageExperiment.declaration, LeakageSelection.declaration, GANExperiment.declaration,
-         LinearNetworksExperiment.declaration]
+         LinearNetworksExperiment.declaration, InitGradients.declaration]
     }
 }
