@@ -40,11 +40,13 @@ struct CIFARMoments {
         }
     }
 
-    /// Images `range` of `set` minus the pixel mean, as (count, 3072) floats in [0, 1] units.
+    /// Images `range` of `set` minus the pixel mean, divided by their channel's std, as
+    /// (count, 3072) floats: the starter's `Normalize(mean, std)` then centring, so PCA sees
+    /// the same X as the starter's (least squares and CCA do not depend on the scaling).
     func centred(_ set: ByteImages, _ range: Range<Int>) -> Tensor {
         let x = set.rows(range)
-        let mean = pixelMean.map(Float.init)
-        for r in 0..<range.count { for q in 0..<Self.d { x.data[r * Self.d + q] -= mean[q] } }
+        let mean = pixelMean.map(Float.init), scale = CIFARBatcher.std.map { 1 / $0 }
+        for r in 0..<range.count { for q in 0..<Self.d { x.data[r * Self.d + q] = (x.data[r * Self.d + q] - mean[q]) * scale[q / 1024] } }
         return x
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// per-channel normalisation `(x / 255 - mean) / std`.
 public struct CIFARBatcher: Sendable {
     public static let mean: [Float] = [0.4914, 0.4822, 0.4465]
-    public static let std: [Float] = [0.2471, 0.2435, 0.2616]
+    public static let std: [Float] = [63.0 / 255, 62.1 / 255, 66.7 / 255]
     public var augment: Bool
     public var seed: UInt64
 
