@@ -11,21 +11,27 @@ public struct RegressionData {
     /// The target function of problem 11.
     public static func target(_ row: [Double]) -> Double { row.reduce(0) { $0 + sin($1) } / Double(row.count) }
 
-    /// n training and nTest test points in d dimensions, from `seed`.
-    public static func generate(n: Int, nTest: Int, d: Int, seed: UInt64) -> RegressionData {
+    /// n training and nTest test points in d dimensions, from `seed`. The text normalises the
+    /// training rows before defining y, but writes y_t = f(X_t) before normalising X_t; by
+    /// default both labels come from the normalised rows (the same function on both sides),
+    /// `rawTestLabels` takes the test labels from the rows before normalising (the literal order).
+    public static func generate(n: Int, nTest: Int, d: Int, seed: UInt64, rawTestLabels: Bool = false) -> RegressionData {
         var g = SeededGenerator(seed: seed)
-        func draw(_ count: Int) -> DMatrix {
+        func draw(_ count: Int, rawLabels: Bool) -> (DMatrix, [Double]) {
             var m = DMatrix(rows: count, columns: d)
+            var labels: [Double] = []
             for i in 0..<count {
                 let row = (0..<d).map { _ in g.nextNormal() }
                 let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 for j in 0..<d { m[i, j] = row[j] / norm }
+                labels.append(target(rawLabels ? row : m.row(i)))
             }
-            return m
+            return (m, labels)
         }
-        let x = draw(n), xTest = draw(nTest)
-        return RegressionData(x: x, y: (0..<n).map { target(x.row($0)) }, xTest: xTest, yTest: (0..<nTest).map { target(xTest.row($0)) },
-                              source: "generated: N(0, 1) rows normalised to norm 1, y = mean of sin")
+        let (x, y) = draw(n, rawLabels: false), (xTest, yTest) = draw(nTest, rawLabels: rawTestLabels)
+        return RegressionData(x: x, y: y, xTest: xTest, yTest: yTest,
+                              source: "generated: N(0, 1) rows normalised to norm 1, y = mean of sin"
+                                + (rawTestLabels ? " (test labels from the rows before normalising)" : ""))
     }
 
     /// The user's `--x --y --x-test --y-test` arrays (all four, or none).
@@ -67,7 +73,7 @@ public struct RegressionData {
             // The points, then the kernel matrices: n x n for the fit, n-test x n for the predictions.
             try MemoryBudget.require(MemoryBudget.bytes([([n + nTest, d], 8), ([n, n], 8 * 3), ([nTest, n], 8 * 2)]),
                                      for: "--n \(n), --n-test \(nTest) and --d \(d)", hint: "lower --n-test or --d")
-            return generate(n: n, nTest: nTest, d: d, seed: seed)
+            return generate(n: n, nTest: nTest, d: d, seed: seed, rawTestLabels: try o.string("test-labels") == "raw")
         }
         guard given.count == 4, let x = paths[0], let y = paths[1], let xt = paths[2], let yt = paths[3] else {
             throw PluginError.invalidInput("give all of --x, --y, --x-test and --y-test, or none", hint: "the four .npy arrays replace the generated data together")
@@ -79,6 +85,8 @@ public struct RegressionData {
         .int("n", default: 100, range: 1...20_000, help: "training points (generated data)"),
         .int("n-test", default: 5_000, range: 1...1_000_000, help: "test points (generated data)"),
         .int("d", default: 200, range: 1...100_000, help: "input dimension (generated data)"),
+        .choice("test-labels", ["normalized", "raw"], default: "normalized",
+                help: "y_t = f(X_t) of the normalised test rows, as the training labels; raw: of the rows before normalising (the text's literal order)"),
         .path("x", help: "training inputs, n x d .npy (with --y, --x-test, --y-test: replaces the generated data)"),
         .path("y", help: "training targets, n .npy"),
         .path("x-test", help: "test inputs, m x d .npy"),

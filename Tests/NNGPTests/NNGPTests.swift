@@ -31,6 +31,24 @@ final class NNGPTests: XCTestCase {
         }
     }
 
+    /// The text's two readings of the test labels share every input and training label; only
+    /// y_t differs, and with raw labels it is f of a row of norm about sqrt(d), not 1.
+    func testRawTestLabelsChangeOnlyTheTestTargets() {
+        let normalized = RegressionData.generate(n: 6, nTest: 40, d: 50, seed: 4)
+        let raw = RegressionData.generate(n: 6, nTest: 40, d: 50, seed: 4, rawTestLabels: true)
+        XCTAssertEqual(normalized.x, raw.x)
+        XCTAssertEqual(normalized.xTest, raw.xTest)
+        XCTAssertEqual(normalized.y, raw.y)
+        for i in 0..<40 {
+            XCTAssertEqual(normalized.yTest[i], RegressionData.target(normalized.xTest.row(i)), accuracy: 1e-15)
+        }
+        // sin(x_i) with x_i ~ N(0, 1) has variance (1 - e^-2)/2 = 0.43, so y_t spreads as
+        // sqrt(0.43 / d); of unit rows (entries ~ 1/sqrt(d)), as 1/d.
+        func spread(_ v: [Double]) -> Double { (v.reduce(0) { $0 + $1 * $1 } / Double(v.count)).squareRoot() }
+        XCTAssertEqual(spread(raw.yTest), (0.432 / 50).squareRoot(), accuracy: 0.03)
+        XCTAssertLessThan(spread(normalized.yTest), 0.03)
+    }
+
     func testCholeskyAndLUAgainstADirectSolve() throws {
         var g = SeededGenerator(seed: 11)
         let n = 37
