@@ -5,7 +5,7 @@ import PluginAPI
 public enum NoiseExperiment {
     static let declaration = Experiment(
         name: "noise",
-        summary: "Instance noise: E||X~w - y||^2 = ||Xw - y||^2 + m sigma^2 ||w||^2 by Monte Carlo; noisy gradient descent against its mean recurrence",
+        summary: "Instance noise: E||X~w - y||^2 = ||Xw - y||^2 + m sigma^2 ||w||^2 by Monte Carlo, E[N N^T] = sigma^2 I, its minimiser is ridge with lambda = sigma^2; noisy gradient descent against its mean recurrence, shrinking y/x by 1/(1 + sigma^2/x^2)",
         options: [
             .int("m", default: 20, range: 1...10_000, help: "rows of X"), .int("n", default: 5, range: 1...10_000, help: "columns of X"),
             .double("sigma", default: 0.5, min: 0, max: 100, help: "noise standard deviation"),
@@ -15,11 +15,18 @@ public enum NoiseExperiment {
             .string("lrs", default: "0.1,0.5,1.2,1.8", help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
             .int("steps", default: 40, range: 1...100_000, help: "gradient steps of part 2"),
             .int("runs", default: 20_000, range: 10...10_000_000, help: "runs averaged in part 2"),
+            .int("batches", default: 20, range: 2...10_000, help: "batches of the noise draws for the minimiser's standard errors"),
+            .string("sigmas", default: "0,0.25,0.5,1,2,4", help: "noise levels of the shrinkage sweep (0: plain gradient descent, which reaches y/x)"),
         ],
         metrics: [
             MetricSpec("expected_loss_z", goal: .lowerIsBetter, help: "|Monte Carlo - closed form| / standard error, part 1"),
             MetricSpec("max_recurrence_z", goal: .lowerIsBetter, help: "largest |mean w_t - recurrence| / standard error over the stable rates, part 2"),
             MetricSpec("limit_z", goal: .lowerIsBetter, help: "largest |mean w_T - x y / (x^2 + sigma^2)| / standard error over the stable rates whose recurrence has converged"),
+            MetricSpec("noise_covariance_z", goal: .lowerIsBetter, help: "largest |Monte Carlo E[N N^T] - sigma^2 I| / standard error over the entries"),
+            MetricSpec("ridge_minimizer_z", goal: .lowerIsBetter, help: "argmin of the Monte Carlo E||X~w - y||^2 against (X^TX + m sigma^2 I)^{-1} X^Ty (lambda = sigma^2), worst coordinate in standard errors"),
+            MetricSpec("least_squares_z", help: "the same against the unpenalised least squares (large: the noise does regularise)"),
+            MetricSpec("shrinkage_max_z", goal: .lowerIsBetter, help: "largest |mean w_T - x y / (x^2 + sigma^2)| / standard error over --sigmas > 0"),
+            MetricSpec("noiseless_error", goal: .lowerIsBetter, help: "|w_T - y/x| of plain gradient descent (sigma = 0 in --sigmas)"),
         ],
         train: run)
 
@@ -122,5 +129,6 @@ public enum NoiseExperiment {
         let figure = PlotGrid(title: "Noisy gradient descent: mean of w_t over \(runs) runs against its recurrence",
                               columns: 2, panels: panels, sharedAxes: false)
         try context.artifacts.write(figure.svg(), to: "descent.svg")
+        try ridgeParts(context, generator: &g)
     }
 }
