@@ -2,7 +2,9 @@ import Foundation
 import PluginAPI
 
 /// Experiment `attractors` (problem 4): f(x) = A relu(B x), 3,072 -> 1,024 -> 3,072, trained to
-/// reproduce one (then two) training images; the training images become attractors.
+/// reproduce one (then two) training images; the training images become attractors. For each
+/// network, 4(b)'s inputs: a random training image that was not fitted, a test image, uniform
+/// noise and the all-zeros vector (f(0) = 0 exactly: no biases), after the fitted images.
 public enum AttractorExperiment {
     static let declaration = Experiment(
         name: "attractors",
@@ -17,6 +19,8 @@ public enum AttractorExperiment {
         metrics: [
             MetricSpec("steps_one", help: "steps to fit one image"), MetricSpec("ms_per_step", unit: "ms", goal: .lowerIsBetter),
             MetricSpec("steps_two", help: "steps to fit two images"),
+            MetricSpec("train_image_distance_one", goal: .lowerIsBetter, help: "RMS distance of f(random training image, not fitted) to z (one-image network)"),
+            MetricSpec("train_image_distance_two", goal: .lowerIsBetter, help: "RMS distance of f(random training image, not fitted) to the nearer of z1, z2 (two-image network)"),
             MetricSpec("test_iterate_distance", goal: .lowerIsBetter, help: "RMS distance of f^20(test image) to the nearest training image (two-image network)"),
             MetricSpec("perturbed_iterate_distance", goal: .lowerIsBetter, help: "largest RMS distance of f^10(z_i + 1e-3 eps) to z_i"),
         ],
@@ -70,14 +74,34 @@ public enum AttractorExperiment {
         return v
     }
 
+    /// Training images read (or generated) to draw 4(b)'s "random training image" from:
+    /// images 0 and 1 are z1 and z2, the random one is drawn from 2 ..< this.
+    public static let trainingPool = 64
+
+    /// The index, in 2 ..< `count`, of the random training image for `seed` (its own stream,
+    /// so the noise and the networks' initialisation do not depend on it).
+    public static func randomTrainingIndex(count: Int, seed: UInt64) -> Int {
+        var g = SeededGenerator(seed: seed, stream: 41)
+        return 2 + Int(g.next() % UInt64(max(count - 2, 1)))
+    }
+
     static func run(_ context: RunContext) throws {
         let o = context.options
         let (lr, target, maxSteps) = (Float(try o.double("lr")), try o.double("target-mse"), try o.int("max-steps"))
-        let images = try ImageSource.load(context, count: 2)
+        let images = try ImageSource.load(context, count: trainingPool)
         context.log("attractors: images: \(images.source)")
+        guard images.train.count >= 3, images.test.count >= 1 else {
+            throw PluginError.invalidInput("attractors needs 3 training images and 1 test image, the folder has \(images.train.count) and \(images.test.count)",
+                                           hint: "give --cifar-dir the CIFAR-10 binary batches")
+        }
+        let other = randomTrainingIndex(count: images.train.count, seed: context.seed)
         let (z1, z2, test) = (ImageSource.vector(images.train, 0), ImageSource.vector(images.train, 1), ImageSource.vector(images.test, 0))
+        let trainingImage = ImageSource.vector(images.train, other)
+        context.log("attractors: z1, z2 are training images 0 and 1; the random training image (not fitted) is training image \(other); the test image is test image 0")
         var g = SeededGenerator(seed: context.seed)
         let noise = Tensor.uniform([3072], generator: &g), zero = Tensor.zeros([3072])
+        // 4(b): the inputs the text names, with the fitted image(s) first as the check f(z) = z.
+        let probes = [("training image #\(other)", trainingImage), ("test image", test), ("uniform noise", noise), ("all zeros", zero)]
 
         // One image.
         let one = network(generator: &g)
@@ -91,29 +115,36 @@ public enum AttractorExperiment {
         context.metrics.final("steps_one", Double(fitOne.steps))
         context.metrics.final("ms_per_step", seconds * 1000 / Double(max(fitOne.steps, 1)))
         context.log(String(format: "attractors: one image fitted to MSE %.3g in %d steps (%.2f s, %.1f ms per step)", fitOne.mse, fitOne.steps, seconds, seconds * 1000 / Double(max(fitOne.steps, 1))))
-        var pictures: [Image] = [], captions: [String] = []
-        func show(_ net: Sequential, _ inputs: [(String, Tensor)], training: [Tensor], prefix: String) {
-            for (name, x) in inputs {
+        var pictures: [Image] = [], captions: [String] = [], outputRows: [[String]] = []
+        func show(_ net: Sequential, _ inputs: [(String, Tensor)], training: [Tensor], network name: String) -> [Double] {
+            inputs.map { input, x in
                 let y = iterate(net, x, times: 1)
-                let nearest = training.map { rms(y, $0) }.min() ?? .nan
+                let toTraining = training.map { rms(y, $0) }, nearest = toTraining.min() ?? .nan
                 pictures += [ImageSource.picture(x), ImageSource.picture(y)]
-                captions += ["\(prefix)\(name)", String(format: "f: %.3f from z", nearest)]
-                context.log(String(format: "attractors: %@%@: RMS distance of f(x) to the nearest training image %.4f (x itself: %.4f)", prefix, name, nearest,
+                captions += [input, String(format: "f(x): %.3f from z", nearest)]
+                outputRows.append([name, input, formatNumber(training.map { rms(x, $0) }.min() ?? .nan)] + toTraining.map(formatNumber)
+                                  + (training.count == 1 ? ["-"] : []) + [formatNumber(rms(y, x))])
+                context.log(String(format: "attractors: %@, %@: RMS distance of f(x) to the nearest training image %.4f (x itself: %.4f)", name, input, nearest,
                                    training.map { rms(x, $0) }.min() ?? .nan))
+                return nearest
             }
         }
-        show(one, [("training image", z1), ("test image", test), ("uniform noise", noise), ("zero", zero)], training: [z1], prefix: "1 image, ")
-        try PNG.write(Image.grid(pictures, captions: captions, columns: 8), to: context.artifacts.path("one_image.png"))
+        let oneDistances = show(one, [("z (fitted)", z1)] + probes, training: [z1], network: "1 image")
+        context.metrics.final("train_image_distance_one", oneDistances[1])
+        try PNG.write(Image.grid(pictures, captions: captions, columns: 6), to: context.artifacts.path("one_image.png"))
 
-        // Two images.
+        // Two images (4c: steps (a) and (b) again).
         pictures = []; captions = []
         let two = network(generator: &g)
         let fitTwo = try fit(two, Tensor.concat([z1.reshape([1, 3072]), z2.reshape([1, 3072])], axis: 0), lr: lr, target: target, maxSteps: maxSteps,
                              fused: fused, isCancelled: { context.isCancelled })
         context.metrics.final("steps_two", Double(fitTwo.steps))
         context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
-        show(two, [("z1", z1), ("z2", z2), ("test image", test), ("uniform noise", noise)], training: [z1, z2], prefix: "2 images, ")
-        try PNG.write(Image.grid(pictures, captions: captions, columns: 8), to: context.artifacts.path("two_images.png"))
+        let twoDistances = show(two, [("z1 (fitted)", z1), ("z2 (fitted)", z2)] + probes, training: [z1, z2], network: "2 images")
+        context.metrics.final("train_image_distance_two", twoDistances[2])
+        try PNG.write(Image.grid(pictures, captions: captions, columns: 6), to: context.artifacts.path("two_images.png"))
+        try context.artifacts.writeCSV("outputs.csv", header: ["network", "input", "rms_input_to_nearest_z", "rms_f_to_z1", "rms_f_to_z2", "rms_f_to_input"],
+                                       rows: outputRows)
 
         // Iterates of a test image (4d) and of perturbed training images (4e).
         pictures = [ImageSource.picture(test)]; captions = ["test image"]

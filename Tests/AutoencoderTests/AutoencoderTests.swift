@@ -37,6 +37,14 @@ final class AutoencoderTests: XCTestCase {
         XCTAssertTrue(dead.map { !($0.mse < 1e-5) } ?? true, "lr 1e-2 does not fit: \(String(describing: dead))")
     }
 
+    func testTheRandomTrainingImageIsNotAFittedOne() {
+        let picks = (0..<200).map { AttractorExperiment.randomTrainingIndex(count: AttractorExperiment.trainingPool, seed: UInt64($0)) }
+        XCTAssertTrue(picks.allSatisfy { (2..<AttractorExperiment.trainingPool).contains($0) }, "never z1 or z2 (images 0 and 1): \(picks)")
+        XCTAssertGreaterThan(Set(picks).count, 30, "drawn, not fixed")
+        XCTAssertEqual(AttractorExperiment.randomTrainingIndex(count: 64, seed: 7), AttractorExperiment.randomTrainingIndex(count: 64, seed: 7))
+        XCTAssertEqual(AttractorExperiment.randomTrainingIndex(count: 3, seed: 7), 2)
+    }
+
     func testFusedStepsMatchTheAutogradLoop() throws {
         let z = Tensor(GeneratedImages.make(count: 2, seed: 9).images, shape: [2, 3072])
         var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)

@@ -19,6 +19,16 @@ final class AutoencoderCommandTests: XCTestCase {
             let png = try XCTUnwrap(FileManager.default.contents(atPath: work + "/att/" + file), file)
             XCTAssertNoThrow(try PNG.decode([UInt8](png)), file)
         }
+        // 4(b) for both networks (4(c) repeats it): a training image that was not fitted, a
+        // test image, noise and the all-zeros input, which maps to exactly 0 (no biases).
+        let outputs = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/att/outputs.csv")), as: UTF8.self)
+        let rows = outputs.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        for network in ["1 image", "2 images"] {
+            let inputs = rows.filter { $0.first == network }.map { $0[1] }
+            XCTAssertEqual(inputs.filter { $0.hasPrefix("training image #") }.count, 1, outputs)
+            XCTAssertEqual(Set(inputs).isSuperset(of: ["test image", "uniform noise", "all zeros"]), true, outputs)
+            XCTAssertEqual(rows.first { $0.first == network && $0[1] == "all zeros" }?.last, "0", "f(0) = 0: \(outputs)")
+        }
         let missing = try TestSupport.host(["run", "Autoencoder", "linear-image", "--cifar-dir", work + "/nothing"], in: work)
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("data_batch_1.bin is missing"), missing.stderr)
