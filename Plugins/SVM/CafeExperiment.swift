@@ -10,11 +10,11 @@ enum CafeExperiment {
         options: [
             .path("cafe-dir", help: "a folder of CAFE .pgm images (DDD_<letter><digit>.pgm, 380 x 240); default: the generated stand-in"),
             .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
-            .int("epochs", default: 201, range: 1...100_000, help: "full-batch Adam steps; the loss is recorded before the first and after each"),
+            .int("epochs", default: 201, range: 1...100_000, help: "full-batch Adam steps; as the starter's fit, the loss is recorded before each (epochs 0 ..< this)"),
         ],
         metrics: [
             MetricSpec("initial_loss", help: "cross-entropy before training"),
-            MetricSpec("final_loss", goal: .lowerIsBetter, help: "training cross-entropy after the last epoch"),
+            MetricSpec("final_loss", goal: .lowerIsBetter, help: "training cross-entropy of the trained (saved) model, after the last step"),
             MetricSpec("train_accuracy", goal: .higherIsBetter),
             MetricSpec("test_accuracy", goal: .higherIsBetter),
             MetricSpec("ms_per_epoch", unit: "ms", goal: .lowerIsBetter, help: "training time per epoch"),
@@ -40,7 +40,11 @@ enum CafeExperiment {
         let start = DispatchTime.now().uptimeNanoseconds
         let trainer = CafeTrainer(images: data.train.images, labels: data.train.labels, weight: model.weight.values,
                                   bias: model.bias?.values ?? [Float](repeating: 0, count: CafeTrainer.classes), lr: lr)
-        for epoch in 0...epochs {
+        // As the starter's fit(net, X, y, n_epochs=201): each epoch records the loss of the
+        // current weights, then takes one step, so the curve holds epochs 0 (before training)
+        // through epochs - 1 (plot_cafe_loss's "zero'th through 200'th"); the trained model
+        // has taken `epochs` steps.
+        for epoch in 0..<epochs {
             if context.isCancelled { break }
             let value = trainer.loss
             guard value.isFinite else {
@@ -49,18 +53,20 @@ enum CafeExperiment {
             losses.append(value)
             context.metrics.log(step: epoch, [("loss", value)])
             context.progress.update(completed: epoch, values: [("loss", value)])
-            if epoch == epochs { break }
             trainer.step()
         }
+        let trainedLoss = trainer.loss
+        guard trainedLoss.isFinite else { throw PluginError.diverged("the cross-entropy became \(trainedLoss) after the last epoch", hint: "lower --lr") }
         trainer.weights.withUnsafeBufferPointer { model.weight.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) }
         if let bias = model.bias { trainer.biases.withUnsafeBufferPointer { bias.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) } }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         context.progress.end()
+        context.log("cafe: \(losses.count) losses recorded (epochs 0-\(losses.count - 1), before each step); after step \(trainer.steps): \(formatNumber(trainedLoss))")
         context.metrics.final("initial_loss", losses.first ?? .nan)
-        context.metrics.final("final_loss", losses.last ?? .nan)
-        context.metrics.final("ms_per_epoch", seconds * 1000 / Double(max(losses.count - 1, 1)))
+        context.metrics.final("final_loss", trainedLoss)
+        context.metrics.final("ms_per_epoch", seconds * 1000 / Double(max(trainer.steps, 1)))
         try report(model, data: data, context: context)
-        let loss = LinePlot(title: "CAFE softmax: training cross-entropy", xLabel: "epoch", yLabel: "cross-entropy",
+        let loss = LinePlot(title: "CAFE softmax: training cross-entropy before each Adam step", xLabel: "epoch", yLabel: "cross-entropy",
                             series: [Series("train", x: losses.indices.map(Double.init), y: losses)], logY: true)
         try context.artifacts.write(loss.svg(), to: "loss.svg")
         try weightMaps(model, context: context)
@@ -98,12 +104,16 @@ enum CafeExperiment {
         }
     }
 
-    /// The six weight rows as 380 x 240 maps, scaled together by (w - min) 255 / (max - min).
+    /// The six weight rows as 380 x 240 maps, as the handout's recipe (3e): one min and max
+    /// over all six, w = (w - min) * 255 / (max - min) in Float, cast to integers (torch's
+    /// `.int()` truncates toward zero), each level shown as that grey (0 black, 255 white).
     static func weightMaps(_ model: Linear, context: RunContext) throws {
         let w = model.weight.values
         let maps = (0..<CafeData.emotions.count).map { Tensor(Array(w[$0 * CafeData.pixels..<($0 + 1) * CafeData.pixels]), shape: [CafeData.rows, CafeData.columns]) }
-        let grid = Image.grid(Image.jointlyScaled(maps), captions: CafeData.emotions.map(\.name), columns: 3)
-        try PNG.write(grid, to: context.artifacts.path("weights.png"))
+        let images = Image.jointlyScaled(maps, rounding: .towardZero)
+        let ranges = zip(CafeData.emotions, images).map { "\($0.name) \($1.pixels.min() ?? 0)-\($1.pixels.max() ?? 0)" }
+        context.log("cafe: weight maps: integer levels per expression (of 0-255 over all six): " + ranges.joined(separator: ", "))
+        try PNG.write(Image.grid(images, captions: CafeData.emotions.map(\.name), columns: 3), to: context.artifacts.path("weights.png"))
     }
 
     /// One training image per expression.

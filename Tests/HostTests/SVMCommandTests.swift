@@ -116,6 +116,11 @@ final class SVMCommandTests: XCTestCase {
         let m = try metrics(result)
         XCTAssertEqual(m["initial_loss"] ?? .nan, 1.8, accuracy: 0.3, "about log 6 before training")
         XCTAssertEqual(m["train_accuracy"], 1)
+        let losses = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/metrics.csv")), as: UTF8.self)
+            .split(separator: "\n").dropFirst().filter { !$0.isEmpty }
+        XCTAssertEqual(losses.count, 100, "as the starter's fit: one loss per epoch, before its step (epochs 0-99)")
+        XCTAssertTrue(losses.first?.hasPrefix("0,") ?? false, "\(losses.prefix(2))")
+        XCTAssertTrue(losses.last?.hasPrefix("99,") ?? false, "\(losses.suffix(2))")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/cache/host/cafe-standin-v1/011_h1.pgm"), "the stand-in is cached")
         let png = try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/weights.png"))
         let image = try PNG.decode([UInt8](png))

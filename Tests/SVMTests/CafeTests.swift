@@ -11,6 +11,17 @@ final class CafeTests: XCTestCase {
         return folder
     }
 
+    func testWeightMapsAreCastToIntegersAsTheHandoutSays() {
+        // 3(e): w = (w - min) * 255 / (max - min) over all maps, then .int(), which truncates.
+        let maps = [Tensor([0, 1], shape: [1, 2]), Tensor([2, 4], shape: [1, 2])]
+        XCTAssertEqual(Image.jointlyScaled(maps, rounding: .towardZero).map(\.pixels), [[0, 63], [127, 255]])
+        XCTAssertEqual(Image.jointlyScaled(maps).map(\.pixels), [[0, 64], [128, 255]], "the default rounds to nearest, as before")
+        let weights: [Float] = [-0.0123, 0.0456, 0.00071, -0.031, 0.0289, 0.0012]
+        let low = weights.min() ?? 0, high = weights.max() ?? 1
+        let cast = weights.map { UInt8(Int(($0 - low) * 255 / (high - low))) }
+        XCTAssertEqual(Image.jointlyScaled([Tensor(weights, shape: [2, 3])], rounding: .towardZero)[0].pixels, cast)
+    }
+
     func testPGMBinaryPlainSixteenBitAndComments() throws {
         let p5 = Array("P5\n# made by hand\n3 2 # width height\n255\n".utf8) + [0, 128, 255, 1, 2, 3]
         let a = try PGM.parse(p5, source: "a.pgm")

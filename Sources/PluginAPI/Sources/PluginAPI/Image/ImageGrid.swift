@@ -8,8 +8,11 @@ extension Image {
         case range(Float, Float)
     }
 
-    /// An image from a (H, W) tensor (grayscale) or a (C, H, W) tensor with C = 1 or 3.
-    public init(tensor: Tensor, scaling: Scaling) {
+    /// An image from a (H, W) tensor (grayscale) or a (C, H, W) tensor with C = 1 or 3. Each
+    /// byte is (v - low) * 255 / (high - low) in Float, clamped to [0, 255] and made whole by
+    /// `rounding`: to nearest by default, or `.towardZero` as torch's `.int()` and NumPy's
+    /// `astype(int)` cast (the CS446 CAFE weight maps).
+    public init(tensor: Tensor, scaling: Scaling, rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) {
         let (c, h, w): (Int, Int, Int)
         switch tensor.rank {
         case 2: (c, h, w) = (1, tensor.shape[0], tensor.shape[1])
@@ -28,18 +31,19 @@ extension Image {
             for x in 0..<w {
                 for ch in 0..<c {
                     let v = values[(ch * h + y) * w + x]
-                    let t = high > low ? (v - low) / (high - low) : 0.5
-                    pixels[(y * w + x) * c + ch] = UInt8((Swift.min(Swift.max(t.isNaN ? 0 : t, 0), 1) * 255).rounded())
+                    let scaled = high > low ? (v - low) * 255 / (high - low) : 127.5
+                    pixels[(y * w + x) * c + ch] = UInt8(Swift.min(Swift.max(scaled.isNaN ? 0 : scaled, 0), 255).rounded(rounding))
                 }
             }
         }
     }
 
-    /// Several (H, W) maps scaled together by one min-max over all of them (so they compare).
-    public static func jointlyScaled(_ tensors: [Tensor]) -> [Image] {
+    /// Several (H, W) maps scaled together by one min-max over all of them (so they compare):
+    /// (v - min) * 255 / (max - min), made whole by `rounding` (see `init(tensor:scaling:rounding:)`).
+    public static func jointlyScaled(_ tensors: [Tensor], rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> [Image] {
         let all = tensors.flatMap(\.values)
         let (low, high) = (all.min() ?? 0, all.max() ?? 1)
-        return tensors.map { Image(tensor: $0, scaling: .range(low, high)) }
+        return tensors.map { Image(tensor: $0, scaling: .range(low, high), rounding: rounding) }
     }
 
     /// Each pixel repeated `factor` times in both directions (nearest neighbour: no blur).
