@@ -3,71 +3,92 @@ import PluginAPI
 
 /// Experiment `xor` (CS446 HW2 problem 2, CSCI-GA.2565 HW3 problem 3): the four XOR points,
 /// the dual solved for the degree-2 polynomial kernel and RBF kernels with sigma 1, 2, 4;
-/// contour plots, objectives, alphas, the closed form for RBF, and the 1-NN limit.
-enum XORExperiment {
+/// contour plots, objectives, alphas, the closed form for RBF with the dual's gradient there
+/// (3b's hint), and the 1-NN limit (3a) on a grid and at fixed points against sum_T a_i y_i.
+public enum XORExperiment {
     static let declaration = Experiment(
         name: "xor",
-        summary: "Kernel SVM duals on the XOR points: polynomial (degree 2) and RBF (sigma 1, 2, 4); contours, alphas, closed form, 1-NN limit",
+        summary: "Kernel SVM duals on the XOR points: polynomial (degree 2) and RBF (sigma 1, 2, 4); contours, alphas, closed form and its gradient, 1-NN limit",
         options: [
             .double("lr", default: 0.1, max: 100, positive: true, help: "projected gradient descent step"),
             .int("steps", default: 10_000, range: 1...10_000_000, help: "projected gradient descent steps"),
             .string("sigmas", default: "1,2,4", help: "comma-separated RBF widths"),
             .int("degree", default: 2, range: 1...10, help: "polynomial kernel degree"),
             .string("small-sigmas", default: "0.1,0.25,0.5,1", help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
+            .string("limit-sigmas", default: "0.05,0.07,0.1,0.14,0.2,0.3,0.4,0.5,0.7,1",
+                    help: "RBF widths for f(x) / exp(-rho^2/2 sigma^2) against sum_T a_i y_i at fixed points, ties included (problem 3a); empty to skip"),
             .int("grid", default: 101, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
         ],
         metrics: [
             MetricSpec("objective_poly", help: "final dual objective, polynomial kernel"),
             MetricSpec("alpha_poly", help: "alpha_1 for the polynomial kernel (all four are equal)"),
-            MetricSpec("rbf_closed_form_max_error", goal: .lowerIsBetter, help: "largest |alpha - 1/(1 - exp(-2/sigma^2))^2| over the RBF models"),
+            MetricSpec("rbf_closed_form_max_error", goal: .lowerIsBetter, help: "largest |alpha - 1/(1 - exp(-2/sigma^2))^2| over the RBF models (Float32 gradient descent stalls short of it: see models.csv's float32_stall)"),
+            MetricSpec("closed_form_gradient_max", goal: .lowerIsBetter, help: "largest ||grad f|| (Double) at the closed-form alpha over the RBF widths: 0 up to rounding is HW3 3(b)'s hint"),
             MetricSpec("nn_agreement_min", goal: .higherIsBetter, help: "smallest share of grid points where sign f agrees with the nearest support vector, over --small-sigmas"),
+            MetricSpec("nearest_limit_max_difference", goal: .lowerIsBetter, help: "largest |f(x)/exp(-rho^2/2 sigma^2) - sum_T a_i y_i| over the fixed points at the smallest --limit-sigmas"),
             MetricSpec("steps_per_second", unit: "steps/s", goal: .higherIsBetter),
         ],
         train: run)
 
-    /// The XOR points and labels.
-    static let points: [[Float]] = [[1, 1], [-1, 1], [-1, -1], [1, -1]]
-    static let labels: [Float] = [1, -1, 1, -1]
+    /// The XOR points x1..x4 of HW3 3(b).
+    public static let points: [[Float]] = [[1, 1], [-1, 1], [-1, -1], [1, -1]]
+    /// Their labels y1..y4.
+    public static let labels: [Float] = [1, -1, 1, -1]
 
     static func run(_ context: RunContext) throws {
         let o = context.options
         let lr = Float(try o.double("lr")), steps = try o.int("steps"), gridSize = try o.int("grid")
         let sigmas = try o.positiveNumbers("sigmas", example: "1,2,4")
         let smallSigmas = try o.positiveNumbers("small-sigmas", example: "0.1,0.5")
+        let limitSigmas = try o.positiveNumbers("limit-sigmas", example: "0.05,0.1,0.5")
         let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
         let kernels = [Kernel.polynomial(degree: try o.int("degree"))] + sigmas.map { Kernel.rbf(sigma: $0) }
         context.progress.begin("xor", total: kernels.count * steps, unit: "steps")
-        var worstClosedForm = 0.0, rows: [[String]] = []
+        var worstClosedForm = 0.0, worstGradient = 0.0, rows: [[String]] = []
         let start = DispatchTime.now().uptimeNanoseconds
         for (index, kernel) in kernels.enumerated() {
             let solver = DualSolver(kernel: kernel, lr: lr, steps: steps)
             let model = try solver.solve(x: x, y: y, logEvery: max(1, steps / 100), isCancelled: { context.isCancelled }) { step, value in
                 context.progress.update(completed: index * steps + step, values: [("objective", value)])
             }
-            var closed = "-", error = "-"
+            var closed = ["-", "-", "-", "-", "-"]
+            let solverGradient = norm(DualSolver.closedFormGradient(kernel: kernel, x: x, y: y, alpha: model.alpha))
             if case .rbf(let sigma) = kernel {
                 let alpha = rbfClosedForm(sigma: sigma)
                 let worst = model.alpha.map { abs(Double($0) - alpha) }.max() ?? .nan
+                let gradient = norm(DualSolver.closedFormGradient(kernel: kernel, x: x, y: y, alpha: [Double](repeating: alpha, count: 4)))
                 worstClosedForm = max(worstClosedForm, worst)
-                (closed, error) = (formatNumber(alpha), formatNumber(worst))
+                worstGradient = max(worstGradient, gradient)
+                closed = [formatNumber(alpha), formatNumber(worst), formatNumber(gradient), formatNumber(float32Stall(sigma: sigma, lr: Double(lr)))]
+                context.log("xor: \(kernel): ||grad f|| (Double) is \(formatNumber(gradient)) at the closed form a = \(closed[0]) and \(formatNumber(solverGradient))"
+                            + " at the solver's a, which is \(closed[1]) short; Float32 steps of lr \(formatNumber(Double(lr))) stop changing a within about \(closed[3]) of it")
             } else {
                 context.metrics.final("objective_poly", model.finalObjective)
                 context.metrics.final("alpha_poly", Double(model.alpha[0]))
             }
             let alphas = model.alpha.map { formatNumber(Double($0)) }.joined(separator: " ")
-            rows.append([kernel.description, formatNumber(model.finalObjective), alphas, closed, error])
+            rows.append([kernel.description, formatNumber(model.finalObjective), alphas, closed[0], closed[1], closed[2], formatNumber(solverGradient), closed[3]])
             context.metrics.note("alphas \(kernel.slug)", alphas)
-            context.log("xor: \(kernel): objective \(formatNumber(model.finalObjective)), alphas \(alphas)" + (closed == "-" ? "" : ", closed form \(closed) (largest difference \(error))"))
+            context.log("xor: \(kernel): objective \(formatNumber(model.finalObjective)), alphas \(alphas)" + (closed[0] == "-" ? "" : ", closed form \(closed[0]) (largest difference \(closed[1]))"))
             try contour(model, size: gridSize, context: context)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         context.progress.end()
         context.metrics.final("rbf_closed_form_max_error", sigmas.isEmpty ? .nan : worstClosedForm)
-        try context.artifacts.writeCSV("models.csv", header: ["kernel", "objective", "alphas", "closed_form_alpha", "largest_difference"], rows: rows)
+        context.metrics.final("closed_form_gradient_max", sigmas.isEmpty ? .nan : worstGradient)
+        let header = ["kernel", "objective", "alphas", "closed_form_alpha", "largest_difference", "closed_form_gradient_norm", "solver_gradient_norm", "float32_stall"]
+        try context.artifacts.writeCSV("models.csv", header: header, rows: rows)
+        context.metrics.note("models", ([header] + rows).map { $0.joined(separator: " | ") }.joined(separator: "\n"))
+        var solved: [Double: DualSolver.Model] = [:]
+        func solve(_ sigma: Double) throws -> DualSolver.Model {
+            if let model = solved[sigma] { return model }
+            let model = try DualSolver(kernel: .rbf(sigma: sigma), lr: lr, steps: steps).solve(x: x, y: y, logEvery: steps, isCancelled: { context.isCancelled })
+            solved[sigma] = model
+            return model
+        }
         var agreements: [[String]] = []
         for sigma in smallSigmas {
-            let model = try DualSolver(kernel: .rbf(sigma: sigma), lr: lr, steps: steps).solve(x: x, y: y, logEvery: steps)
-            let check = nearestSupportVectorAgreement(model, sigma: sigma, size: gridSize)
+            let check = nearestSupportVectorAgreement(try solve(sigma), sigma: sigma, size: gridSize)
             agreements.append([formatNumber(sigma), formatNumber(check.agreement), formatNumber(check.nearestShare), String(check.counted)])
             context.log(String(format: "xor: sigma = %@: sign f agrees with the nearest support vector on %.4f of %d grid points (ties left out); the nearest one's term is %.4f of sum |a_i y_i K| on average",
                                formatNumber(sigma), check.agreement, check.counted, check.nearestShare))
@@ -76,12 +97,34 @@ enum XORExperiment {
             try context.artifacts.writeCSV("nearest_support_vector.csv", header: ["sigma", "agreement", "nearest_term_share", "grid_points"], rows: agreements)
             context.metrics.final("nn_agreement_min", agreements.compactMap { Double($0[1]) }.min() ?? .nan)
         }
+        let limits = try XORNearestLimit.run(sigmas: limitSigmas, solve: solve, context: context)
+        if let smallest = limits.map(\.sigma).min() {
+            let last = limits.filter { $0.sigma == smallest }
+            context.metrics.final("nearest_limit_max_difference", last.map(\.gap).max() ?? .nan)
+            for r in last {
+                context.log("xor: sigma = \(formatNumber(smallest)), x = \(r.probe): T = {\(r.nearest.map { "x\($0)" }.joined(separator: ", "))}, f(x)/exp(-rho^2/2 sigma^2) = \(formatNumber(r.ratio)),"
+                            + " sum_T a_i y_i = \(formatNumber(r.limit)) (difference \(formatNumber(r.gap)); sigma -> 0: \(formatNumber(r.limitAtZero)))")
+            }
+        }
         context.metrics.final("steps_per_second", Double(kernels.count * steps) / max(seconds, 1e-9))
+    }
+
+    /// The Euclidean norm.
+    static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+
+    /// How far short of the closed form Float32 projected gradient descent stops for the XOR
+    /// RBF dual: the error a - a_hat lies along (1, 1, 1, 1), Q's eigenvector of the smallest
+    /// eigenvalue (1 - e)^2, e = exp(-2 / sigma^2), so the gradient there is (1 - e)^2 (a - a_hat);
+    /// a step lr * gradient under half a Float ulp of a rounds away, and a stops moving once
+    /// |a - a_hat| < ulp(a_hat) / (2 lr (1 - e)^2).
+    public static func float32Stall(sigma: Double, lr: Double) -> Double {
+        let e = Foundation.exp(-2 / (sigma * sigma))
+        return Double(Float(rbfClosedForm(sigma: sigma)).ulp) / (2 * lr * (1 - e) * (1 - e))
     }
 
     /// The optimal alpha for the XOR points with an RBF kernel (HW3 problem 3b): every alpha
     /// equals 1 / a with a = (1 - exp(-2 / sigma^2))^2.
-    static func rbfClosedForm(sigma: Double) -> Double {
+    public static func rbfClosedForm(sigma: Double) -> Double {
         let e = Foundation.exp(-2 / (sigma * sigma))
         return 1 / ((1 - e) * (1 - e))
     }

@@ -27,6 +27,15 @@ final class SVMCommandTests: XCTestCase {
         }
         let models = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/models.csv")), as: UTF8.self)
         XCTAssertTrue(models.contains("\"RBF, sigma = 1\",-2.675"), models)
+        XCTAssertTrue(models.hasPrefix("kernel,objective,alphas,closed_form_alpha,largest_difference,closed_form_gradient_norm,solver_gradient_norm,float32_stall"), models)
+        XCTAssertLessThan(m["closed_form_gradient_max"] ?? .nan, 1e-12, "HW3 3(b): the gradient vanishes at the closed form")
+        XCTAssertLessThan(m["nearest_limit_max_difference"] ?? .nan, 1e-9)
+        let limits = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/nearest_limit.csv")), as: UTF8.self)
+        XCTAssertTrue(limits.contains("0.05,\"(2, 0)\",x1 x4,0,0,0,"), limits)
+        for file in ["nearest_limit.svg", "nearest_limit_gap.svg"] {
+            let svg = try XCTUnwrap(FileManager.default.contents(atPath: "\(work)/run/\(file)"), file)
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(file) is well-formed XML")
+        }
     }
 
     func testSolveOnUserArraysAndItsErrors() throws {
