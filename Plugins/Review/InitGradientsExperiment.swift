@@ -77,6 +77,7 @@ public enum InitGradients {
 
     /// One example and network: W (m x d, row-major, rows w_j), v (m), x (d), y.
     public struct Point: Sendable {
+        /// Hidden units and input dimension; W row-major (w_j = w[j*d..<(j+1)*d]); v; x; y.
         public var m: Int, d: Int, w: [Double], v: [Double], x: [Double], y: Double
 
         /// <w_j, x> for every j.

@@ -135,7 +135,8 @@ public enum LinearNetworksExperiment {
         context.metrics.final("narrow_normal_residual", trainedNarrow.normalResidual)
         context.metrics.final("narrow_rank_error", narrowError)
         parts.append(["(d)", "min d_i = min{p,d}: W̄X^TX = Y^TX", "||W̄X^TX - Y^TX|| " + f(trainedWide.normalResidual), "0", "Q - Q* = " + f(trainedWide.excessLoss)])
-        parts.append(["(d)", "bottleneck \(narrow.min() ?? 0) < min{p,d}", "Q - Q* = " + f(trainedNarrow.excessLoss),
+        let k = narrow.min() ?? 0
+        parts.append(["(d)", "bottleneck min d_i = \(k) \(k < min(p, d) ? "<" : ">=") min{p,d} = \(min(p, d))", "Q - Q* = " + f(trainedNarrow.excessLoss),
                       "1/2 sum_{i>k} sigma_i(W*C)^2 = " + f(trainedNarrow.rankOptimum - optimum), f(narrowError) + " rel."])
 
         let square = LinearNetworks.data(n: n, d: d, p: d, noise: try o.double("noise"), generator: &g)

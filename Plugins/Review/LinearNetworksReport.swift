@@ -17,7 +17,7 @@ extension LinearNetworksExperiment {
         let dims = ([size] + hidden + [size]).map(String.init).joined(separator: "-")
         var lines = [["rank W0", "construction ||W̄ - W0||_F", "descent ||W̄ - W0||_F^2", "sum_{i>\(k)} sigma_i^2", "sigma_\(k + 1)(W̄)"]]
         for r in rows {
-            lines.append([String(r.rank), r.constructionError.map(f) ?? "none (rank > \(k))", f(r.residual), f(r.tail), f(r.sigmaBeyond)])
+            lines.append([String(r.rank), r.constructionError.map(f) ?? "none (rank > \(k))", f(r.residual), f(r.tail), r.sigmaBeyond.isNaN ? "- (min d_i = size)" : f(r.sigmaBeyond)])
         }
         let text = table(lines)
         context.log("linear-networks (a): W0 (\(size) x \(size), singular values 3 ... 1) through layers \(dims), min d_i = \(k):\n" + text)

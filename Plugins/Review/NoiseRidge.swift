@@ -102,6 +102,7 @@ extension NoiseExperiment {
     /// One sigma of the shrinkage sweep: mean w_T of noisy gradient descent (lr = 0.5 / (x^2 + sigma^2),
     /// inside the stable range) and its standard error, against x y / (x^2 + sigma^2).
     public struct ShrinkageRow: Sendable {
+        /// The noise level, mean w_T over the runs and its standard error, and x y / (x^2 + sigma^2).
         public var sigma: Double, mean: Double, standardError: Double, closedForm: Double
     }
 
