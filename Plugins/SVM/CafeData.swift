@@ -23,6 +23,10 @@ public struct CafeData {
 
     public var train = Split(), test = Split()
     public var folder: String
+    /// `.pgm` files whose names are not `DDD_<letter><digit>.pgm` with one of the six letters:
+    /// skipped, as the starter's `re.fullmatch` skips them (its dictionary would fail on other
+    /// letters, such as CAFE's neutral `n`), and named by the caller.
+    public var skipped: [String] = []
 
     /// The label and split a file name gives: `018_h2.pgm` is happy (2) and, with 1 as the
     /// id's second digit, training; ids whose second digit is 2 or 3 are test.
@@ -33,8 +37,8 @@ public struct CafeData {
         return (label, chars[1] == "2" || chars[1] == "3")
     }
 
-    /// Reads every `.pgm` of `folder`. Errors name the file: a name not in the pattern, an
-    /// unknown expression letter, a wrong size, a damaged file, or no images at all.
+    /// Reads every `.pgm` of `folder` named as CAFE's images are (others are listed in
+    /// `skipped`). Errors name the file: a wrong size, a damaged file, or no images at all.
     public static func read(folder: String) throws -> CafeData {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -48,9 +52,8 @@ public struct CafeData {
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
             guard let (label, isTest) = parse(name: name) else {
-                let letters = emotions.map { "\($0.letter) \($0.name)" }.joined(separator: ", ")
-                throw PluginError.invalidInput("\(path): the name is not DDD_<letter><digit>.pgm with a known expression letter",
-                                               hint: "letters: \(letters); for example 018_h2.pgm")
+                data.skipped.append(name)
+                continue
             }
             let image = try PGM.read(path)
             guard image.height == rows, image.width == columns else {
@@ -58,6 +61,11 @@ public struct CafeData {
                                                hint: "use the course's 380 x 240 images")
             }
             if isTest { data.test.append(image, label, name) } else { data.train.append(image, label, name) }
+        }
+        guard data.train.count + data.test.count > 0 else {
+            let letters = emotions.map { "\($0.letter) \($0.name)" }.joined(separator: ", ")
+            throw PluginError.invalidInput("\(folder): none of its \(names.count) .pgm files is named DDD_<letter><digit>.pgm with an expression letter (\(names[0]), ...)",
+                                           hint: "letters: \(letters); for example 018_h2.pgm")
         }
         guard data.train.count > 0 else {
             throw PluginError.invalidInput("\(folder): no training images (every id's second digit is 2 or 3)", hint: "ids with another second digit are the training set")

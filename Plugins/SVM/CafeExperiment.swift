@@ -22,10 +22,21 @@ enum CafeExperiment {
         train: run, evaluate: evaluate)
 
     static func loadData(_ context: RunContext) throws -> CafeData {
-        if let folder = context.options.optionalString("cafe-dir") { return try CafeData.read(folder: folder) }
-        let folder = try CafeGenerator.cachedFolder()
-        context.log("cafe: no --cafe-dir: using the generated stand-in in \(folder) (cartoon faces in CAFE's format; the real set cannot be shipped)")
-        return try CafeData.read(folder: folder)
+        let data: CafeData
+        if let folder = context.options.optionalString("cafe-dir") {
+            data = try CafeData.read(folder: folder)
+        } else {
+            let folder = try CafeGenerator.cachedFolder()
+            context.log("cafe: no --cafe-dir: using the generated stand-in in \(folder) (cartoon faces in CAFE's format; the real set cannot be shipped)")
+            data = try CafeData.read(folder: folder)
+        }
+        if !data.skipped.isEmpty {
+            let shown = data.skipped.prefix(5).joined(separator: ", ") + (data.skipped.count > 5 ? ", ..." : "")
+            let note = "skipped \(data.skipped.count) .pgm file(s) not named DDD_<letter><digit>.pgm with a letter of a d h m f s, as the starter's pattern does: \(shown)"
+            context.log("cafe: note: " + note)
+            context.metrics.note("skipped_files", note)
+        }
+        return data
     }
 
     static func run(_ context: RunContext) throws {

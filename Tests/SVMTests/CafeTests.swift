@@ -91,9 +91,19 @@ final class CafeTests: XCTestCase {
         let wrongSize = try temporaryFolder()
         try PGM.write(GrayImage(width: 10, height: 10, samples: Array(repeating: 1, count: 100), maxValue: 255), to: wrongSize + "/011_h1.pgm")
         XCTAssertThrowsError(try CafeData.read(folder: wrongSize)) { XCTAssertTrue("\($0)".contains("011_h1.pgm: 10 x 10 pixels"), "\($0)") }
+        // Names outside the pattern are skipped, as the starter's regex skips them, and listed;
+        // a folder with no image named so is refused.
         let badName = try temporaryFolder()
-        try PGM.write(GrayImage(width: 240, height: 380, samples: Array(repeating: 1, count: 91_200), maxValue: 255), to: badName + "/011_q1.pgm")
-        XCTAssertThrowsError(try CafeData.read(folder: badName)) { XCTAssertTrue("\($0)".contains("011_q1.pgm: the name is not"), "\($0)") }
+        let face = GrayImage(width: 240, height: 380, samples: Array(repeating: 1, count: 91_200), maxValue: 255)
+        try PGM.write(face, to: badName + "/011_q1.pgm")
+        try PGM.write(face, to: badName + "/012_n1.pgm")
+        XCTAssertThrowsError(try CafeData.read(folder: badName)) { XCTAssertTrue("\($0)".contains("none of its 2 .pgm files is named DDD_<letter><digit>.pgm"), "\($0)") }
+        try PGM.write(face, to: badName + "/011_h1.pgm")
+        try PGM.write(face, to: badName + "/021_a1.pgm")
+        let mixed = try CafeData.read(folder: badName)
+        XCTAssertEqual(mixed.skipped, ["011_q1.pgm", "012_n1.pgm"])
+        XCTAssertEqual(mixed.train.files, ["011_h1.pgm"])
+        XCTAssertEqual(mixed.test.files, ["021_a1.pgm"])
         let truncated = try temporaryFolder()
         try Data(Array("P5 240 380 255\n".utf8) + [1, 2, 3]).write(to: URL(fileURLWithPath: truncated + "/011_h1.pgm"))
         XCTAssertThrowsError(try CafeData.read(folder: truncated)) { XCTAssertTrue("\($0)".contains("011_h1.pgm: truncated"), "\($0)") }
