@@ -52,12 +52,17 @@ public struct ParityGradients {
         public var aroundA: Double
         /// E_v ||grad R_v||^2.
         public var meanSquaredNorm: Double
+        /// E_x ||grad_p f(x)||^2: E_x ||h||^2 <= this, as |B| <= 1 (3(c)(iv)'s middle step).
+        public var jacobianNorm: Double = 0
+        /// max over all 2^d inputs x and coordinates j of |grad_p f(x)_j|, the smallest valid c_p.
+        public var maxGradientEntry: Double = 0
         /// ||E_v grad R_v||^2 = E_v ||grad R_v||^2 - Var_v.
         public var meanGradientSquaredNorm: Double { meanSquaredNorm - variance }
 
-        /// The largest relative difference of the three moments from `reference`'s.
+        /// The largest relative difference of the five numbers from `reference`'s.
         public func relativeError(to reference: Moments) -> Double {
-            zip([variance, aroundA, meanSquaredNorm], [reference.variance, reference.aroundA, reference.meanSquaredNorm])
+            zip([variance, aroundA, meanSquaredNorm, jacobianNorm, maxGradientEntry],
+                [reference.variance, reference.aroundA, reference.meanSquaredNorm, reference.jacobianNorm, reference.maxGradientEntry])
                 .map { abs($0 - $1) / max(abs($1), .leastNormalMagnitude) }.max() ?? 0
         }
     }
@@ -139,17 +144,20 @@ public struct ParityGradients {
     public func exactMoments() -> Moments {
         let n = inputs, p = parameterCount, blocks = min(64, n), per = (n + blocks - 1) / blocks
         var sums = [Double](repeating: 0, count: blocks)            // sum_x B^2 ||J||^2 per block
+        var norms = [Double](repeating: 0, count: blocks), peaks = [Double](repeating: 1, count: blocks)  // sum ||J||^2, max |J_j|
         var aSums = [Double](repeating: 0, count: blocks * p)       // sum_x A J per block
         lowTable.withUnsafeBufferPointer { low in highTable.withUnsafeBufferPointer { high in alpha.withUnsafeBufferPointer { alpha in
         sums.withUnsafeMutableBufferPointer { sums in aSums.withUnsafeMutableBufferPointer { aSums in
+        norms.withUnsafeMutableBufferPointer { norms in peaks.withUnsafeMutableBufferPointer { peaks in
             let (low, high, alpha, sums, aSums) = (low.baseAddress.unsafelyUnwrapped, high.baseAddress.unsafelyUnwrapped,
                                                    alpha.baseAddress.unsafelyUnwrapped, sums.baseAddress.unsafelyUnwrapped,
                                                    aSums.baseAddress.unsafelyUnwrapped)
+            let (norms, peaks) = (norms.baseAddress.unsafelyUnwrapped, peaks.baseAddress.unsafelyUnwrapped)
             WorkerPool.shared.parallelRanges(blocks, grain: 1) { range in
                 let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
                 defer { z.deallocate() }
                 for block in range {
-                    var sum = 0.0
+                    var sum = 0.0, normSum = 0.0, peak = 1.0              // d f / d beta = 1 for every x
                     for x in (block * per)..<min(n, (block + 1) * per) {
                         let f = forward(x, z: z, low: low, high: high, alpha: alpha)
                         let ones = Double(x.nonzeroBitCount + 1)
@@ -157,15 +165,18 @@ public struct ParityGradients {
                         for i in 0..<k {
                             let r = max(0, z[i]), on: Double = z[i] > 0 ? 1 : 0
                             norm += on * alpha[i] * alpha[i] * ones + r * r
+                            // An on unit's entries: alpha_i (b_i, and w_ij where x_j = 1) and z_i (alpha_i).
+                            peak = max(peak, r, on * abs(alpha[i]))
                         }
                         let (a, b) = Self.split(f)
                         sum += b * b * norm
+                        normSum += norm
                         if a != 0 { addJacobian(x, z: z, scale: a, into: aSums + block * p) }
                     }
-                    sums[block] = sum
+                    (sums[block], norms[block], peaks[block]) = (sum, normSum, peak)
                 }
             }
-        }}}}}
+        }}}}}}}
         var a = [Double](repeating: 0, count: p)
         for block in 0..<blocks { for j in 0..<p { a[j] += aSums[block * p + j] } }
         // h(0) = B(0) J(0); the mean gradient a / N + h(0) / N.
@@ -179,7 +190,8 @@ public struct ParityGradients {
         let aroundA = total / (nd * nd)
         let variance = aroundA - h0.reduce(0) { $0 + $1 * $1 } / (nd * nd)
         let meanGradient = zip(a, h0).reduce(0) { $0 + ($1.0 + $1.1) * ($1.0 + $1.1) } / (nd * nd)
-        return Moments(variance: variance, aroundA: aroundA, meanSquaredNorm: meanGradient + variance)
+        return Moments(variance: variance, aroundA: aroundA, meanSquaredNorm: meanGradient + variance,
+                       jacobianNorm: norms.reduce(0, +) / nd, maxGradientEntry: peaks.max() ?? 1)
     }
 
     /// A(x) and B(x) of the derivation from f(x): c(x, y) = -y 1{y f < 1} = A + y B.
@@ -231,7 +243,8 @@ extension ParityGradients {
 
     /// The moments by brute force over all 2^d masks (two passes: the mean, then the squared
     /// deviations), with a = (grad R for labels all +1 + grad R for labels all -1) / 2, which is
-    /// E_x[A J] by the definition of A. O(4^d d k) time and 2^d P numbers: for d <= 12.
+    /// E_x[A J] by the definition of A; `jacobianNorm` and `maxGradientEntry` from J(x) formed
+    /// entry by entry (`jacobian`). O(4^d d k) time and 2^d P numbers: for d <= 12.
     public func enumeratedMoments() -> Moments {
         let n = inputs, p = parameterCount
         let rows = enumeratedGradients(masks: Array(0..<n))
@@ -247,6 +260,10 @@ extension ParityGradients {
                 variance += (g - mean[j]) * (g - mean[j]); aroundA += (g - a[j]) * (g - a[j]); squared += g * g
             }
         }
-        return Moments(variance: variance / Double(n), aroundA: aroundA / Double(n), meanSquaredNorm: squared / Double(n))
+        // J(x) formed entry by entry (`addJacobian`): E_x ||J||^2 and max |J_j| read off the rows.
+        var norm = 0.0, peak = 0.0
+        for x in 0..<n { for e in jacobian(x) { norm += e * e; peak = max(peak, abs(e)) } }
+        return Moments(variance: variance / Double(n), aroundA: aroundA / Double(n), meanSquaredNorm: squared / Double(n),
+                       jacobianNorm: norm / Double(n), maxGradientEntry: peak)
     }
 }
