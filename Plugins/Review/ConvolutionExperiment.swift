@@ -2,16 +2,20 @@ import Foundation
 import PluginAPI
 
 /// Experiment `convolution`: y = x * h for a rectangle x of length L and h(n) = (1/2)^n u(n),
-/// by the direct sum and by the closed form's three cases; and shift invariance.
+/// by the direct sum and by the closed form's three cases; shift invariance; and the layer's
+/// conv2d as a cross-correlation (`CorrelationCheck.swift`).
 public enum ConvolutionExperiment {
     static let declaration = Experiment(
         name: "convolution",
-        summary: "y = x * h for a rectangle of length L and h(n) = (1/2)^n u(n): direct sum against the closed form, and x(n - 5) giving y(n - 5)",
+        summary: "y = x * h for a rectangle of length L and h(n) = (1/2)^n u(n): direct sum against the closed form, and x(n - 5) giving y(n - 5); the layer's conv2d is a cross-correlation, a convolution with the flipped kernel",
         options: [.int("length", default: 5, range: 1...1000, help: "L, the rectangle's length (x(n) = 1 for 0 <= n < L)"),
                   .int("from", default: -6, range: -10_000...0, help: "first n plotted"),
                   .int("to", default: 12, range: 0...10_000, help: "last n plotted")],
         metrics: [MetricSpec("max_closed_form_error", goal: .lowerIsBetter, help: "largest |direct - closed form|"),
-                  MetricSpec("max_shift_error", goal: .lowerIsBetter, help: "largest |(x(n-5) * h)(n) - y(n - 5)|")],
+                  MetricSpec("max_shift_error", goal: .lowerIsBetter, help: "largest |(x(n-5) * h)(n) - y(n - 5)|"),
+                  MetricSpec("correlation_error", goal: .lowerIsBetter, help: "conv2d(x, k) against the cross-correlation sum, max |difference| / max |reference| (im2col, Winograd)"),
+                  MetricSpec("flipped_convolution_error", goal: .lowerIsBetter, help: "conv2d(x, k) against the true convolution with flip(k), conv2d(x, flip(k)) against it with k, and eq. (1) by conv2d with flip(h)"),
+                  MetricSpec("unflipped_difference", help: "the smallest of conv2d(x, k) against the true convolution with k and conv2d(rectangle, h) against y (large: the layer does not flip)")],
         train: run)
 
     static func h(_ n: Int) -> Double { n < 0 ? 0 : pow(0.5, Double(n)) }
@@ -51,5 +55,6 @@ public enum ConvolutionExperiment {
             Series("input x(n - 5): output", x: xs, y: shifted, markers: true),
         ])
         try context.artifacts.write(plot.svg(), to: "convolution.svg")
+        try correlationPart(context, length: length, from: from, to: to)
     }
 }
