@@ -5,64 +5,23 @@ import PluginAPI
 public enum InitExperiment {
     static let declaration = Experiment(
         name: "init",
-        summary: "Initialisation: E||Wx||^2 = ||x||^2 (1/m, identity; 2/m, ReLU), symmetric units stay equal, and a deep CNN on digits (ReLU/sigmoid x Xavier/He/zero)",
+        summary: "Initialisation: W (m x d), E||Wx||^2 = ||x||^2 with N(0, 1/m) (identity), N(0, 2/m) (ReLU), and not with fan-in 1/d; E[(w^T x)^2] = ||x||^2/m per row; symmetric units of sum_j v_j sigma(<w_j, x>) stay equal; a deep CNN on digits (ReLU/sigmoid x Xavier/He/zero)",
         options: [
-            .int("draws", default: 400, range: 10...1_000_000, help: "Monte Carlo draws of W per width"),
-            .string("widths", default: "16,64,256", help: "widths m for part 1"),
+            .int("draws", default: 400, range: 10...1_000_000, help: "Monte Carlo draws of W per shape and variance"),
+            .string("shapes", default: "16x64,64x16,256x32", help: "part 1: W's shapes m x d (m outputs, d inputs; d != m tells N(0, 1/m) from fan-in N(0, 1/d))"),
             .int("iterations", default: 600, range: 1...100_000, help: "training iterations of each CNN (part 3)"),
             .int("eval-every", default: 25, range: 1...10_000, help: "validation accuracy every this many iterations"),
             .double("lr", default: 0.05, max: 10, positive: true, help: "SGD learning rate of the CNNs (momentum 0.9)"),
         ],
         metrics: [
-            MetricSpec("max_norm_z", goal: .lowerIsBetter, help: "largest |E||f(Wx)||^2 / ||x||^2 - 1| in standard errors, part 1"),
-            MetricSpec("symmetric_difference", goal: .lowerIsBetter, help: "largest difference between units p and q after training from equal values"),
-            MetricSpec("random_difference", help: "the same from a random initialisation"),
+            MetricSpec("max_norm_z", goal: .lowerIsBetter, help: "largest |E||f(Wx)||^2 / ||x||^2 - 1| in standard errors, the text's N(0, 1/m) and N(0, 2/m)"),
+            MetricSpec("max_row_z", goal: .lowerIsBetter, help: "largest distance in standard errors of m E[f(w^T x)^2] / ||x||^2 from 1, and (identity) of CS446 4(d)'s two sums from 1 and 0"),
+            MetricSpec("min_fan_in_z", goal: .higherIsBetter, help: "smallest |E||f(Wx)||^2 / ||x||^2 - 1| in standard errors with fan-in N(0, 1/d), N(0, 2/d), over shapes with d != m"),
+            MetricSpec("symmetric_difference", goal: .lowerIsBetter, help: "largest |v_p - v_q|, |w_p - w_q| after gradient descent from w_p = w_q, v_p = v_q (every activation and loss)"),
+            MetricSpec("random_difference", help: "the smallest of the same from random initialisations"),
             MetricSpec("relu_he_accuracy", goal: .higherIsBetter), MetricSpec("relu_zero_accuracy"), MetricSpec("sigmoid_xavier_accuracy"),
         ],
         train: run)
-
-    /// Part 1: the mean and standard error of ||f(W x)||^2 / ||x||^2 with W (m x m) of i.i.d.
-    /// N(0, variance / m) entries.
-    public static func normRatio(m: Int, variance: Double, relu: Bool, draws: Int, generator g: inout SeededGenerator) -> (mean: Double, standardError: Double) {
-        let x = (0..<m).map { _ in g.nextNormal() }
-        let norm = x.reduce(0) { $0 + $1 * $1 }, std = (variance / Double(m)).squareRoot()
-        var sum = 0.0, squares = 0.0
-        for _ in 0..<draws {
-            var total = 0.0
-            for _ in 0..<m {
-                var v = 0.0
-                for k in 0..<m { v += std * g.nextNormal() * x[k] }
-                if relu { v = max(v, 0) }
-                total += v * v
-            }
-            let r = total / norm
-            sum += r; squares += r * r
-        }
-        let mean = sum / Double(draws)
-        return (mean, (max(squares / Double(draws) - mean * mean, 0) / Double(draws - 1)).squareRoot())
-    }
-
-    /// Part 2: a two-layer ReLU network trained by gradient descent on random data; the largest
-    /// difference between hidden units 0 and 1 (their weights and output weights) at the end.
-    public static func unitDifference(symmetric: Bool, steps: Int = 500, generator g: inout SeededGenerator) throws -> Double {
-        let network = Sequential(Linear(8, 6, generator: &g), ReLU(), Linear(6, 1, generator: &g))
-        guard let hidden = network.layers[0] as? Linear, let output = network.layers[2] as? Linear else { return .nan }
-        if symmetric {
-            for j in 0..<8 { hidden.weight.data[8 + j] = hidden.weight.data[j] }
-            hidden.bias?.data[1] = hidden.bias?.data[0] ?? 0
-            output.weight.data[1] = output.weight.data[0]
-        }
-        let x = Tensor.normal([64, 8], generator: &g), y = Tensor.normal([64, 1], generator: &g)
-        let optimizer = SGD(network.parameters(), lr: 0.05)
-        for _ in 0..<steps {
-            optimizer.zeroGrad()
-            mseLoss(network(x), y).backward()
-            optimizer.step()
-        }
-        var difference = abs(output.weight.data[1] - output.weight.data[0])
-        for j in 0..<8 { difference = max(difference, abs(hidden.weight.data[8 + j] - hidden.weight.data[j])) }
-        return Double(difference)
-    }
 
     /// Part 3's network: five 3x3 convolutions of 16 channels (padding 1), then average pooling
     /// and a linear layer; biases zero, weights by `scheme`.
@@ -95,31 +54,85 @@ public enum InitExperiment {
         }
     }
 
+    /// Part 1's table: for each shape m x d, one x ~ N(0, I_d) and, for the identity and ReLU, W with
+    /// the text's variance (1/m, 2/m) and, where d != m, with fan-in's (1/d, 2/d), which gives m/d.
+    static func normsPart(_ context: RunContext, shapes: [(m: Int, d: Int)], draws: Int, generator g: inout SeededGenerator) throws {
+        func pm(_ e: Estimate, _ scale: Double = 1) -> String { String(format: "%.4f ± %.4f", e.mean * scale, e.standardError * scale) }
+        func z(_ v: Double) -> String { String(format: "%.1f", v) }
+        var lines = [["m", "d", "f", "W entries", "E||f(Wx)||^2/||x||^2", "s.e. from 1", "row: E[f(w^T x)^2]", "||x||^2/m", "s.e. off",
+                      "4(d),(e): m E[sum w_i^2 x_i^2]/||x||^2", "m E[sum_{i!=j} w_i w_j x_i x_j]/||x||^2"]]
+        var rows: [[String]] = []
+        var worst = (norm: 0.0, row: 0.0), fanIn = Double.infinity
+        for (m, d) in shapes {
+            let x = (0..<d).map { _ in g.nextNormal() }
+            let norm = x.reduce(0) { $0 + $1 * $1 }
+            for relu in [false, true] {
+                let gain = relu ? 2 : 1
+                for fan in d == m ? ["m"] : ["m", "d"] {
+                    let variance = Double(gain) / Double(fan == "m" ? m : d), entries = "N(0, \(gain)/\(fan))"
+                    let s = normStatistics(x: x, m: m, entryVariance: variance, relu: relu, draws: draws, generator: &g)
+                    let sums = relu ? ["-", "-"] : [pm(s.squares) + " (" + z(s.squares.z(1)) + ")", pm(s.cross) + " (" + z(s.cross.z(0)) + ")"]
+                    if fan == "m" {
+                        worst.norm = max(worst.norm, s.total.z(1))
+                        worst.row = max(worst.row, s.row.z(1), relu ? 0 : s.squares.z(1), relu ? 0 : s.cross.z(0))
+                    } else {
+                        fanIn = min(fanIn, s.total.z(1))
+                    }
+                    let activation = relu ? "ReLU" : "identity"
+                    lines.append([String(m), String(d), activation, entries, pm(s.total), z(s.total.z(1)), pm(s.row, norm / Double(m)),
+                                  String(format: "%.4f", norm / Double(m)), z(s.row.z(1))] + sums)
+                    rows.append([String(m), String(d), activation, entries, "\(variance)", "\(norm)", "\(s.total.mean)", "\(s.total.standardError)",
+                                 "\(s.row.mean * norm / Double(m))", "\(s.row.standardError * norm / Double(m))", "\(norm / Double(m))",
+                                 ] + (relu ? ["", "", "", ""] : ["\(s.squares.mean)", "\(s.squares.standardError)", "\(s.cross.mean)", "\(s.cross.standardError)"]))
+                }
+            }
+        }
+        let table = LinearNetworksExperiment.table(lines)
+        context.log("init: \(draws) draws of W (m x d) per row, x ~ N(0, I_d) fixed per shape; mean ± standard error, (distance from the text's value in standard errors):\n" + table)
+        context.metrics.note("norms", table)
+        context.metrics.final("max_norm_z", worst.norm)
+        context.metrics.final("max_row_z", worst.row)
+        if fanIn.isFinite {
+            context.metrics.final("min_fan_in_z", fanIn)
+            context.log(String(format: "init: the text's N(0, 1/m), N(0, 2/m) within %.1f standard errors of 1 (per row within %.1f); fan-in N(0, 1/d), N(0, 2/d) gives m/d, at least %.1f standard errors from 1",
+                               worst.norm, worst.row, fanIn))
+        } else {
+            context.log("init: every shape has d = m, where N(0, 1/d) is N(0, 1/m): use --shapes with d != m to tell them apart")
+        }
+        try context.artifacts.writeCSV("norms.csv", header: ["m", "d", "activation", "entries", "entry_variance", "x_norm_squared", "ratio_mean", "ratio_standard_error",
+                                                             "row_mean_square", "row_standard_error", "row_closed_form", "squares_ratio_mean", "squares_ratio_standard_error",
+                                                             "cross_ratio_mean", "cross_ratio_standard_error"], rows: rows)
+    }
+
+    /// Part 2's table: units p, q of the text's network (m 6, d 8, no biases) after 500 gradient
+    /// steps on one example, from equal and from random values, for each activation and loss; and,
+    /// as the text's remark, the mean risk over 64 examples.
+    static func symmetryPart(_ context: RunContext, generator g: inout SeededGenerator) throws {
+        var lines = [["sigma", "loss", "examples", "from w_p = w_q, v_p = v_q", "from random values"]]
+        var symmetric = 0.0, random = Double.infinity, rows: [[String]] = []
+        let cases = InitGradients.Activation.allCases.flatMap { a in InitGradients.Loss.allCases.map { (a, $0, 1) } } + [(.relu, .squared, 64)]
+        for (a, l, n) in cases {
+            let s = unitDifference(symmetric: true, activation: a, loss: l, examples: n, generator: &g)
+            let r = unitDifference(symmetric: false, activation: a, loss: l, examples: n, generator: &g)
+            symmetric = max(symmetric, s.isNaN ? .infinity : s); random = min(random, r)
+            lines.append([a.rawValue, l.rawValue, n == 1 ? "1 (the text)" : "\(n) (mean risk)", formatNumber(s, expected: 0), formatNumber(r)])
+            rows.append([a.rawValue, l.rawValue, String(n), "\(s)", "\(r)"])
+        }
+        context.metrics.final("symmetric_difference", symmetric)
+        context.metrics.final("random_difference", random)
+        let table = LinearNetworksExperiment.table(lines)
+        context.log("init: f = sum_j v_j sigma(<w_j, x>), m 6, d 8, no biases; largest |v_p - v_q|, |w_p - w_q| after 500 gradient steps (lr 0.05) on R = l(f(x), y):\n" + table)
+        context.metrics.note("symmetry", table)
+        try context.artifacts.writeCSV("symmetry.csv", header: ["activation", "loss", "examples", "symmetric_difference", "random_difference"],
+                                       rows: rows)
+    }
+
     static func run(_ context: RunContext) throws {
         let o = context.options
         var g = SeededGenerator(seed: context.seed)
         let draws = try o.int("draws")
-        let widths = try o.string("widths").split(separator: ",").map { part -> Int in
-            guard let m = Int(part.trimmingCharacters(in: .whitespaces)), (1...4096).contains(m) else {
-                throw PluginError.invalidInput("--widths: '\(part)' is not a width in 1...4096", hint: "for example --widths 16,64,256")
-            }
-            return m
-        }
-        var worstZ = 0.0, rows: [[String]] = []
-        for m in widths {
-            for (relu, variance) in [(false, 1.0), (true, 2.0)] {
-                let r = normRatio(m: m, variance: variance, relu: relu, draws: draws, generator: &g)
-                worstZ = max(worstZ, abs(r.mean - 1) / max(r.standardError, 1e-300))
-                rows.append([String(m), relu ? "ReLU, N(0, 2/m)" : "identity, N(0, 1/m)", formatNumber(r.mean), formatNumber(r.standardError)])
-                context.log(String(format: "init: m = %d, %@: E||f(Wx)||^2 / ||x||^2 = %.4f ± %.4f (expected 1)", m, relu ? "ReLU, N(0, 2/m)" : "identity, N(0, 1/m)", r.mean, r.standardError))
-            }
-        }
-        context.metrics.final("max_norm_z", worstZ)
-        try context.artifacts.writeCSV("norms.csv", header: ["m", "activation and variance", "ratio_mean", "ratio_standard_error"], rows: rows)
-        let symmetric = try unitDifference(symmetric: true, generator: &g), random = try unitDifference(symmetric: false, generator: &g)
-        context.metrics.final("symmetric_difference", symmetric)
-        context.metrics.final("random_difference", random)
-        context.log("init: hidden units 0 and 1 after 500 gradient steps: \(formatNumber(symmetric, expected: 0)) from equal values, \(formatNumber(random)) from random ones")
+        try normsPart(context, shapes: try shapes(o.string("shapes")), draws: draws, generator: &g)
+        try symmetryPart(context, generator: &g)
 
         // Part 3: the deep CNN on digits, six initialisations.
         let data = try DigitsDataset.embedded()

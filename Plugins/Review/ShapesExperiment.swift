@@ -5,13 +5,46 @@ import PluginAPI
 public enum ShapesExperiment {
     static let declaration = Experiment(
         name: "shapes",
-        summary: "The sheet's table 1: CONV3-10, POOL2, CONV3-10, POOL2, FLATTEN, FC-3 on 28x28x1, each layer's parameters and activations by the formulas, checked against the engine's layers",
+        summary: "The sheet's table 1: CONV3-10, POOL2, CONV3-10, POOL2, FLATTEN, FC-3 on 28x28x1, each layer's parameters and activations by the formulas (K^2 C F + F; floor((W - K + 2P) / S) + 1; floor((W - K) / S) + 1), checked against the engine's layers; K, F, P, S of the conv layers and K, S of the pools can be changed",
         options: [.int("size", default: 28, range: 4...1024, help: "input height and width (the sheet: 28)"),
-                  .int("padding", default: 1, range: 0...8, help: "padding P of both CONV3 layers (the sheet: 1)"),
-                  .int("stride", default: 1, range: 1...8, help: "stride S of both CONV3 layers (the sheet: 1)")],
+                  .int("kernel", default: 3, range: 1...11, help: "filter size K of both conv layers, K x K (the sheet: 3, CONV3)"),
+                  .int("filters", default: 10, range: 1...64, help: "number of filters F of both conv layers (the sheet: 10, CONV3-10)"),
+                  .int("padding", default: 1, range: 0...8, help: "padding P of both conv layers (the sheet: 1)"),
+                  .int("stride", default: 1, range: 1...8, help: "stride S of both conv layers (the sheet: 1)"),
+                  .int("pool-kernel", default: 2, range: 1...8, help: "window size K of both max-pooling layers, K x K (the sheet: 2, POOL2)"),
+                  .int("pool-stride", default: 2, range: 1...8, help: "stride S of both max-pooling layers (the sheet: 2)")],
         metrics: [MetricSpec("parameters", help: "total parameters (the sheet: 2,483)"),
                   MetricSpec("mismatches", goal: .lowerIsBetter, help: "rows whose engine shape or parameter count differs from the formulas")],
         train: run)
+
+    /// The hyperparameters of the sheet's network that the formulas of parts 1 and 2 take as symbols;
+    /// the defaults are table 1's (28x28x1 input, CONV3-10 with P 1, S 1, POOL2 with stride 2).
+    public struct Architecture: Equatable, Sendable {
+        /// Input height and width (W = H); one channel.
+        public var size: Int
+        /// Conv layers: filter size K, number of filters F, padding P, stride S.
+        public var kernel: Int, filters: Int, padding: Int, stride: Int
+        /// Max-pooling layers: window size K and stride S (no padding).
+        public var poolKernel: Int, poolStride: Int
+
+        /// A setting; every argument left out is the sheet's.
+        public init(size: Int = 28, kernel: Int = 3, filters: Int = 10, padding: Int = 1, stride: Int = 1, poolKernel: Int = 2, poolStride: Int = 2) {
+            self.size = size; self.kernel = kernel; self.filters = filters; self.padding = padding; self.stride = stride
+            self.poolKernel = poolKernel; self.poolStride = poolStride
+        }
+
+        /// The sheet's table 1.
+        public static let sheet = Architecture()
+
+        /// `CONV3-10`: CONV, K, F.
+        public var convName: String { "CONV\(kernel)-\(filters)" }
+        /// `POOL2` when the stride is the window, else `POOL3/2` (window 3, stride 2).
+        public var poolName: String { "POOL\(poolKernel)" + (poolStride == poolKernel ? "" : "/\(poolStride)") }
+        /// The setting in words, for the log.
+        public var description: String {
+            "\(size)x\(size)x1 input; \(convName) with padding \(padding), stride \(stride); \(poolName): \(poolKernel)x\(poolKernel) max-pooling, stride \(poolStride)"
+        }
+    }
 
     /// One row of the sheet's table 1: the layer, its parameters written as the sheet writes
     /// them and their value, and the activation's dimensions (width x height x channels, or a
@@ -38,8 +71,8 @@ public enum ShapesExperiment {
         public var activationText: String { activation.map(String.init).joined(separator: "x") }
     }
 
-    /// Filters of each CONV3 layer and outputs of the FC layer (CONV3-10, FC-3).
-    public static let filters = 10, classes = 3
+    /// Outputs of the FC layer (FC-3).
+    public static let classes = 3
 
     /// The sheet's formula floor((W - K + 2P) / S) + 1, with a true floor (also for a negative
     /// numerator, where the result is below 1: the window does not fit).
@@ -50,20 +83,20 @@ public enum ShapesExperiment {
 
     /// Table 1 by the formulas of parts 1 and 2 (conv: K^2 C F weights and F biases, W' =
     /// floor((W - K + 2P) / S) + 1; pool: no parameters, W' = floor((W - K) / S) + 1; FC: in x out
-    /// + out), for a `size` x `size` x 1 input and CONV3 layers with `padding` and `stride`.
+    /// + out) for the network conv, pool, conv, pool, FLATTEN, FC-3 on a `size` x `size` x 1 input.
     /// Throws `invalidInput` when a layer's output would be smaller than 1 x 1.
-    public static func formulaTable(size: Int, padding: Int = 1, stride: Int = 1) throws -> [Row] {
-        var rows = [Row(layer: "Input", parameters: 0, activation: [size, size, 1])]
-        var side = size, channels = 1
+    public static func formulaTable(_ a: Architecture = .sheet) throws -> [Row] {
+        var rows = [Row(layer: "Input", parameters: 0, activation: [a.size, a.size, 1])]
+        var side = a.size, channels = 1
+        let (k, f) = (a.kernel, a.filters)
         for block in 1...2 {
-            let conv = outputSize(side, kernel: 3, padding: padding, stride: stride)
-            try fits(conv, "CONV3-\(filters) number \(block)", input: side, padding: padding, stride: stride, size: size)
-            rows.append(Row(layer: "CONV3-\(filters)", product: "3x3x\(channels)x\(filters) + \(filters)",
-                            parameters: 3 * 3 * channels * filters + filters, activation: [conv, conv, filters]))
-            let pool = outputSize(conv, kernel: 2, stride: 2)
-            try fits(pool, "POOL2 number \(block)", input: conv, padding: padding, stride: stride, size: size)
-            rows.append(Row(layer: "POOL2", parameters: 0, activation: [pool, pool, filters]))
-            side = pool; channels = filters
+            let conv = outputSize(side, kernel: k, padding: a.padding, stride: a.stride)
+            try fits(conv, "\(a.convName) number \(block)", input: side, a)
+            rows.append(Row(layer: a.convName, product: "\(k)x\(k)x\(channels)x\(f) + \(f)", parameters: k * k * channels * f + f, activation: [conv, conv, f]))
+            let pool = outputSize(conv, kernel: a.poolKernel, stride: a.poolStride)
+            try fits(pool, "\(a.poolName) number \(block)", input: conv, a)
+            rows.append(Row(layer: a.poolName, parameters: 0, activation: [pool, pool, f]))
+            side = pool; channels = f
         }
         let flat = side * side * channels
         rows.append(Row(layer: "FLATTEN", parameters: 0, activation: [flat]))
@@ -71,33 +104,47 @@ public enum ShapesExperiment {
         return rows
     }
 
-    private static func fits(_ output: Int, _ layer: String, input: Int, padding: Int, stride: Int, size: Int) throws {
+    private static func fits(_ output: Int, _ layer: String, input: Int, _ a: Architecture) throws {
         guard output < 1 else { return }
         throw PluginError.invalidInput(
-            "\(layer) does not fit: its input is \(input) x \(input) and floor((W - K + 2P) / S) + 1 = \(output) (size \(size), padding \(padding), stride \(stride))",
-            hint: "use a larger --size, more --padding or a smaller --stride (the sheet: --size 28 --padding 1 --stride 1)")
+            "\(layer) does not fit: its input is \(input) x \(input) and the output size floor((W - K + 2P) / S) + 1 = \(output) (\(a.description))",
+            hint: "use a larger --size or --padding, or a smaller --kernel, --stride, --pool-kernel or --pool-stride (the sheet: --size 28 --kernel 3 --padding 1 --stride 1 --pool-kernel 2 --pool-stride 2)")
     }
 
-    /// The sheet's network built from the engine's layers: CONV3-10 (padding, stride), POOL2,
-    /// CONV3-10, POOL2, FLATTEN, FC-3. Throws `invalidInput` for a setting where a layer does not
-    /// fit (checked by the formulas before any layer runs).
-    public static func network(size: Int, padding: Int = 1, stride: Int = 1, generator: inout SeededGenerator) throws -> Sequential {
-        let table = try formulaTable(size: size, padding: padding, stride: stride)
+    /// Floats one conv layer of the engine holds at most while measuring (its im2col buffer or output).
+    public static let engineLimit = 1 << 26
+
+    /// The sheet's network built from the engine's layers: conv (K, F, P, S), pool (K, S), conv,
+    /// pool, FLATTEN, FC-3. Throws `invalidInput` for a setting where a layer does not fit (checked
+    /// by the formulas before any layer runs) or whose conv layers would hold more than
+    /// `engineLimit` floats.
+    public static func network(_ a: Architecture = .sheet, generator: inout SeededGenerator) throws -> Sequential {
+        let table = try formulaTable(a)
+        for (input, output) in [(table[0], table[1]), (table[2], table[3])] {
+            let positions = output.activation[0] * output.activation[1]
+            let floats = positions * max(a.kernel * a.kernel * input.activation[2], a.filters)
+            guard floats <= engineLimit else {
+                throw PluginError.invalidInput("measuring \(output.layer) on a \(input.activationText) input takes \(grouped(floats)) floats, above \(grouped(engineLimit)) (\(a.description))",
+                                               hint: "use a smaller --size, --kernel or --filters, or a larger --stride")
+            }
+        }
         let flat = table[table.count - 2].activation[0]
-        return Sequential(Conv2d(inChannels: 1, outChannels: filters, kernelSize: 3, stride: stride, padding: padding, generator: &generator), MaxPool2d(2),
-                          Conv2d(inChannels: filters, outChannels: filters, kernelSize: 3, stride: stride, padding: padding, generator: &generator), MaxPool2d(2),
+        func conv(_ inChannels: Int) -> Conv2d {
+            Conv2d(inChannels: inChannels, outChannels: a.filters, kernelSize: a.kernel, stride: a.stride, padding: a.padding, generator: &generator)
+        }
+        return Sequential(conv(1), MaxPool2d(a.poolKernel, stride: a.poolStride), conv(a.filters), MaxPool2d(a.poolKernel, stride: a.poolStride),
                           Flatten(), Linear(flat, classes, generator: &generator))
     }
 
     /// Table 1 as the engine measures it: the network run on a zero `size` x `size` x 1 input,
     /// each layer's output shape (NCHW turned into W x H x C) and parameter count. The layer
     /// names are the formula table's; products are the counts.
-    public static func engineTable(size: Int, padding: Int = 1, stride: Int = 1, seed: UInt64 = 0) throws -> [Row] {
+    public static func engineTable(_ a: Architecture = .sheet, seed: UInt64 = 0) throws -> [Row] {
         var g = SeededGenerator(seed: seed)
-        let model = try network(size: size, padding: padding, stride: stride, generator: &g)
-        let names = try formulaTable(size: size, padding: padding, stride: stride).map(\.layer)
-        let summary = ModelSummary.of(model, input: Tensor.zeros([1, 1, size, size]))
-        let measured = [Row(layer: "Input", parameters: 0, activation: [size, size, 1])] + summary.rows.enumerated().map { i, row in
+        let model = try network(a, generator: &g)
+        let names = try formulaTable(a).map(\.layer)
+        let summary = ModelSummary.of(model, input: Tensor.zeros([1, 1, a.size, a.size]))
+        let measured = [Row(layer: "Input", parameters: 0, activation: [a.size, a.size, 1])] + summary.rows.enumerated().map { i, row in
             let s = row.outputShape
             let activation = s.count == 4 ? [s[3], s[2], s[1]] : Array(s.dropFirst())
             return Row(layer: i + 1 < names.count ? names[i + 1] : row.type, parameters: row.parameters, activation: activation)
@@ -141,14 +188,15 @@ public enum ShapesExperiment {
     }
 
     static func run(_ context: RunContext) throws {
-        let size = try context.options.int("size"), padding = try context.options.int("padding"), stride = try context.options.int("stride")
-        let formula = try formulaTable(size: size, padding: padding, stride: stride)
-        let engine = try engineTable(size: size, padding: padding, stride: stride, seed: context.seed)
+        let o = context.options
+        let a = Architecture(size: try o.int("size"), kernel: try o.int("kernel"), filters: try o.int("filters"), padding: try o.int("padding"),
+                             stride: try o.int("stride"), poolKernel: try o.int("pool-kernel"), poolStride: try o.int("pool-stride"))
+        let formula = try formulaTable(a)
+        let engine = try engineTable(a, seed: context.seed)
         let wrong = mismatches(formula, engine)
         let total = formula.reduce(0) { $0 + $1.parameters }
-        let sheet = size == 28 && padding == 1 && stride == 1 ? " (the sheet's table 1)" : ""
         let table = text(formula, engine: engine)
-        context.log("shapes: \(size)x\(size)x1 input; CONV3 padding \(padding), stride \(stride); POOL2 2x2, stride 2\(sheet)\n" + table)
+        context.log("shapes: \(a.description)\(a == .sheet ? " (the sheet's table 1)" : "")\n" + table)
         context.log("shapes: \(wrong) of \(max(formula.count, engine.count)) rows differ between the formulas and the engine's layers; \(grouped(total)) parameters")
         let rows = formula.enumerated().map { i, row -> [String] in
             let measured = i < engine.count ? engine[i] : nil
@@ -164,6 +212,7 @@ public enum ShapesExperiment {
     }
 }
 
+/// Experiment `dilation`: the sheet's 3.4, a dilated convolution and a receptive field.
 public enum DilationExperiment {
     static let declaration = Experiment(
         name: "dilation",

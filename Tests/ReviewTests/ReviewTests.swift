@@ -16,13 +16,13 @@ final class ReviewTests: XCTestCase {
     }
 
     func testTheDefaultTableIsTheSheetsTable() throws {
-        let formula = try ShapesExperiment.formulaTable(size: 28)
+        let formula = try ShapesExperiment.formulaTable()
         XCTAssertEqual(formula.map(\.layer), ["Input", "CONV3-10", "POOL2", "CONV3-10", "POOL2", "FLATTEN", "FC-3"])
         XCTAssertEqual(formula.map(\.activationText), ["28x28x1", "28x28x10", "14x14x10", "14x14x10", "7x7x10", "490", "3"])
         XCTAssertEqual(formula.map(\.product), ["0", "3x3x1x10 + 10", "0", "3x3x10x10 + 10", "0", "0", "490x3 + 3"])
         XCTAssertEqual(formula.map(\.parameters), [0, 100, 0, 910, 0, 0, 1473])
         XCTAssertEqual(formula.reduce(0) { $0 + $1.parameters }, 2483)
-        let engine = try ShapesExperiment.engineTable(size: 28)
+        let engine = try ShapesExperiment.engineTable()
         XCTAssertEqual(engine.map(\.activation), formula.map(\.activation), "the engine's Conv2d, MaxPool2d, Flatten and Linear")
         XCTAssertEqual(engine.map(\.parameters), formula.map(\.parameters))
         XCTAssertEqual(ShapesExperiment.mismatches(formula, engine), 0)
@@ -37,13 +37,13 @@ final class ReviewTests: XCTestCase {
             for padding in 0...3 {
                 for stride in 1...3 {
                     let setting = "size \(size) padding \(padding) stride \(stride)"
-                    guard let formula = try? ShapesExperiment.formulaTable(size: size, padding: padding, stride: stride) else {
+                    guard let formula = try? ShapesExperiment.formulaTable(.init(size: size, padding: padding, stride: stride)) else {
                         refused += 1
-                        XCTAssertThrowsError(try ShapesExperiment.engineTable(size: size, padding: padding, stride: stride), setting)
+                        XCTAssertThrowsError(try ShapesExperiment.engineTable(.init(size: size, padding: padding, stride: stride)), setting)
                         continue
                     }
                     fitting += 1
-                    let engine = try ShapesExperiment.engineTable(size: size, padding: padding, stride: stride, seed: UInt64(size))
+                    let engine = try ShapesExperiment.engineTable(.init(size: size, padding: padding, stride: stride), seed: UInt64(size))
                     XCTAssertEqual(ShapesExperiment.mismatches(formula, engine), 0, setting)
                     XCTAssertEqual(engine.map(\.activation), formula.map(\.activation), setting)
                     XCTAssertEqual(engine.map(\.parameters), formula.map(\.parameters), setting)
@@ -54,12 +54,47 @@ final class ReviewTests: XCTestCase {
         XCTAssertGreaterThan(refused, 3, "the grid reaches settings where a layer does not fit")
     }
 
+    func testFormulaAndEngineAgreeOverKernelsFiltersAndPools() throws {
+        var fitting = 0, refused = 0
+        for kernel in [1, 2, 3, 5] {
+            for filters in [1, 4, 10] {
+                for (poolKernel, poolStride) in [(2, 2), (3, 2), (2, 1), (3, 3)] {
+                    for (size, padding, stride) in [(28, 1, 1), (13, 0, 2), (9, 2, 1)] {
+                        let a = ShapesExperiment.Architecture(size: size, kernel: kernel, filters: filters, padding: padding, stride: stride,
+                                                              poolKernel: poolKernel, poolStride: poolStride)
+                        guard let formula = try? ShapesExperiment.formulaTable(a) else {
+                            refused += 1
+                            XCTAssertThrowsError(try ShapesExperiment.engineTable(a), "\(a)")
+                            continue
+                        }
+                        fitting += 1
+                        let engine = try ShapesExperiment.engineTable(a, seed: UInt64(kernel))
+                        XCTAssertEqual(engine.map(\.activation), formula.map(\.activation), "\(a)")
+                        XCTAssertEqual(engine.map(\.parameters), formula.map(\.parameters), "\(a)")
+                        XCTAssertEqual(formula[1].parameters, kernel * kernel * filters + filters, "K^2 C F + F with C = 1")
+                        XCTAssertEqual(formula[3].parameters, kernel * kernel * filters * filters + filters, "K^2 C F + F with C = F")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(fitting, 100)
+        XCTAssertGreaterThan(refused, 3, "the grid reaches settings where a layer does not fit")
+        let named = try ShapesExperiment.formulaTable(.init(kernel: 5, filters: 6, padding: 2, poolKernel: 3, poolStride: 2))
+        XCTAssertEqual(named.map(\.layer), ["Input", "CONV5-6", "POOL3/2", "CONV5-6", "POOL3/2", "FLATTEN", "FC-3"])
+        XCTAssertEqual(named.map(\.activationText), ["28x28x1", "28x28x6", "13x13x6", "13x13x6", "6x6x6", "216", "3"])
+        XCTAssertEqual(named[3].product, "5x5x6x6 + 6")
+        var g = SeededGenerator(seed: 0)
+        XCTAssertThrowsError(try ShapesExperiment.network(.init(size: 1024, kernel: 11, filters: 64, padding: 8), generator: &g)) { error in
+            XCTAssertTrue((error as? PluginError)?.message.contains("floats") ?? false, "\(error)")
+        }
+    }
+
     func testAWrongExpectationIsCountedAsMismatches() throws {
         // The old table (no padding: 26, 13, 11, 5, 250, FC 753) against the sheet's network.
-        let unpadded = try ShapesExperiment.formulaTable(size: 28, padding: 0)
+        let unpadded = try ShapesExperiment.formulaTable(.init(padding: 0))
         XCTAssertEqual(unpadded.map(\.activationText), ["28x28x1", "26x26x10", "13x13x10", "11x11x10", "5x5x10", "250", "3"])
         XCTAssertEqual(unpadded.last?.parameters, 753)
-        let engine = try ShapesExperiment.engineTable(size: 28, padding: 1)
+        let engine = try ShapesExperiment.engineTable(.init(padding: 1))
         XCTAssertEqual(ShapesExperiment.mismatches(unpadded, engine), 6, "every row but the input differs (FC-3 in its parameters)")
         XCTAssertEqual(ShapesExperiment.mismatches(Array(engine.dropLast()), engine), 1, "a missing row counts")
         var wrongCount = engine
@@ -77,12 +112,12 @@ final class ReviewTests: XCTestCase {
 
     func testALayerThatDoesNotFitIsBadInput() {
         for (size, padding, stride) in [(10, 0, 3), (10, 1, 4), (4, 0, 1)] {
-            XCTAssertThrowsError(try ShapesExperiment.formulaTable(size: size, padding: padding, stride: stride)) { error in
+            XCTAssertThrowsError(try ShapesExperiment.formulaTable(.init(size: size, padding: padding, stride: stride))) { error in
                 XCTAssertEqual((error as? PluginError)?.kind, .invalidInput, "\(error)")
                 XCTAssertTrue((error as? PluginError)?.message.contains("does not fit") ?? false, "\(error)")
             }
             var g = SeededGenerator(seed: 0)
-            XCTAssertThrowsError(try ShapesExperiment.network(size: size, padding: padding, stride: stride, generator: &g))
+            XCTAssertThrowsError(try ShapesExperiment.network(.init(size: size, padding: padding, stride: stride), generator: &g))
         }
     }
 
@@ -115,16 +150,6 @@ final class ReviewTests: XCTestCase {
         let reverse = KLExperiment.fit(p: p, z: z, dz: dz, forward: false, start: (1.5, 0.6), steps: 3000)
         XCTAssertEqual(reverse.mean, 2, accuracy: 0.05, "one mode")
         XCTAssertEqual(reverse.std, 0.6, accuracy: 0.05)
-    }
-
-    func testInitialisationPreservesNormsAndSymmetryPersists() throws {
-        var g = SeededGenerator(seed: 6)
-        for relu in [false, true] {
-            let r = InitExperiment.normRatio(m: 32, variance: relu ? 2 : 1, relu: relu, draws: 1500, generator: &g)
-            XCTAssertLessThan(abs(r.mean - 1), 4 * r.standardError, "relu \(relu): \(r)")
-        }
-        XCTAssertEqual(try InitExperiment.unitDifference(symmetric: true, steps: 200, generator: &g), 0, "equal units stay equal")
-        XCTAssertGreaterThan(try InitExperiment.unitDifference(symmetric: false, steps: 200, generator: &g), 0.01)
     }
 
     func testAugmentationShiftsAndKeepsLabels() throws {
