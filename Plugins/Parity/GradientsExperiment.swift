@@ -95,15 +95,15 @@ public enum GradientsExperiment {
             if let check = point.enumerated, let error = point.relativeError {
                 row += [("variance_enumerated", check.variance), ("relative_error", error)]
             }
+            let b = point.bound
+            row += [("c_p", b.entryBound), ("entry_ratio", b.entryRatio), ("bound", b.rightSide),
+                    ("bound_ratio", b.boundRatio), ("autograd_error", b.autogradError)]
+                + (b.gramDeviation.map { [("gram_deviation", $0)] } ?? [])
             context.metrics.log(step: d, row)
             let check = point.enumerated.map { String(format: "; enumeration over all %d masks %.6e (relative error %.1e, %.2f s)",
                                                           1 << d, $0.variance, point.relativeError ?? .nan, point.enumerationSeconds) } ?? ""
             context.log(String(format: "gradients: d = %2d: variance %.6e exact (2^d x variance %.3f, mean of %d draws, %.3f s)%@",
                                d, point.exact.variance, point.exact.variance * pow(2, Double(d)), draws, point.exactSeconds, check))
-            let b = point.bound
-            context.metrics.log(step: d, [("c_p", b.entryBound), ("entry_ratio", b.entryRatio), ("bound", b.rightSide),
-                                          ("bound_ratio", b.boundRatio), ("autograd_error", b.autogradError)]
-                                         + (b.gramDeviation.map { [("gram_deviation", $0)] } ?? []))
             context.log(String(format: "bound:     d = %2d: c_p %.4f, max |grad f_j| %.4f (ratio <= %.4f); C_p/2^d %.4e vs E_v||grad R - a||^2 %.4e (ratio <= %.2e)%@; autograd %.1e",
                                d, b.entryBound, b.maxEntry, b.entryRatio, b.rightSide, point.exact.aroundA, b.boundRatio,
                                b.gramDeviation.map { String(format: "; Gram |G - I| %.1e", $0) } ?? "", b.autogradError))

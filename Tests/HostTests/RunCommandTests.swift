@@ -212,7 +212,7 @@ final class ParityAnalysisCommandTests: XCTestCase {
         let ok = try TestSupport.host(["run", "Parity", "gradients", "--d-min", "2", "--d-max", "7", "--masks", "32", "--out", "g", "--quiet"], in: work)
         XCTAssertEqual(ok.status, 0, ok.stderr)
         let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/g/metrics.csv")), as: UTF8.self)
-        XCTAssertEqual(csv.split(separator: "\n").count, 7, csv)
+        XCTAssertEqual(csv.split(separator: "\n").count, 7, "one row per d, 2...7: " + csv)
         let bad = try TestSupport.host(["run", "Parity", "gradients", "--d-min", "9", "--d-max", "3"], in: work)
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--d-min 9 is above --d-max 3"), bad.stderr)
