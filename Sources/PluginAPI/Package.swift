@@ -16,15 +16,37 @@ checked.append(.unsafeFlags(["-target-cpu", "haswell"]))
 unchecked.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif
 
+/// The kernel sets: Sources/KernelSource compiled once per set, each target's folder holding
+/// links to those files, with the set's CPU and defines (docs/ARCHITECTURE.md, "Kernel sets").
+/// Which one runs is chosen at start-up (Kernels/KernelSet.swift).
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+#if arch(x86_64)
+let kernelSets: [(name: String, settings: [SwiftSetting])] = [
+    // The x86-64 baseline (SSE2): no FMA, so multiply-adds are written as a multiply and an add.
+    ("KernelsGeneric", kernelFlags + [.define("KERNELS_GENERIC"), .define("KERNELS_NO_FMA")]),
+    ("KernelsAVX2", kernelFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
+    ("KernelsAVX512", kernelFlags + [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("KERNELS_AVX512")]),
+]
+#else
+/// NEON and FMA are the aarch64 baseline: one set.
+let kernelSets: [(name: String, settings: [SwiftSetting])] = [
+    ("KernelsGeneric", kernelFlags + [.define("KERNELS_GENERIC")]),
+]
+#endif
+
 let package = Package(
     name: "PluginAPI",
     products: [
-        // Both modules go into the one shared library.
-        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels"]),
+        // All modules go into the one shared library.
+        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels", "KernelSupport"] + kernelSets.map(\.name)),
     ],
     targets: [
-        .target(name: "Kernels", path: "Sources/Kernels", swiftSettings: unchecked),
+        .target(name: "KernelSupport", path: "Sources/KernelSupport", swiftSettings: unchecked),
+        .target(name: "Kernels", dependencies: ["KernelSupport"] + kernelSets.map { .target(name: $0.name) },
+                path: "Sources/Kernels", swiftSettings: unchecked),
         .target(name: "PluginAPI", dependencies: ["Kernels"], path: "Sources/PluginAPI", swiftSettings: checked),
-    ],
+    ] + kernelSets.map { set in
+        .target(name: set.name, dependencies: ["KernelSupport"], path: "Sources/\(set.name)", swiftSettings: set.settings)
+    },
     swiftLanguageModes: [.v5]
 )

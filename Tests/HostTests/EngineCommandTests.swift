@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 import XCTest
 
 /// `host verify-ops` and `host bench` as a user runs them.
@@ -55,5 +56,45 @@ final class EngineCommandTests: XCTestCase {
             for key in ["name", "shape", "threads", "ms", "gflops"] { XCTAssertNotNil(object[key], "\(key) in \(line)") }
             XCTAssertGreaterThan(object["ms"] as? Double ?? 0, 0)
         }
+    }
+
+    func testBenchNamesTheCPUAndTheForcedKernelSet() throws {
+        for set in KernelSet.supported(by: .current) {
+            let result = try TestSupport.host(["bench", "skinny", "--json"], environment: ["HOST_KERNELS": set.name])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            for line in result.stdout.split(separator: "\n") {
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                XCTAssertEqual(object["kernel_set"] as? String, set.name, String(line))
+                XCTAssertEqual(object["cpu"] as? String, CPUFeatures.current.modelName)
+            }
+            let text = try TestSupport.host(["bench", "gemm 64"], environment: ["HOST_KERNELS": set.name])
+            XCTAssertTrue(text.stdout.contains("kernels: \(set.name) (\(set.lanes) lanes, forced by HOST_KERNELS)"), text.stdout)
+            XCTAssertTrue(text.stdout.contains("CPU: \(CPUFeatures.current.modelName)"), text.stdout)
+        }
+    }
+
+    func testAKernelSetTheCPULacksIsRefusedWithAHint() throws {
+        // This CPU's model with only AVX2 and FMA (HOST_CPUINFO can only take flags away), so
+        // AVX-512 is refused here whatever the machine; on one without AVX2, avx2 is too.
+        let sample = TestSupport.temporaryFolder("cpuinfo") + "/cpuinfo"
+        try "processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: fpu sse sse2 avx fma avx2\n".write(toFile: sample, atomically: true, encoding: .utf8)
+        let narrowed = CPUFeatures.parse(cpuinfo: "flags : fpu sse sse2 avx fma avx2").flags.intersection(CPUFeatures.current.flags)
+        let missing = KernelSet.allCases.filter { set in set != .generic && !set.requiredFlags.allSatisfy(narrowed.contains) }
+        XCTAssertTrue(missing.contains(.avx512) || CPUFeatures.current.architecture != .x86_64)
+        for set in missing {
+            for arguments in [["bench", "gemm 64"], ["run", "Parity", "exact", "--d", "4"]] {
+                let work = TestSupport.temporaryFolder("kernels-\(set.name)")
+                let result = try TestSupport.host(arguments, in: work, environment: ["HOST_KERNELS": set.name, "HOST_CPUINFO": sample])
+                XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work), [], "no run folder")
+                XCTAssertEqual(result.status, 2, result.stderr)
+                XCTAssertTrue(result.stderr.contains("error: HOST_KERNELS=\(set.name): "), result.stderr)
+                XCTAssertTrue(result.stderr.contains("hint: this CPU (Test CPU) runs generic"), result.stderr)
+                XCTAssertFalse(result.stderr.contains("Illegal instruction"), result.stderr)
+                XCTAssertEqual(result.stdout, "")
+            }
+        }
+        let unknown = try TestSupport.host(["bench", "gemm 64"], environment: ["HOST_KERNELS": "sse9"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("HOST_KERNELS=sse9 is not a kernel set (generic, avx2, avx512)"), unknown.stderr)
     }
 }

@@ -5,18 +5,34 @@ import PluginAPI
 enum BenchCommand {
     static func run(filter: String?, globals: GlobalOptions) -> Int32 {
         WorkerPool.shared.threads = globals.threads
+        let cpu = CPUFeatures.current, set = KernelSet.active
+        let peak = cpu.peakGFLOPS(set, threads: globals.threads)
+        // The share of the detected peak, for the rows bound by multiply-adds (GEMM, conv).
+        let share = { (r: EngineBench.Result) -> Double? in
+            guard let peak, r.name.hasPrefix("gemm") || r.name.hasPrefix("conv") else { return nil }
+            return r.gflops / peak
+        }
         if !globals.json {
+            print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores"
+                  + (cpu.maxClockMHz.map { String(format: ", %.0f MHz", $0) } ?? ""))
+            let forced = ProcessInfo.processInfo.environment[KernelSet.environmentVariable].map { !$0.isEmpty } ?? false
+            print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the widest this CPU runs")); detected peak "
+                  + (peak.map { String(format: "%.0f GFLOP/s on %d threads", $0, globals.threads) } ?? "unknown (no clock)")
+                  + " = threads x lanes x FMA units (\(set == .generic ? 1 : 2), assumed) x 2 x clock")
             print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")
-            print(HelpText.table([["case", "shape", "ms", "GFLOP/s"]], indent: 0), terminator: "")
+            print(HelpText.table([["case", "shape", "ms", "GFLOP/s", "% peak"]], indent: 0), terminator: "")
         }
         EngineBench.run(filter: filter) { r in
             if globals.json {
                 print(JSON.object([("name", .string(r.name)), ("shape", .string(r.shape)), ("threads", .number(Double(r.threads))),
                                    ("ms", .number((r.milliseconds * 1000).rounded() / 1000)),
-                                   ("gflops", .number((r.gflops * 10).rounded() / 10))]).text())
+                                   ("gflops", .number((r.gflops * 10).rounded() / 10)),
+                                   ("peak_share", share(r).map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
+                                   ("kernel_set", .string(set.name)), ("cpu", .string(cpu.modelName))]).text())
             } else {
                 print("\(r.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(r.shape.padding(toLength: 30, withPad: " ", startingAt: 0)) "
-                      + String(format: "%10.3f %8.1f", r.milliseconds, r.gflops))
+                      + String(format: "%10.3f %8.1f", r.milliseconds, r.gflops)
+                      + (share(r).map { String(format: " %6.1f%%", $0 * 100) } ?? ""))
             }
         }
         if filter.map({ "memory".contains($0) || $0 == "memory" }) ?? true {

@@ -9,6 +9,11 @@ public enum HostCommand {
         case .failure(let error):
             return report(error)
         case .success(let (globals, command)):
+            // A forced kernel set this CPU lacks stops here, in the supervisor, before any worker
+            // or run folder exists (docs/ARCHITECTURE.md, "Kernel sets").
+            if command.runsKernels, case .failure(let error) = KernelSet.selection {
+                return report(HostError(error.message, hint: error.hint))
+            }
             let environment = ProcessInfo.processInfo.environment
             if let role = environment["HOST_WORKER"], let path = environment["HOST_WORKER_PLUGIN"] {
                 return worker(role: role, pluginPath: path, command: command, globals: globals, arguments: arguments)
@@ -263,5 +268,15 @@ public enum HostCommand {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         return n > 0 ? String(cString: buffer) : nil
+    }
+}
+
+extension Command {
+    /// Whether the command may call the engine's kernels (and so needs a valid HOST_KERNELS).
+    var runsKernels: Bool {
+        switch self {
+        case .run, .eval, .bench, .verifyOps, .list: return true
+        case .help, .version, .report, .fetch: return false
+        }
     }
 }

@@ -138,6 +138,13 @@ public struct Runner {
             ("options", .object(optionJSON)),
             ("seed", .number(Double(globals.seed))),
             ("threads", .number(Double(globals.threads))),
+            ("cpu", .object([
+                ("model", .string(CPUFeatures.current.modelName)),
+                ("kernel_set", .string(KernelSet.active.name)),
+                ("vector_lanes", .number(Double(KernelSet.active.lanes))),
+                ("logical_cores", .number(Double(CPUFeatures.current.logicalCores))),
+                ("max_clock_mhz", CPUFeatures.current.maxClockMHz.map { .number($0) } ?? .null),
+            ])),
             ("versions", .object([
                 ("host", .string(HostInfo.version)),
                 ("runtime", .string(PluginABI.loadedRuntimeBuildID)),

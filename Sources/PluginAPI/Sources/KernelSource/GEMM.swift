@@ -1,40 +1,33 @@
+import KernelSupport
+
 /// Single-precision matrix multiply, row-major: C (m x n) = alpha * op(A) * op(B) + beta * C,
 /// where op(A) is m x k (A itself, or A transposed when `transA`) and op(B) is k x n.
 ///
-/// Three paths: `reference` (the naive triple loop, kept to test the others against), a
-/// direct loop for small products where packing costs more than it saves, and the packed
-/// path: blocks of B (kc x nc) and A (mc x kc) are copied into panels the 6 x 16 micro-kernel
-/// reads sequentially, so it streams from L1/L2 and keeps 12 vector accumulators in registers
-/// (the BLIS/GotoBLAS scheme). Each C element is computed by one thread in a fixed order, so
-/// results do not depend on the thread count.
-public enum GEMM {
-    /// The micro-kernel's tile: 6 rows of A by 16 columns of B (two AVX2 vectors).
-    package static let mr = 6, nr = 16
-    static let kc = 512, mc = 144, nc = 2048
+/// This kernel set's paths (the naive reference the tests compare them with is `GEMM.reference`
+/// in the module Kernels, one for all sets): a direct loop for small products where packing
+/// costs more than it saves, two unpacked kernels for thin shapes (GEMMThin.swift), and the
+/// packed path: blocks of B (kc x nc) and A (mc x kc) are copied into panels the 6 x nr
+/// micro-kernel reads sequentially, so it streams from L1/L2 and keeps 12 vector accumulators in
+/// registers (the BLIS/GotoBLAS scheme). Each C element is computed by one thread in a fixed
+/// order, so results do not depend on the thread count (within one kernel set).
+enum GEMM {
+    /// The micro-kernel's tile: 6 rows of A by two `Wide` vectors of B (16 columns on AVX2 and
+    /// generic, 32 on AVX-512).
+    /// (Computed, so they fold to constants where inlined; a `static let` with a computed
+    /// initializer would be a lazily initialised global, checked at every use.)
+    static let mr = 6
+    @inline(__always) static var nr: Int { 2 * Wide.scalarCount }
+    /// kc keeps a packed B panel (kc x nr floats) at 32 KB in every set: 512 steps of 16 columns,
+    /// 256 of 32 on AVX-512 (L1 is 32 KB or 48 KB on the AVX-512 parts; the panel is read once per
+    /// 6-row panel of A and mostly streams from L2 when it does not fit).
+    @inline(__always) static var kc: Int { 512 * 16 / nr }
+    static let mc = 144, nc = 2048
 
-    /// The naive definition, in Double: the reference every fast path is tested against.
-    public static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum = 0.0
-                for p in 0..<k {
-                    let x = transA ? a[p * lda + i] : a[i * lda + p]
-                    let y = transB ? b[j * ldb + p] : b[p * ldb + j]
-                    sum += Double(x) * Double(y)
-                }
-                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
-                c[i * ldc + j] = Float(Double(alpha) * sum + old)
-            }
-        }
-    }
-
-    /// The fast matrix multiply (same contract as `reference`).
-    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
-                             pool: WorkerPool = .shared) {
+    /// The fast matrix multiply (same contract as `GEMM.reference`).
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      pool: WorkerPool = .shared) {
         guard m > 0, n > 0 else { return }
         if k == 0 || alpha == 0 {
             scale(c, m: m, n: n, ldc: ldc, beta: beta)
@@ -56,24 +49,25 @@ public enum GEMM {
                beta: beta, c: c, ldc: ldc, pool: pool)
     }
 
-    /// Dot product of two contiguous vectors with four 8-wide accumulators (a plain loop
+    /// Dot product of two contiguous vectors with four `Wide` accumulators (a plain loop
     /// does not vectorise: float addition is not reassociated).
     @inline(__always)
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        typealias V = SIMD8<Float>
+        typealias V = Wide
+        let w = V.scalarCount, bytes = 4 * V.scalarCount
         var (s0, s1, s2, s3) = (V(), V(), V(), V())
         let (rx, ry) = (UnsafeRawPointer(x), UnsafeRawPointer(y))
         var p = 0
-        while p + 32 <= count {
-            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
-            s1.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 32, as: V.self))
-            s2.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 64, as: V.self))
-            s3.addProduct(rx.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 96, as: V.self))
-            p += 32
+        while p + 4 * w <= count {
+            madd(&s0, rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            madd(&s1, rx.loadUnaligned(fromByteOffset: p * 4 + bytes, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + bytes, as: V.self))
+            madd(&s2, rx.loadUnaligned(fromByteOffset: p * 4 + 2 * bytes, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 2 * bytes, as: V.self))
+            madd(&s3, rx.loadUnaligned(fromByteOffset: p * 4 + 3 * bytes, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4 + 3 * bytes, as: V.self))
+            p += 4 * w
         }
-        while p + 8 <= count {
-            s0.addProduct(rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
-            p += 8
+        while p + w <= count {
+            madd(&s0, rx.loadUnaligned(fromByteOffset: p * 4, as: V.self), ry.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            p += w
         }
         var sum = ((s0 + s1) + (s2 + s3)).sum()
         while p < count { sum += x[p] * y[p]; p += 1 }

@@ -3,16 +3,18 @@ import Foundation
 import _Builtin_intrinsics.intel
 #endif
 
-/// Elementwise transcendental kernels, eight lanes at a time (AVX2 with the package's flags).
-/// Each has a scalar reference beside it (`Foundation.exp`, `sigmoidScalar`), and the tests
-/// compare the two over the whole float range that matters.
-public enum VectorMath {
+/// Elementwise transcendental functions of eight-lane values, inlined into their callers. This
+/// file is compiled into the common module `Kernels` (public, used inline by PluginAPI's layers)
+/// and into each kernel set (for `silu`), from one source. Each has a scalar reference beside it
+/// (`Foundation.exp`, `sigmoidScalar`), and the tests compare the two over the whole float range
+/// that matters.
+extension VectorMath {
     /// Square roots of eight lanes in one instruction (`vsqrtps`) on x86: the standard
     /// library's `SIMD8.squareRoot()` takes the lanes one at a time, each with a branch to
     /// `sqrtf` for negative input. Same values (IEEE square root is correctly rounded).
     @inline(__always)
     public static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        #if canImport(_Builtin_intrinsics.intel) && arch(x86_64)
+        #if canImport(_Builtin_intrinsics.intel) && arch(x86_64) && !KERNELS_NO_FMA
         return _mm256_sqrt_ps(x)
         #else
         return x.squareRoot()
@@ -52,55 +54,12 @@ public enum VectorMath {
         return out
     }
 
-    /// The dot product of two contiguous float vectors (the GEMM's eight-lane kernel).
-    @inline(__always)
-    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        GEMM.dot(x, y, count: count)
-    }
-
-    /// y += a x over `count` contiguous floats, eight lanes at a time.
-    @inline(__always)
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        typealias V = SIMD8<Float>
-        let va = V(repeating: a)
-        var p = 0
-        while p + 8 <= count {
-            let out = UnsafeMutableRawPointer(y + p)
-            out.storeBytes(of: out.loadUnaligned(as: V.self) + va * UnsafeRawPointer(x + p).loadUnaligned(as: V.self), as: V.self)
-            p += 8
-        }
-        while p < count { y[p] += a * x[p]; p += 1 }
-    }
-
     /// The logistic function 1 / (1 + e^-x) for eight lanes.
     @inline(__always)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-x))
     }
 
-    /// out[i] = x[i] sigmoid(x[i]).
-    public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: v * sigmoid(v), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { out[i] = x[i] * sigmoidScalar(x[i]); i += 1 }
-    }
-
-    /// dx[i] = dy[i] s (1 + x (1 - s)) with s = sigmoid(x[i]): the gradient of SiLU.
-    public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
-            let s = sigmoid(v)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: g * s * (1 + v * (1 - s)), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { let s = sigmoidScalar(x[i]); dx[i] = dy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
-    }
 }
 
 /// The logistic function 1 / (1 + e^-x), computed without overflow for either sign of x (the

@@ -1,8 +1,8 @@
 /// The SIMD loops of Parity's fused two-layer ReLU step (explicit 8-wide vectors: the plain
-/// loops did not vectorise, measured at about 11 G operations/s). Counts are multiples of 8.
-/// Built without Swift's checks like the other kernels; the fused trainer that calls them is
+/// loops did not vectorise, measured at about 11 G operations/s). Counts are multiples of 8, so
+/// these stay eight lanes wide in every kernel set. Built without Swift's checks like the other kernels; the fused trainer that calls them is
 /// tested against the autograd path of the same network.
-public enum ReLUNetKernels {
+enum ReLUNetKernels {
     typealias V = SIMD8<Float>
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -10,8 +10,8 @@ public enum ReLUNetKernels {
 
     /// dst = start + sum of the rows `indices` of `matrix` (row length `stride`), 32 floats at a
     /// time held in four registers, so each block is stored once.
-    public static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
-                                             start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+    static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
+                           start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
         var block = 0
         while block < length {
             var (a0, a1, a2, a3) = (V(), V(), V(), V())
@@ -26,7 +26,7 @@ public enum ReLUNetKernels {
     }
 
     /// dst += src, two vectors per iteration.
-    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
             store(load(dst + i) + load(src + i), dst + i)
@@ -37,19 +37,19 @@ public enum ReLUNetKernels {
     }
 
     /// sum_i a_i max(x_i, 0).
-    public static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
+    static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = V(), i = 0
         while i < count {
             let v = load(x + i)
-            acc.addProduct(load(a + i), v.replacing(with: 0, where: v .< 0))
+            madd(&acc, load(a + i), v.replacing(with: 0, where: v .< 0))
             i += 8
         }
         return acc.sum()
     }
 
     /// gAlpha += df relu(pre); pre becomes delta = df alpha 1{pre > 0}; gB += delta.
-    public static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
-                                                gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
+    static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
+                              gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
         let vdf = V(repeating: df)
         var i = 0
         while i < count {
@@ -64,7 +64,7 @@ public enum ReLUNetKernels {
     }
 
     /// Writes the positions of the non-zero values of x[0..<count] to `indices`; returns how many.
-    public static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
+    static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
         var found = 0
         for j in 0..<count where x[j] != 0 { indices[found] = Int32(truncatingIfNeeded: j); found += 1 }
         return found
@@ -72,7 +72,7 @@ public enum ReLUNetKernels {
 
     /// Writes the samples s in `rows` with `selected[s]` whose input `column` is non-zero (x is
     /// row-major, `inputs` per sample) to `samples`; returns how many.
-    public static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
+    static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
                                         where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int {
         var found = 0
         for s in rows where selected[s] && x[s * inputs + column] != 0 { samples[found] = Int32(truncatingIfNeeded: s); found += 1 }

@@ -1,4 +1,7 @@
-/// The packed, blocked path of `GEMM.sgemm` and its 6 x 16 micro-kernel.
+import KernelSupport
+
+/// The packed, blocked path of `GEMM.sgemm` and its 6 x nr micro-kernel, written once for any
+/// vector width and instantiated with `Wide` (the packed path) and SIMD8 (`panelProduct6x16`).
 extension GEMM {
     static func packed(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -46,10 +49,10 @@ extension GEMM {
                         for r in (group * panelsPerGroup)..<min(aPanels, (group + 1) * panelsPerGroup) {
                             let height = min(mr, rows - r * mr), cTile = c + (ib + r * mr) * ldc + jc + s * nr
                             if directA {
-                                kernel6x16(kc: kcur, rowsOfA: a + (ib + r * mr) * lda + pc, rowStride: lda, height: height,
+                                kernel(Wide.self, kc: kcur, rowsOfA: a + (ib + r * mr) * lda + pc, rowStride: lda, height: height,
                                            b: bPanel, c: cTile, ldc: ldc, alpha: alpha, beta: first ? beta : 1, cols: width)
                             } else {
-                                kernel6x16(kc: kcur, a: packA + r * kcur * mr, b: bPanel, c: cTile, ldc: ldc, alpha: alpha,
+                                kernel(Wide.self, kc: kcur, a: packA + r * kcur * mr, b: bPanel, c: cTile, ldc: ldc, alpha: alpha,
                                            beta: first ? beta : 1, rows: height, cols: width)
                             }
                         }
@@ -100,16 +103,18 @@ extension GEMM {
     static func packPanelB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, row: Int, col: Int, kcur: Int,
                            width: Int, into dst: UnsafeMutablePointer<Float>) {
         if !transB && width == nr {
+            let half = 4 * Wide.scalarCount
             for p in 0..<kcur {
                 let src = UnsafeRawPointer(b + (row + p) * ldb + col)
                 let out = UnsafeMutableRawPointer(dst + p * nr)
-                out.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                out.storeBytes(of: src.loadUnaligned(as: Wide.self), as: Wide.self)
+                out.storeBytes(of: src.loadUnaligned(fromByteOffset: half, as: Wide.self), toByteOffset: half, as: Wide.self)
             }
             return
         }
         if transB {
             // Rows of B are columns of op(B): read each row sequentially, write with stride NR
-            // (the panel is 16 KB and stays in L1).
+            // (the panel is 32 KB and mostly stays in L1).
             for t in 0..<nr {
                 if t < width {
                     let src = b + (col + t) * ldb + row
@@ -147,89 +152,91 @@ extension GEMM {
     }
 
     /// C (6 x 16, rows `ldc` apart) = A panel . B panel over `kc` steps, for callers whose
-    /// operands already lie as the packed panels do: step p's six values of A at
-    /// a[6p ..< 6p + 6], its sixteen of B at b[16p ..< 16p + 16]. The micro-kernel below.
-    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
-        kernel6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: mr, cols: nr)
+    /// operands already lie as packed panels of 16 columns do: step p's six values of A at
+    /// a[6p ..< 6p + 6], its sixteen of B at b[16p ..< 16p + 16]. Sixteen columns in every
+    /// kernel set (the micro-kernel below with 8-lane vectors), whatever `nr` the set packs with.
+    static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+        kernel(SIMD8<Float>.self, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: mr, cols: 16)
     }
 
     /// The same product, storing only the first `rows` (1...6) rows of C: for the last panel of
     /// a matrix whose height is not a multiple of six (the panel's extra rows are read, never
     /// stored).
-    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
-        kernel6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: Swift.max(0, Swift.min(mr, rows)), cols: nr)
+    static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
+        kernel(SIMD8<Float>.self, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: Swift.max(0, Swift.min(mr, rows)), cols: 16)
     }
 
-    /// C[0..<rows, 0..<cols] = alpha * (A panel . B panel) + beta * C. Twelve 8-wide
-    /// accumulators (6 rows x 2 vectors) stay in registers; each step broadcasts one A value
-    /// per row and does two fused multiply-adds with the two B vectors.
+    /// C[0..<rows, 0..<cols] = alpha * (A panel . B panel) + beta * C, for panels 2 x V wide.
+    /// Twelve V accumulators (6 rows x 2 vectors) stay in registers; each step broadcasts one A
+    /// value per row and does two fused multiply-adds with the two B vectors.
     @inline(__always)
-    static func kernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                           ldc: Int, alpha: Float, beta: Float, rows: Int, cols: Int) {
-        kernel6x16(kc: kc, rows: (a, a + 1, a + 2, a + 3, a + 4, a + 5), stride: mr, b: b, c: c, ldc: ldc,
-                   alpha: alpha, beta: beta, height: rows, cols: cols)
+    static func kernel<V: SIMD>(_: V.Type, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                ldc: Int, alpha: Float, beta: Float, rows: Int, cols: Int) where V.Scalar == Float {
+        kernel(V.self, kc: kc, rows: (a, a + 1, a + 2, a + 3, a + 4, a + 5), stride: mr, b: b, c: c, ldc: ldc,
+               alpha: alpha, beta: beta, height: rows, cols: cols)
     }
 
     /// The same product with A read in place: `height` rows, `rowStride` apart, each walked
     /// contiguously (rows past `height` repeat the last one; their results are not stored).
     @inline(__always)
-    static func kernel6x16(kc: Int, rowsOfA a: UnsafePointer<Float>, rowStride: Int, height: Int, b: UnsafePointer<Float>,
-                           c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, cols: Int) {
+    static func kernel<V: SIMD>(_: V.Type, kc: Int, rowsOfA a: UnsafePointer<Float>, rowStride: Int, height: Int, b: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, cols: Int) where V.Scalar == Float {
         let row = { (i: Int) in a + min(i, height - 1) * rowStride }
-        kernel6x16(kc: kc, rows: (row(0), row(1), row(2), row(3), row(4), row(5)), stride: 1, b: b, c: c, ldc: ldc,
-                   alpha: alpha, beta: beta, height: height, cols: cols)
+        kernel(V.self, kc: kc, rows: (row(0), row(1), row(2), row(3), row(4), row(5)), stride: 1, b: b, c: c, ldc: ldc,
+               alpha: alpha, beta: beta, height: height, cols: cols)
     }
 
-    /// The micro-kernel proper: A's six rows are read at `rows.i[p * stride]`.
+    /// The micro-kernel proper: A's six rows are read at `rows.i[p * stride]`, B's panel is
+    /// 2 V wide (`width` floats a step). Always inlined, so each vector type gets its own copy.
     @inline(__always)
-    static func kernel6x16(kc: Int, rows a: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                           stride: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                           ldc: Int, alpha: Float, beta: Float, height rows: Int, cols: Int) {
-        typealias V = SIMD8<Float>
+    static func kernel<V: SIMD>(_: V.Type, kc: Int, rows a: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                                          UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                                stride: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                ldc: Int, alpha: Float, beta: Float, height rows: Int, cols: Int) where V.Scalar == Float {
+        let lanes = V.scalarCount, width = 2 * V.scalarCount, bytes = 4 * V.scalarCount
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var o = 0, pb = UnsafeRawPointer(b)
         @inline(__always) func step(_ o: Int, _ pb: UnsafeRawPointer) {
-            let b0 = pb.load(as: V.self)
-            let b1 = pb.load(fromByteOffset: 32, as: V.self)
-            var x = V(repeating: a.0[o]); c00.addProduct(x, b0); c01.addProduct(x, b1)
-            x = V(repeating: a.1[o]); c10.addProduct(x, b0); c11.addProduct(x, b1)
-            x = V(repeating: a.2[o]); c20.addProduct(x, b0); c21.addProduct(x, b1)
-            x = V(repeating: a.3[o]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = V(repeating: a.4[o]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = V(repeating: a.5[o]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: bytes, as: V.self)
+            var x = V(repeating: a.0[o]); madd(&c00, x, b0); madd(&c01, x, b1)
+            x = V(repeating: a.1[o]); madd(&c10, x, b0); madd(&c11, x, b1)
+            x = V(repeating: a.2[o]); madd(&c20, x, b0); madd(&c21, x, b1)
+            x = V(repeating: a.3[o]); madd(&c30, x, b0); madd(&c31, x, b1)
+            x = V(repeating: a.4[o]); madd(&c40, x, b0); madd(&c41, x, b1)
+            x = V(repeating: a.5[o]); madd(&c50, x, b0); madd(&c51, x, b1)
         }
         // Unrolled by four: fewer loop branches in a loop bound by FMA and load throughput.
         var remaining = kc
         while remaining >= 4 {
-            step(o, pb); step(o + stride, pb + 64); step(o + 2 * stride, pb + 128); step(o + 3 * stride, pb + 192)
-            o += 4 * stride; pb += 256; remaining -= 4
+            step(o, pb); step(o + stride, pb + 2 * bytes); step(o + 2 * stride, pb + 4 * bytes); step(o + 3 * stride, pb + 6 * bytes)
+            o += 4 * stride; pb += 8 * bytes; remaining -= 4
         }
         while remaining > 0 {
             step(o, pb)
-            o += stride; pb += 64; remaining -= 1
+            o += stride; pb += 2 * bytes; remaining -= 1
         }
         // Row by row through a local function: an array of the accumulators here would be
         // allocated and freed on the heap at every call (it measured 6% of a convolution).
         let va = V(repeating: alpha), vb = V(repeating: beta)
         @inline(__always) func store(_ i: Int, _ lo: V, _ hi: V) {
             guard i < rows else { return }
-            if cols == nr {
+            if cols == width {
                 let dst = UnsafeMutableRawPointer(c + i * ldc)
                 var lo = lo * va, hi = hi * va
                 if beta != 0 {
-                    lo.addProduct(vb, dst.loadUnaligned(as: V.self))
-                    hi.addProduct(vb, dst.loadUnaligned(fromByteOffset: 32, as: V.self))
+                    madd(&lo, vb, dst.loadUnaligned(as: V.self))
+                    madd(&hi, vb, dst.loadUnaligned(fromByteOffset: bytes, as: V.self))
                 }
                 dst.storeBytes(of: lo, as: V.self)
-                dst.storeBytes(of: hi, toByteOffset: 32, as: V.self)
+                dst.storeBytes(of: hi, toByteOffset: bytes, as: V.self)
             } else {
                 let row = c + i * ldc
                 for j in 0..<cols {
-                    let v = alpha * (j < 8 ? lo[j] : hi[j - 8])
+                    let v = alpha * (j < lanes ? lo[j] : hi[j - lanes])
                     row[j] = beta == 0 ? v : v + beta * row[j]
                 }
             }

@@ -1,0 +1,69 @@
+import KernelSupport
+
+/// This set's pointer-level vector kernels (VectorKernels.swift) and, compiled in from the same
+/// file as the common module's, the eight-lane value functions (VectorMathValues.swift).
+enum VectorMath {}
+
+/// This kernel set, as the facade in `Kernels` calls it: each entry point forwards to this
+/// module's copy of the kernels, built for the set's CPU.
+public enum Implementation: KernelSetImplementation {
+    #if KERNELS_AVX512
+    public static var name: String { "avx512" }
+    #elseif KERNELS_GENERIC
+    public static var name: String { "generic" }
+    #else
+    public static var name: String { "avx2" }
+    #endif
+    public static var vectorWidth: Int { Wide.scalarCount }
+    public static var gemmTileColumns: Int { GEMM.nr }
+
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool) {
+        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc, pool: pool)
+    }
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        GEMM.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc)
+    }
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
+        GEMM.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows)
+    }
+
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        VectorMath.dot(x, y, count: count)
+    }
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.axpy(a, x, y, count: count)
+    }
+    public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.silu(x, into: out, count: count)
+    }
+    public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.siluBackward(dy, x, into: dx, count: count)
+    }
+
+    public static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
+                                  start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+        ReLUNetKernels.sumColumns(matrix, indices: indices, count: count, stride: stride, start: start, into: dst, length: length)
+    }
+    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        ReLUNetKernels.add(src, into: dst, count: count)
+    }
+    public static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        ReLUNetKernels.reluDot(a, x, count: count)
+    }
+    public static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
+                                     gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
+        ReLUNetKernels.hingeBackward(pre, alpha: alpha, df: df, gAlpha: gAlpha, gB: gB, count: count)
+    }
+    public static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
+        ReLUNetKernels.nonzeroIndices(x, count: count, into: indices)
+    }
+    public static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
+                                        where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int {
+        ReLUNetKernels.samplesWithInput(column, of: x, inputs: inputs, rows: rows, where: selected, into: samples)
+    }
+}

@@ -1,0 +1,40 @@
+/// The entry points every kernel set provides. The kernel sources (Sources/KernelSource) are
+/// compiled once per set, each into its own module with its own `-target-cpu`
+/// (KernelsGeneric, KernelsAVX2, KernelsAVX512), and each module's `Implementation` conforms to
+/// this protocol; the facade types in `Kernels` (`GEMM`, `VectorMath`, `ReLUNetKernels`) forward
+/// to the set chosen at start-up (`KernelSet.active`). Contracts are those of the facade's
+/// functions of the same names.
+public protocol KernelSetImplementation {
+    /// The set's name as `HOST_KERNELS` spells it: "generic", "avx2" or "avx512".
+    static var name: String { get }
+    /// Floats in the widest vector the set's kernels use (8 for generic and AVX2, 16 for AVX-512).
+    static var vectorWidth: Int { get }
+    /// Columns of the packed GEMM micro-kernel's tile (two vectors).
+    static var gemmTileColumns: Int { get }
+
+    /// C (m x n) = alpha op(A) op(B) + beta C, row-major (`GEMM.sgemm`).
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool)
+    /// C (6 x 16) = packed A panel . packed B panel (`GEMM.panelProduct6x16`).
+    static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int)
+    /// The same, storing the first `rows` rows.
+    static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int)
+
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)
+    static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)
+    static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int)
+
+    static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
+                           start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int)
+    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int)
+    static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float
+    static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
+                              gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int)
+    static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int
+    static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
+                                 where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What the kernels need to know about the processor, read from Linux's /proc/cpuinfo: on x86
+/// the `flags` and `model name` lines, on aarch64 `Features` and `CPU part`. Linux leaves the
+/// AVX-512 flags out when the OS has not enabled the AVX-512 register state, so the flags alone
+/// say what may run.
+public struct CPUFeatures: Equatable, Sendable {
+    public enum Architecture: String, Sendable { case x86_64, aarch64, unknown }
+
+    public var architecture: Architecture
+    /// `model name` (x86), or "ARM CPU part 0x..." with the implementer on aarch64.
+    public var modelName: String
+    /// The first processor's `flags` (x86) or `Features` (aarch64).
+    public var flags: Set<String>
+    /// Processors listed (logical cores, hyper-threads counted).
+    public var logicalCores: Int
+    /// The highest clock: cpufreq's `cpuinfo_max_freq` when given, else the largest `cpu MHz`.
+    public var maxClockMHz: Double?
+
+    public init(architecture: Architecture, modelName: String, flags: Set<String>, logicalCores: Int, maxClockMHz: Double?) {
+        (self.architecture, self.modelName, self.flags, self.logicalCores, self.maxClockMHz) =
+            (architecture, modelName, flags, logicalCores, maxClockMHz)
+    }
+
+    /// Parses the text of /proc/cpuinfo; `maxFrequencyKHz` is the text of
+    /// /sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq when that file exists.
+    public static func parse(cpuinfo: String, maxFrequencyKHz: String? = nil) -> CPUFeatures {
+        var model: String?, flags: Set<String>?, features: Set<String>?, part: String?, implementer: String?
+        var processors = 0, maxMHz: Double?
+        for line in cpuinfo.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            switch key {
+            case "processor": processors += 1
+            case "model name" where model == nil: model = value
+            case "flags" where flags == nil: flags = Set(value.split(separator: " ").map(String.init))
+            case "Features" where features == nil: features = Set(value.split(separator: " ").map(String.init))
+            case "CPU part" where part == nil: part = value
+            case "CPU implementer" where implementer == nil: implementer = value
+            case "cpu MHz": if let mhz = Double(value) { maxMHz = max(maxMHz ?? 0, mhz) }
+            default: break
+            }
+        }
+        if let khz = maxFrequencyKHz.flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }), khz > 0 {
+            maxMHz = khz / 1000
+        }
+        let architecture: Architecture = flags != nil ? .x86_64 : features != nil ? .aarch64 : .unknown
+        let name = model ?? part.map { "ARM CPU part \($0)" + (implementer.map { " (implementer \($0))" } ?? "") } ?? "unknown CPU"
+        return CPUFeatures(architecture: architecture, modelName: name, flags: flags ?? features ?? [],
+                           logicalCores: max(1, processors), maxClockMHz: maxMHz)
+    }
+
+    /// This machine, read once. Where /proc/cpuinfo cannot be read (not Linux), the build's
+    /// architecture with no flags, so only the generic set is chosen.
+    ///
+    /// `HOST_CPUINFO=FILE` reads the model name and flags from FILE instead, keeping only the
+    /// flags this CPU also has: it can narrow the choice (the tests use it to check, on an
+    /// AVX-512 machine, that a set the CPU lacks is refused), never claim what is not there.
+    public static let current: CPUFeatures = {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let khz = try? String(contentsOfFile: "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", encoding: .utf8)
+        var features = parse(cpuinfo: text, maxFrequencyKHz: khz)
+        if let path = ProcessInfo.processInfo.environment["HOST_CPUINFO"], let sample = try? String(contentsOfFile: path, encoding: .utf8) {
+            let narrowed = parse(cpuinfo: sample)
+            features.modelName = narrowed.modelName
+            features.flags.formIntersection(narrowed.flags)
+        }
+        if features.architecture == .unknown {
+            #if arch(x86_64)
+            features.architecture = .x86_64
+            #elseif arch(arm64)
+            features.architecture = .aarch64
+            #endif
+            features.logicalCores = max(features.logicalCores, ProcessInfo.processInfo.activeProcessorCount)
+        }
+        return features
+    }()
+
+    /// Whether every flag in `names` is present.
+    public func has(_ names: String...) -> Bool { names.allSatisfy(flags.contains) }
+
+    /// The detected peak in GFLOP/s of `set` on `threads` threads: threads x lanes x FMA
+    /// units x 2 (a multiply-add is two operations) x clock. Assumed, not measured: two FMA
+    /// units per core for AVX2 and AVX-512 (Haswell on, Zen 2 on; some AVX-512 parts have one
+    /// 512-bit unit, so the share of peak reads low there), and for the generic set one
+    /// multiply and one add per cycle, counted as one unit. Nil without a clock.
+    public func peakGFLOPS(_ set: KernelSet, threads: Int) -> Double? {
+        guard let mhz = maxClockMHz, mhz > 0 else { return nil }
+        let units = set == .generic ? 1 : 2
+        return Double(threads * set.lanes * units * 2) * mhz / 1000
+    }
+}

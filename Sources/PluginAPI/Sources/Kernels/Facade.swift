@@ -1,0 +1,128 @@
+import KernelSupport
+
+/// The active kernel set's entry points, chosen once (`KernelSet.active`).
+let activeKernels: any KernelSetImplementation.Type = KernelSet.active.implementation
+
+/// Single-precision matrix multiply, row-major: C (m x n) = alpha * op(A) * op(B) + beta * C,
+/// where op(A) is m x k (A itself, or A transposed when `transA`) and op(B) is k x n.
+///
+/// `reference` is the naive triple loop the fast paths are tested against; `sgemm` forwards to
+/// the kernel set chosen at start-up (Sources/KernelSource/GEMM.swift has the fast paths: a
+/// direct loop for small products, thin-shape kernels, and the packed BLIS-style path with a
+/// 6 x 2-vector micro-kernel). Each C element is computed by one thread in a fixed order, so
+/// results do not depend on the thread count.
+public enum GEMM {
+    /// The tile of `panelProduct6x16`: 6 rows of A by 16 columns of B, in every kernel set
+    /// (ConvWinograd lays its panels out for it).
+    package static let mr = 6, nr = 16
+
+    /// The naive definition, in Double: the reference every fast path is tested against.
+    public static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = transA ? a[p * lda + i] : a[i * lda + p]
+                    let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                c[i * ldc + j] = Float(Double(alpha) * sum + old)
+            }
+        }
+    }
+
+    /// The fast matrix multiply (same contract as `reference`), in the active kernel set.
+    @inline(__always)
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             pool: WorkerPool = .shared) {
+        activeKernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                            beta: beta, c: c, ldc: ldc, pool: pool)
+    }
+
+    /// C (6 x 16, rows `ldc` apart) = A panel . B panel over `kc` steps, for callers whose
+    /// operands already lie as packed panels do: step p's six values of A at a[6p ..< 6p + 6],
+    /// its sixteen of B at b[16p ..< 16p + 16]. Sixteen columns in every kernel set.
+    @inline(__always)
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        activeKernels.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc)
+    }
+
+    /// The same product, storing only the first `rows` (1...6) rows of C: for the last panel of
+    /// a matrix whose height is not a multiple of six (the panel's extra rows are read, never
+    /// stored).
+    @inline(__always)
+    public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
+        activeKernels.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows)
+    }
+}
+
+/// Vector kernels over contiguous floats (in the active kernel set) and, in
+/// VectorMathValues.swift, the eight-lane value functions (`exp`, `sigmoid`, `squareRoot`).
+public enum VectorMath {
+    /// The dot product of two contiguous float vectors.
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        activeKernels.dot(x, y, count: count)
+    }
+
+    /// y += a x over `count` contiguous floats.
+    @inline(__always)
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.axpy(a, x, y, count: count)
+    }
+
+    /// out[i] = x[i] sigmoid(x[i]).
+    public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.silu(x, into: out, count: count)
+    }
+
+    /// dx[i] = dy[i] s (1 + x (1 - s)) with s = sigmoid(x[i]): the gradient of SiLU.
+    public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.siluBackward(dy, x, into: dx, count: count)
+    }
+}
+
+/// The SIMD loops of Parity's fused two-layer ReLU step, in the active kernel set. Counts are
+/// multiples of 8 (see Sources/KernelSource/ReLUNetKernels.swift).
+public enum ReLUNetKernels {
+    /// dst = start + sum of the rows `indices` of `matrix` (row length `stride`).
+    public static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
+                                  start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+        activeKernels.sumColumns(matrix, indices: indices, count: count, stride: stride, start: start, into: dst, length: length)
+    }
+
+    /// dst += src.
+    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.add(src, into: dst, count: count)
+    }
+
+    /// sum_i a_i max(x_i, 0).
+    public static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        activeKernels.reluDot(a, x, count: count)
+    }
+
+    /// gAlpha += df relu(pre); pre becomes delta = df alpha 1{pre > 0}; gB += delta.
+    public static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
+                                     gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.hingeBackward(pre, alpha: alpha, df: df, gAlpha: gAlpha, gB: gB, count: count)
+    }
+
+    /// Writes the positions of the non-zero values of x[0..<count] to `indices`; returns how many.
+    public static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
+        activeKernels.nonzeroIndices(x, count: count, into: indices)
+    }
+
+    /// Writes the samples s in `rows` with `selected[s]` whose input `column` is non-zero (x is
+    /// row-major, `inputs` per sample) to `samples`; returns how many.
+    public static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
+                                        where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int {
+        activeKernels.samplesWithInput(column, of: x, inputs: inputs, rows: rows, where: selected, into: samples)
+    }
+}
