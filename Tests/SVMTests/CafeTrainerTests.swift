@@ -50,7 +50,9 @@ final class CafeTrainerTests: XCTestCase {
         // 36 images of 91,200 pixels: many blocks and ranges. This training is ill-conditioned
         // (the loss climbs from 1.8 to about 49 by epoch 10, then falls), and float rounding in a
         // different summation order makes the two runs part after about 20 epochs; both end
-        // near 0.015 at epoch 201. The first ten epochs agree closely.
+        // near 0.015 at epoch 201. The first ten epochs agree closely: within 1.3e-5 to epoch 9;
+        // at epoch 10 1.1e-4 under the AVX-512 kernel set (whose engine GEMM sums in 16-lane
+        // accumulators, the trainer's panels in 8-lane ones), 1e-5 under AVX2.
         let folder = NSTemporaryDirectory() + "cafe-trainer-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -65,7 +67,7 @@ final class CafeTrainerTests: XCTestCase {
         for _ in 0..<epochs { trainer.step(); losses.append(trainer.loss) }
         XCTAssertGreaterThan(reference.losses[epochs], 10, "the climb the comment describes")
         for (ours, theirs) in zip(losses, reference.losses) {
-            XCTAssertEqual(ours, theirs, accuracy: 1e-4 * theirs, "\(losses) vs \(reference.losses)")
+            XCTAssertEqual(ours, theirs, accuracy: 3e-4 * theirs, "\(losses) vs \(reference.losses)")
         }
     }
 }

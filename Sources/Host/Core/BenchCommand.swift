@@ -18,7 +18,7 @@ enum BenchCommand {
             let forced = ProcessInfo.processInfo.environment[KernelSet.environmentVariable].map { !$0.isEmpty } ?? false
             print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the widest this CPU runs")); detected peak "
                   + (peak.map { String(format: "%.0f GFLOP/s on %d threads", $0, globals.threads) } ?? "unknown (no clock)")
-                  + " = threads x lanes x FMA units (\(set == .generic ? 1 : 2), assumed) x 2 x clock")
+                  + " = threads x lanes x 2 pipes (assumed) x 2 x clock")
             print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")
             print(HelpText.table([["case", "shape", "ms", "GFLOP/s", "% peak"]], indent: 0), terminator: "")
         }

@@ -30,8 +30,9 @@ public enum HelpText {
       --plugins DIR     look for lib<Name>.so plugins in DIR first (repeatable)
 
     Plugins are found in --plugins folders, $HOST_PLUGIN_PATH (colon-separated), ./Plugins/,
-    and the folder of the host executable. Exit codes: 0 done, 1 run failed, 2 bad input or
-    usage, 130 interrupted.
+    and the folder of the host executable. The engine's kernels are the widest set this CPU
+    runs (host bench names it); $HOST_KERNELS=generic|avx2|avx512 forces one. Exit codes: 0
+    done, 1 run failed, 2 bad input or usage, 130 interrupted.
     """
 
     /// `host help <command>` and `host <command> --help` for the host's own commands (bench,
