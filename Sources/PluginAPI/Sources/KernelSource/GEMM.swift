@@ -17,10 +17,11 @@ enum GEMM {
     /// initializer would be a lazily initialised global, checked at every use.)
     static let mr = 6
     @inline(__always) static var nr: Int { 2 * Wide.scalarCount }
-    /// kc keeps a packed B panel (kc x nr floats) at 32 KB in every set: 512 steps of 16 columns,
-    /// 256 of 32 on AVX-512 (L1 is 32 KB or 48 KB on the AVX-512 parts; the panel is read once per
-    /// 6-row panel of A and mostly streams from L2 when it does not fit).
-    @inline(__always) static var kc: Int { 512 * 16 / nr }
+    /// kc = 512 steps in every set: a packed B panel is 32 KB (16 columns), 64 KB on AVX-512
+    /// (32 columns), which streams from L2. Measured on an AMD EPYC (Zen 4) with AVX-512, kc 256
+    /// (a 32 KB panel there too) was no faster on square products and slower on 100 x 300 x 300
+    /// (its k of 300 took two passes over C).
+    @inline(__always) static var kc: Int { 512 }
     static let mc = 144, nc = 2048
 
     /// The fast matrix multiply (same contract as `GEMM.reference`).
