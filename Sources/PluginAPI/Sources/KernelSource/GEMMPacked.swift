@@ -114,7 +114,7 @@ extension GEMM {
         }
         if transB {
             // Rows of B are columns of op(B): read each row sequentially, write with stride NR
-            // (the panel is 32 KB and mostly stays in L1).
+            // (the panel, 32 KB or 64 KB on AVX-512, stays in L1/L2).
             for t in 0..<nr {
                 if t < width {
                     let src = b + (col + t) * ldb + row
