@@ -65,6 +65,30 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testEverySetsPanelProductsRunDownAColumnOfPanels() {
+        // 17 rows: three 6-row panels of A, the last read in full but stored for 5 rows.
+        let (kc, rows, ldc) = (23, 17, 21)
+        let a = random([3 * 6 * kc], seed: 4).values, b = random([kc * 16], seed: 5).values
+        var expected = [Float](repeating: 3, count: 18 * ldc)
+        for i in 0..<rows {
+            for j in 0..<16 {
+                let (panel, row) = (i / 6, i % 6)
+                expected[i * ldc + j] = (0..<kc).reduce(Float(0)) { $0 + a[panel * 6 * kc + $1 * 6 + row] * b[$1 * 16 + j] }
+            }
+        }
+        for (_, kernels) in sets {
+            var c = [Float](repeating: 3, count: 18 * ldc)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer {
+                        kernels.panelProducts6x16(kc: kc, a: ap.baseAddress!, rows: rows, b: bp.baseAddress!, c: $0.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            assertClose(c, expected, atol: 1e-5, rtol: 1e-5, kernels.name)
+        }
+    }
+
     func testEverySetsVectorKernelsMatchTheScalarLoops() {
         for count in [0, 1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 1000] {
             let x = random([max(count, 1)], seed: UInt64(count) + 3), y = random([max(count, 1)], seed: UInt64(count) + 4)

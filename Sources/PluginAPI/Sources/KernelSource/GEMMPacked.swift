@@ -168,6 +168,19 @@ extension GEMM {
         kernel(SIMD8<Float>.self, kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: 1, beta: 0, rows: Swift.max(0, Swift.min(mr, rows)), cols: 16)
     }
 
+    /// C (rows x 16) = A . B panel, with A as ceil(rows / 6) packed 6-row panels of `kc` steps one
+    /// after another (panel r at a + 6 kc r): `panelProduct6x16` down a column of C in one call,
+    /// so a caller that goes through the kernel-set dispatch pays for it once per column.
+    static func panelProducts6x16(kc: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var r = 0
+        while r * mr < rows {
+            kernel(SIMD8<Float>.self, kc: kc, a: a + r * kc * mr, b: b, c: c + r * mr * ldc, ldc: ldc, alpha: 1, beta: 0,
+                   rows: Swift.min(mr, rows - r * mr), cols: 16)
+            r += 1
+        }
+    }
+
     /// C[0..<rows, 0..<cols] = alpha * (A panel . B panel) + beta * C, for panels 2 x V wide.
     /// Twelve V accumulators (6 rows x 2 vectors) stay in registers; each step broadcasts one A
     /// value per row and does two fused multiply-adds with the two B vectors.

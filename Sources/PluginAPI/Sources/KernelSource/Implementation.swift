@@ -31,6 +31,10 @@ public enum Implementation: KernelSetImplementation {
                                         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
         GEMM.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows)
     }
+    public static func panelProducts6x16(kc: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>,
+                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        GEMM.panelProducts6x16(kc: kc, a: a, rows: rows, b: b, c: c, ldc: ldc)
+    }
 
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         VectorMath.dot(x, y, count: count)

@@ -22,6 +22,9 @@ public protocol KernelSetImplementation {
     /// The same, storing the first `rows` rows.
     static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                  c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int)
+    /// C (rows x 16) = A's 6-row panels, one after another, . one B panel (`GEMM.panelProducts6x16`).
+    static func panelProducts6x16(kc: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int)
 
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float
     static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)

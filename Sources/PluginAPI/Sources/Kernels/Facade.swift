@@ -61,6 +61,15 @@ public enum GEMM {
                                         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
         activeKernels.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows)
     }
+
+    /// C (rows x 16, rows `ldc` apart) = A . B panel, where A is ceil(rows / 6) packed 6-row
+    /// panels of `kc` steps one after another (panel r at a + 6 kc r; the last one's rows past
+    /// `rows` are read, never stored): `panelProduct6x16` down a column of C, one call.
+    @inline(__always)
+    public static func panelProducts6x16(kc: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>,
+                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        activeKernels.panelProducts6x16(kc: kc, a: a, rows: rows, b: b, c: c, ldc: ldc)
+    }
 }
 
 /// Vector kernels over contiguous floats (in the active kernel set) and, in

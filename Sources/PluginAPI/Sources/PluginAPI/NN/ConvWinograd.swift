@@ -210,11 +210,10 @@ extension WinogradConv {
         WorkerPool.shared.parallelFor(16 * runs) { item in
             let (xi, run) = (item / runs, item % runs)
             let a = u + xi * kernelPanels * mr * c, b = v + xi * tilePanels * c * nr, out = m + xi * oc * rowLength
+            // One call per column of tiles (all the kernel panels): the kernel set is chosen at
+            // run time, and a call per 6 x 16 product measured 3-6% of the forward pass.
             for s in (run * 4)..<Swift.min(tilePanels, run * 4 + 4) {
-                for r in 0..<kernelPanels {
-                    GEMM.panelProduct6x16(kc: c, a: a + r * c * mr, b: b + s * c * nr, c: out + r * mr * rowLength + s * nr,
-                                          ldc: rowLength, rows: Swift.min(mr, oc - r * mr))
-                }
+                GEMM.panelProducts6x16(kc: c, a: a, rows: oc, b: b + s * c * nr, c: out + s * nr, ldc: rowLength)
             }
         }
     }
