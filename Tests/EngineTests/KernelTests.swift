@@ -153,6 +153,16 @@ final class KernelTests: XCTestCase {
         cpu MHz\t\t: 2250.000
         flags\t\t: fpu sse sse2 ssse3 fma sse4_1 sse4_2 avx f16c avx2 bmi2 sha_ni
         """
+    /// This machine's kind: Zen 4 with AVX-512 run as two 256-bit halves.
+    static let genoa = """
+        processor\t: 0
+        vendor_id\t: AuthenticAMD
+        cpu family\t: 25
+        model\t\t: 17
+        model name\t: AMD EPYC
+        cpu MHz\t\t: 2596.000
+        flags\t\t: fpu sse sse2 ssse3 fma sse4_1 sse4_2 avx f16c avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16
+        """
     static let old = """
         processor\t: 0
         model name\t: Intel(R) Core(TM) i7 CPU 920 @ 2.67GHz
@@ -198,6 +208,13 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(KernelSet.supported(by: .parse(cpuinfo: Self.epyc)), [.generic, .avx2])
         #endif
         XCTAssertEqual(try KernelSet.select(requested: nil, cpu: .parse(cpuinfo: Self.old)).get(), .generic)
+        // Zen 4 runs AVX-512 but splits it: AVX2 by default, AVX-512 when asked for.
+        let genoa = CPUFeatures.parse(cpuinfo: Self.genoa)
+        XCTAssertEqual(KernelSet.supported(by: genoa), [.generic, .avx2, .avx512])
+        XCTAssertTrue(genoa.splitsAVX512)
+        XCTAssertFalse(CPUFeatures.parse(cpuinfo: Self.xeon).splitsAVX512)
+        XCTAssertEqual(try KernelSet.select(requested: nil, cpu: genoa).get(), .avx2)
+        XCTAssertEqual(try KernelSet.select(requested: "avx512", cpu: genoa).get(), .avx512)
         XCTAssertEqual(try KernelSet.select(requested: nil, cpu: .parse(cpuinfo: Self.graviton)).get(), .generic)
         // AVX-512 flags on an aarch64 text would still not choose an x86 set.
         XCTAssertEqual(KernelSet.supported(by: .parse(cpuinfo: Self.graviton)), [.generic])

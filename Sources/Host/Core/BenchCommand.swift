@@ -16,7 +16,7 @@ enum BenchCommand {
             print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores"
                   + (cpu.maxClockMHz.map { String(format: ", %.0f MHz", $0) } ?? ""))
             let forced = ProcessInfo.processInfo.environment[KernelSet.environmentVariable].map { !$0.isEmpty } ?? false
-            print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the widest this CPU runs")); detected peak "
+            print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the default for this CPU")); detected peak "
                   + (peak.map { String(format: "%.0f GFLOP/s on %d threads", $0, globals.threads) } ?? "unknown (no clock)")
                   + " = threads x lanes x 2 pipes (assumed) x 2 x clock")
             print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")

@@ -29,9 +29,9 @@ public enum HelpText {
       --report          also write report.html into the run folder
       --plugins DIR     look for lib<Name>.so plugins in DIR first (repeatable)
 
-    Plugins are found in --plugins folders, $HOST_PLUGIN_PATH (colon-separated), ./Plugins/,
-    and the folder of the host executable. The engine's kernels are the widest set this CPU
-    runs (host bench names it); $HOST_KERNELS=generic|avx2|avx512 forces one. Exit codes: 0
+    Plugins are found in --plugins folders, $HOST_PLUGIN_PATH (colon-separated), the folder of
+    the host executable, then ./Plugins/. The engine's kernels are the widest set this CPU
+    runs well (host bench names it); $HOST_KERNELS=generic|avx2|avx512 forces one. Exit codes: 0
     done, 1 run failed, 2 bad input or usage, 130 interrupted.
     """
 

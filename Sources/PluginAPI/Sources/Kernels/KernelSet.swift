@@ -11,7 +11,8 @@ import KernelsAVX512
 #endif
 
 /// The kernel sets one build carries, widest last. Chosen once at start-up: `HOST_KERNELS`
-/// when set, else the widest the CPU runs (docs/ARCHITECTURE.md, "Kernel sets").
+/// when set, else the widest the CPU runs, AVX2 rather than AVX-512 on AMD Zen 4
+/// (docs/ARCHITECTURE.md, "Kernel sets").
 public enum KernelSet: String, CaseIterable, Sendable {
     /// Portable: x86-64's baseline (SSE2, a multiply and an add) or aarch64's NEON.
     case generic
@@ -86,6 +87,15 @@ public enum KernelSet: String, CaseIterable, Sendable {
         public var description: String { "error: \(message)\n  hint: \(hint)" }
     }
 
+    /// The default among the sets `cpu` runs: the widest, except AVX-512 on a CPU that splits
+    /// 512-bit instructions into two 256-bit halves (AMD Zen 4), where AVX2 is as fast on square
+    /// products and faster on skinny ones; `HOST_KERNELS=avx512` still selects it there.
+    public static func preferred(among available: [KernelSet], cpu: CPUFeatures) -> KernelSet {
+        let widest = available.last ?? .generic
+        if widest == .avx512 && cpu.splitsAVX512, available.contains(.avx2) { return .avx2 }
+        return widest
+    }
+
     /// The set to use: `requested` (the value of HOST_KERNELS; nil or empty for the widest the
     /// CPU supports) when this build has it and `cpu` runs it, else an error naming the sets
     /// that would run.
@@ -94,7 +104,7 @@ public enum KernelSet: String, CaseIterable, Sendable {
         let hint = "this CPU (\(cpu.modelName)) runs \(available.map(\.name).joined(separator: ", ")); "
             + "set \(environmentVariable) to one of them or unset it to use the widest"
         guard let requested = requested?.trimmingCharacters(in: .whitespaces), !requested.isEmpty else {
-            return .success(available.last ?? .generic)
+            return .success(preferred(among: available, cpu: cpu))
         }
         guard let set = KernelSet(rawValue: requested.lowercased()) else {
             return .failure(SelectionError(message: "\(environmentVariable)=\(requested) is not a kernel set (generic, avx2, avx512)", hint: hint))
