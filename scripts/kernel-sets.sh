@@ -3,7 +3,8 @@
 #  1. the machine code: in the built libPluginAPI.so, the AVX-512 module's GEMM micro-kernel
 #     has zmm FMA instructions, the AVX2 module's ymm ones, and the generic module uses no
 #     ymm or zmm register at all (it must run on any x86-64) and calls no fmaf;
-#  2. the engine tests, once per set, with HOST_KERNELS forcing it.
+#  2. the engine tests (kernels, golden values from PyTorch, autograd, layers) and the plugin
+#     tests that train through them, once per set, with HOST_KERNELS forcing it.
 #
 #   scripts/kernel-sets.sh            (after `swift build -c release --build-tests`)
 #
@@ -37,7 +38,7 @@ sets=$(HOST_KERNELS=none .build/release/host bench none 2>&1 | sed -n 's/.*) run
 for set in $sets; do
     echo "== HOST_KERNELS=$set"
     out=$(HOST_KERNELS=$set flock /tmp/swiftbuild.lock swift test -c release --disable-swift-testing --skip-build \
-          --filter 'GEMMTests|VectorMathTests|ConvTests|KernelTests' 2>&1)
+          --filter 'GEMMTests|VectorMathTests|ConvTests|KernelTests|GoldenTests|AutogradTests|ModuleTests|ResNet18Tests|CafeTrainerTests|ParityTests|FitAndValidateTests' 2>&1)
     echo "$out" | grep -E "error:|Executed .* tests" | tail -5
     echo "$out" | grep -q "with 0 failures" && ! echo "$out" | grep -q "error:" || { echo "FAIL: tests with HOST_KERNELS=$set"; status=1; }
 done
