@@ -15,7 +15,7 @@ public enum XORExperiment {
             .string("sigmas", default: "1,2,4", help: "comma-separated RBF widths"),
             .int("degree", default: 2, range: 1...10, help: "polynomial kernel degree"),
             .string("small-sigmas", default: "0.1,0.25,0.5,1", help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
-            .string("limit-sigmas", default: "0.05,0.07,0.1,0.14,0.2,0.3,0.4,0.5,0.7,1",
+            .string("limit-sigmas", default: "0.05,0.1,0.15,0.25,0.5,1",
                     help: "RBF widths for f(x) / exp(-rho^2/2 sigma^2) against sum_T a_i y_i at fixed points, ties included (problem 3a); empty to skip"),
             .int("grid", default: 101, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
         ],
