@@ -8,9 +8,14 @@ public struct DigitsSplit {
     /// Where the images came from, for the log.
     public var source: String
 
+    /// A split of given sets.
+    public init(train: LabeledImages, validation: LabeledImages, source: String) {
+        (self.train, self.validation, self.source) = (train, validation, source)
+    }
+
     /// The embedded digits, or the IDX files of `folder` when given.
     public static func load(folder: String?, validation: Int) throws -> DigitsSplit {
-        let all = try folder.map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
+        var all = try folder.map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
         let source = folder ?? "embedded digits (scikit-learn load_digits)"
         guard validation < all.count else {
             throw PluginError.invalidInput("--validation \(validation) leaves no training images: \(source) holds \(all.count)",
@@ -20,6 +25,11 @@ public struct DigitsSplit {
             throw PluginError.invalidInput("\(source): images of \(all.channels) x \(all.height) x \(all.width); the network needs one channel and at least 2 x 2 pixels",
                                            hint: "give grayscale MNIST-style images (idx3: N x rows x columns)")
         }
-        return DigitsSplit(train: all.slice(validation..<all.count), validation: all.slice(0..<validation), source: source)
+        // The validation images are copied out and removed from the front of `all`, which then
+        // is the training set: the images are held once (an MNIST-sized set is 188 MB as floats).
+        let validationSet = all.slice(0..<validation)
+        all.images.removeFirst(validation * all.imageSize)
+        all.labels.removeFirst(validation)
+        return DigitsSplit(train: all, validation: validationSet, source: source)
     }
 }

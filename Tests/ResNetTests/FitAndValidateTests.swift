@@ -32,6 +32,22 @@ final class FitAndValidateTests: XCTestCase {
         }
     }
 
+    /// A set larger than one measuring pass (2,048 images) is measured in chunks: the weighted
+    /// mean of the chunks equals one pass over all of it, to float32 summation order.
+    func testMeasuringInChunksEqualsOnePass() throws {
+        var g = SeededGenerator(seed: 3)
+        let n = 5000
+        let images = (0..<(n * 64)).map { _ in g.nextFloat() * 16 }
+        let labels = (0..<n).map { $0 % 10 }
+        let all = LabeledImages(images: images, labels: labels, channels: 1, height: 8, width: 8)
+        let data = DigitsSplit(train: all.slice(100..<n), validation: all.slice(0..<100), source: "random")
+        let model = try FitAndValidate.makeModel(FitAndValidate.Settings(), data: data, seed: 1)
+        let point = FitAndValidate.evaluate(model, data)
+        model.eval()
+        let whole = noGrad { crossEntropy(model(data.train.batch(0..<data.train.count)), targets: data.train.labels).item }
+        XCTAssertEqual(point.trainLoss, Double(whole), accuracy: 1e-5 * Double(whole))
+    }
+
     func testMeasuringOnASecondThreadGivesTheSameNumbers() throws {
         let data = try DigitsSplit.load(folder: nil, validation: 180)
         var s = FitAndValidate.Settings()
