@@ -75,12 +75,7 @@ enum LRSchemesExperiment {
                     formatNumber(last.validationAccuracy), String(last.epoch), formatNumber(outcome.history.map(\.seconds).reduce(0, +))]
         }
         try context.artifacts.writeCSV("comparison.csv", header: header, rows: rows)
-        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
-        let lines = ([header] + rows).map { row in
-            row.enumerated().map { c, cell in c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ")
-        }
-        let table = "Learning-rate schemes after \(epochs) epoch(s):\n" + lines.joined(separator: "\n")
+        let table = "Learning-rate schemes after \(epochs) epoch(s):\n" + TextTable.aligned([header] + rows, rightAligned: Set(1..<header.count))
         context.log(table)
         context.metrics.note("comparison", table)
         try context.artifacts.writeCSV("steps.csv", header: ["scheme", "step", "progress", "lr", "loss"],

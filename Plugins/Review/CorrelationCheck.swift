@@ -133,7 +133,7 @@ extension ConvolutionExperiment {
         context.metrics.final("correlation_error", rows.filter { $0.check.contains("cross-correlation") }.map(\.error).max() ?? .nan)
         context.metrics.final("flipped_convolution_error", equal.filter { !$0.check.contains("cross-correlation") }.map(\.error).max() ?? .nan)
         context.metrics.final("unflipped_difference", unequal.map(\.error).min() ?? .nan)
-        let table = LinearNetworksExperiment.table([["check", "algorithm", "max |difference| / max |reference|", "the sheet"]]
+        let table = TextTable.aligned([["check", "algorithm", "max |difference| / max |reference|", "the sheet"]]
                                                    + rows.map { [$0.check, $0.algorithm, String(format: "%.2g", $0.error), $0.equal ? "equal" : "not equal"] })
         context.log("convolution: the sheet's 2.1, the layer's conv2d is a cross-correlation (x 1x2x9x9, k 3x2x3x3, random; Float32 engine, Double sums):\n" + table)
         context.metrics.note("correlation", table)

@@ -87,7 +87,7 @@ public enum InitExperiment {
                 }
             }
         }
-        let table = LinearNetworksExperiment.table(lines)
+        let table = TextTable.aligned(lines)
         context.log("init: \(draws) draws of W (m x d) per row, x ~ N(0, I_d) fixed per shape; mean ± standard error, (distance from the text's value in standard errors):\n" + table)
         context.metrics.note("norms", table)
         context.metrics.final("max_norm_z", worst.norm)
@@ -120,7 +120,7 @@ public enum InitExperiment {
         }
         context.metrics.final("symmetric_difference", symmetric)
         context.metrics.final("random_difference", random)
-        let table = LinearNetworksExperiment.table(lines)
+        let table = TextTable.aligned(lines)
         context.log("init: f = sum_j v_j sigma(<w_j, x>), m 6, d 8, no biases; largest |v_p - v_q|, |w_p - w_q| after 500 gradient steps (lr 0.05) on R = l(f(x), y):\n" + table)
         context.metrics.note("symmetry", table)
         try context.artifacts.writeCSV("symmetry.csv", header: ["activation", "loss", "examples", "symmetric_difference", "random_difference"],

@@ -179,7 +179,7 @@ public enum InitGradients {
         context.metrics.final("max_dw_error", worst.dw)
         context.metrics.final("discounted_error", worst.discounted)
         context.metrics.final("symmetric_gradient_difference", worst.symmetric)
-        let table = LinearNetworksExperiment.table(lines)
+        let table = TextTable.aligned(lines)
         context.log("init-gradients: m = \(m), d = \(d), \(draws) draws each; autograd (Float32) against dR/dv_j = l'(f, y) sigma(<w_j, x>), dR/dw_j = l'(f, y) v_j sigma'(<w_j, x>) x (max error / max entry):\n" + table)
         context.metrics.note("errors", table)
         try context.artifacts.writeCSV("errors.csv", header: ["activation", "loss", "dv_relative_error", "dw_relative_error", "error_over_cancellation", "symmetric_difference"],

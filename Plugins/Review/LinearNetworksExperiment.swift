@@ -57,16 +57,6 @@ public enum LinearNetworksExperiment {
         }
     }
 
-    /// Lines of cells as a text table, columns padded to their widest cell (counted in characters: W̄ is one).
-    static func table(_ lines: [[String]]) -> String {
-        let columns = lines.map(\.count).max() ?? 0
-        let widths = (0..<columns).map { c in lines.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
-        return lines.map { line in
-            line.enumerated().map { c, cell in c == line.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-
     static func f(_ v: Double) -> String { String(format: "%.3g", v) }
 
     static func run(_ context: RunContext) throws {
@@ -158,7 +148,7 @@ public enum LinearNetworksExperiment {
         let squareZero = LinearNetworks.zeroPoint(dims: squareDims, x: square.x, y: square.y)
         parts.append(["(f)", "singular W_i = 0 (critical)", "||grad|| " + f(squareZero.gradientNorm), "not sufficient", "Q - Q* = " + f(squareZero.excessLoss)])
 
-        let text = table(parts)
+        let text = TextTable.aligned(parts)
         context.log("linear-networks: Q* = min Q = \(f(optimum)) (n \(n), d \(d), p \(p), L = \(depth)); each part against its closed form:\n" + text)
         context.metrics.note("parts", text)
         try context.artifacts.write(text + "\n", to: "parts.txt")

@@ -19,7 +19,7 @@ extension LinearNetworksExperiment {
         for r in rows {
             lines.append([String(r.rank), r.constructionError.map(f) ?? "none (rank > \(k))", f(r.residual), f(r.tail), r.sigmaBeyond.isNaN ? "- (min d_i = size)" : f(r.sigmaBeyond)])
         }
-        let text = table(lines)
+        let text = TextTable.aligned(lines)
         context.log("linear-networks (a): W0 (\(size) x \(size), singular values 3 ... 1) through layers \(dims), min d_i = \(k):\n" + text)
         context.metrics.note("capacity", text)
         try context.artifacts.writeCSV("capacity.csv", header: ["rank", "min_d", "construction_error", "descent_residual", "eckart_young_tail", "sigma_k_plus_1_of_fit"],

@@ -151,7 +151,7 @@ extension NoiseExperiment {
         }
         context.metrics.final("shrinkage_max_z", worstZ)
         if rows.contains(where: { $0.sigma == 0 }) { context.metrics.final("noiseless_error", noiseless) }
-        let table = LinearNetworksExperiment.table(lines)
+        let table = TextTable.aligned(lines)
         context.log("noise: the sheet's remaining claims (m \(m), n \(n), sigma \(formatNumber(sigma)); x \(formatNumber(x)), y \(formatNumber(y))):\n" + table)
         context.metrics.note("claims", table)
         try context.artifacts.writeCSV("shrinkage.csv", header: ["sigma", "lr", "mean_w_T", "standard_error", "x_y_over_x2_plus_sigma2"],

@@ -180,11 +180,7 @@ public enum ShapesExperiment {
             lines.append([row.layer, count, row.activationText, measured])
         }
         lines.append(["Total", grouped(formula.reduce(0) { $0 + $1.parameters }), "", grouped(engine.reduce(0) { $0 + $1.parameters })])
-        let widths = (0..<header.count).map { c in lines.map { $0[c].count }.max() ?? 0 }
-        return lines.map { line in
-            line.enumerated().map { c, cell in c == line.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
+        return TextTable.aligned(lines)
     }
 
     static func run(_ context: RunContext) throws {

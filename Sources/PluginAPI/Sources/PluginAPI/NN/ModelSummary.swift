@@ -52,14 +52,9 @@ public struct ModelSummary: Sendable {
         func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
         let header = ["layer", "type", "output shape", "parameters"]
         let body = [["input", "", shape(inputShape), ""]] + rows.map { [$0.name, $0.type, shape($0.outputShape), String($0.parameters)] }
-        let widths = header.indices.map { c in ([header] + body).map { $0[c].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { c, cell in
-                c == 3 ? String(repeating: " ", count: widths[c] - cell.count) + cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        let rule = String(repeating: "-", count: widths.reduce(0, +) + 6)
-        return ([line(header), rule] + body.map(line) + [rule, "total parameters: \(totalParameters)"]).joined(separator: "\n")
+        let rows = TextTable.aligned([header] + body, rightAligned: [3]).components(separatedBy: "\n")
+        let rule = String(repeating: "-", count: rows.first?.count ?? 0)
+        return ([rows[0], rule] + rows.dropFirst() + [rule, "total parameters: \(totalParameters)"]).joined(separator: "\n")
     }
 }
 
