@@ -1,7 +1,8 @@
-import Dispatch
 import Foundation
 
-/// The runtime's worker pool: splits a loop over Dispatch's threads, at most `threads` at once.
+/// The runtime's worker pool: splits a loop over the calling thread and up to `threads - 1`
+/// persistent workers (`WorkerCrew`), which spin briefly between loops so that the short loops
+/// of a training step are worth splitting.
 ///
 /// Work is split into contiguous ranges whose boundaries depend on the count and on the
 /// *grain* the caller gives, never on the thread count, so a kernel that reduces per range
@@ -17,9 +18,13 @@ public final class WorkerPool: @unchecked Sendable {
     }
     private var _threads: Int
 
+    private let crew = WorkerCrew()
+
     public init(threads: Int = WorkerPool.availableCores) {
         _threads = max(1, threads)
     }
+
+    deinit { crew.shutDown() }
 
     /// The number of cores this process may run on.
     public static var availableCores: Int {
@@ -38,15 +43,10 @@ public final class WorkerPool: @unchecked Sendable {
             while start < count { body(start..<min(count, start + grain)); start += grain }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var piece = worker
-                while piece < pieces {
-                    let start = piece * grain
-                    body(start..<min(count, start + grain))
-                    piece += workers
-                }
-            }
+        // A loop started inside another (or beside it, from a second thread) runs here, serially.
+        if !crew.run(count: count, grain: grain, helpers: workers - 1, body) {
+            var start = 0
+            while start < count { body(start..<min(count, start + grain)); start += grain }
         }
     }
 
