@@ -198,6 +198,21 @@ final class KernelTests: XCTestCase {
         // Peak = threads x lanes x 2 pipes x 2 x GHz.
         XCTAssertEqual(try XCTUnwrap(CPUFeatures.parse(cpuinfo: Self.epyc).peakGFLOPS(.avx2, threads: 2)), 2 * 8 * 2 * 2 * 2.25, accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(CPUFeatures.parse(cpuinfo: Self.epyc).peakGFLOPS(.generic, threads: 1)), 4 * 2 * 2 * 2.25, accuracy: 1e-9)
+        // A measured clock replaces the reported one; Zen 4 counts one 512-bit pipe (two halves),
+        // so its AVX-512 peak equals its AVX2 peak, while the Xeon's AVX-512 peak is twice.
+        let genoa = CPUFeatures.parse(cpuinfo: Self.genoa)
+        XCTAssertEqual(try XCTUnwrap(genoa.peakGFLOPS(KernelSet.avx2, threads: 1, clockMHz: 3500)), 8 * 2 * 2 * 3.5, accuracy: 1e-9)
+        XCTAssertEqual(genoa.peakGFLOPS(KernelSet.avx512, threads: 1, clockMHz: 3500), genoa.peakGFLOPS(KernelSet.avx2, threads: 1, clockMHz: 3500))
+        XCTAssertEqual(try XCTUnwrap(xeon.peakGFLOPS(KernelSet.avx512, threads: 1)), 2 * (try XCTUnwrap(xeon.peakGFLOPS(KernelSet.avx2, threads: 1))), accuracy: 1e-9)
+    }
+
+    /// The clock probe's chain computes what its scalar definition says (so the compiler cannot
+    /// have folded it away), and a measurement is a positive number of MHz.
+    func testTheClockProbesChainIsTheDependentSequence() {
+        var x: UInt64 = 7
+        for _ in 0..<(16 * 8) { x = (x &+ 7) ^ 3 }
+        XCTAssertEqual(ClockProbe.dependentChain(16, 7, 3), x)
+        XCTAssertGreaterThan(ClockProbe.measureMHz(threads: 2, rounds: 1), 0)
     }
 
     func testTheWidestSupportedSetIsChosen() throws {

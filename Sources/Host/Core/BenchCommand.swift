@@ -6,19 +6,22 @@ enum BenchCommand {
     static func run(filter: String?, globals: GlobalOptions) -> Int32 {
         WorkerPool.shared.threads = globals.threads
         let cpu = CPUFeatures.current, set = KernelSet.active
-        let peak = cpu.peakGFLOPS(set, threads: globals.threads)
+        // The clock the cores hold under load, measured on every thread at once (the kernel's
+        // `cpu MHz` is the base clock on machines without cpufreq).
+        let clock = ClockProbe.measureMHz(threads: globals.threads)
+        let peak = cpu.peakGFLOPS(set, threads: globals.threads, clockMHz: clock)
         // The share of the detected peak, for the rows bound by multiply-adds (GEMM, conv).
         let share = { (r: EngineBench.Result) -> Double? in
             guard let peak, r.name.hasPrefix("gemm") || r.name.hasPrefix("conv") else { return nil }
             return r.gflops / peak
         }
         if !globals.json {
-            print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores"
-                  + (cpu.maxClockMHz.map { String(format: ", %.0f MHz", $0) } ?? ""))
+            print("CPU: \(cpu.modelName), \(cpu.logicalCores) logical cores, " + String(format: "%.0f MHz measured under load", clock)
+                  + (cpu.maxClockMHz.map { String(format: " (%.0f MHz reported)", $0) } ?? ""))
             let forced = ProcessInfo.processInfo.environment[KernelSet.environmentVariable].map { !$0.isEmpty } ?? false
             print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the default for this CPU")); detected peak "
                   + (peak.map { String(format: "%.0f GFLOP/s on %d threads", $0, globals.threads) } ?? "unknown (no clock)")
-                  + " = threads x lanes x 2 pipes (assumed) x 2 x clock")
+                  + " = threads x lanes x \(set == .avx512 && cpu.splitsAVX512 ? 1 : 2) FMA pipes (assumed) x 2 x measured clock")
             print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")
             print(HelpText.table([["case", "shape", "ms", "GFLOP/s", "% peak"]], indent: 0), terminator: "")
         }
@@ -28,7 +31,8 @@ enum BenchCommand {
                                    ("ms", .number((r.milliseconds * 1000).rounded() / 1000)),
                                    ("gflops", .number((r.gflops * 10).rounded() / 10)),
                                    ("peak_share", share(r).map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
-                                   ("kernel_set", .string(set.name)), ("cpu", .string(cpu.modelName))]).text())
+                                   ("kernel_set", .string(set.name)), ("cpu", .string(cpu.modelName)),
+                                   ("clock_mhz", .number(clock.rounded()))]).text())
             } else {
                 print("\(r.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(r.shape.padding(toLength: 30, withPad: " ", startingAt: 0)) "
                       + String(format: "%10.3f %8.1f", r.milliseconds, r.gflops)

@@ -94,18 +94,19 @@ public struct CPUFeatures: Equatable, Sendable {
     /// Whether every flag in `names` is present.
     public func has(_ names: String...) -> Bool { names.allSatisfy(flags.contains) }
 
-    /// The detected peak in GFLOP/s of `set` on `threads` threads: threads x lanes x 2 vector
-    /// pipes x 2 (a multiply-add is two operations) x clock. Assumed, not measured: two FMA
-    /// pipes per core for AVX2 and AVX-512 (Haswell on, Zen on), and for the generic set two
-    /// multiply and two add pipes of 4 lanes (Zen, Skylake on; measured here: the generic GEMM
-    /// reaches 11 flops per cycle per core, more than one multiply and one add could give) or
-    /// NEON's two FMA pipes. Zen 4 runs a 512-bit FMA as two 256-bit halves and some Xeons have
-    /// one 512-bit FMA unit, so AVX-512 shares read up to half as high there. The clock is the
-    /// highest the kernel reports (no turbo where cpufreq is missing, so shares can read high).
-    /// Nil without a clock.
-    public func peakGFLOPS(_ set: KernelSet, threads: Int) -> Double? {
-        guard let mhz = maxClockMHz, mhz > 0 else { return nil }
-        let units = 2
-        return Double(threads * set.lanes * units * 2) * mhz / 1000
+    /// The detected peak in GFLOP/s of `set` on `threads` threads: threads x lanes x FMA pipes
+    /// x 2 (a multiply-add is two operations) x clock. The pipes are assumed, not measured: two
+    /// FMA pipes per core for AVX2 and AVX-512 (Haswell on, Zen on), one for AVX-512 on a Zen 4
+    /// (`splitsAVX512`: its two 256-bit pipes take a 512-bit FMA as two halves), and for the
+    /// generic set two multiply and two add pipes of 4 lanes (Zen, Skylake on; measured here:
+    /// the generic GEMM reaches 11 flops per cycle per core, more than one multiply and one add
+    /// could give) or NEON's two FMA pipes. Some Xeons have one 512-bit FMA unit, so AVX-512
+    /// shares read up to half as high there. `clockMHz` is the clock to count (best measured
+    /// with `ClockProbe`); by default the highest the kernel reports, which is the base clock
+    /// where cpufreq is missing. Nil without a clock.
+    public func peakGFLOPS(_ set: KernelSet, threads: Int, clockMHz: Double? = nil) -> Double? {
+        guard let mhz = clockMHz ?? maxClockMHz, mhz > 0 else { return nil }
+        let pipes = set == .avx512 && splitsAVX512 ? 1 : 2
+        return Double(threads * set.lanes * pipes * 2) * mhz / 1000
     }
 }
