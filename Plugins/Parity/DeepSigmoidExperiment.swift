@@ -17,6 +17,7 @@ enum DeepSigmoidExperiment {
             MetricSpec("final_loss_sigmoid", goal: .lowerIsBetter), MetricSpec("final_loss_relu", goal: .lowerIsBetter),
             MetricSpec("test_accuracy_sigmoid", goal: .higherIsBetter), MetricSpec("test_accuracy_relu", goal: .higherIsBetter),
             MetricSpec("init_grad_ratio_first_to_last", help: "||grad W_1|| / ||grad W_L|| at initialisation, for the sigmoid network"),
+            MetricSpec("init_grad_norm_layer{}", help: "||grad W_l|| of layer l at initialisation, for the sigmoid network"),
         ],
         train: run)
 

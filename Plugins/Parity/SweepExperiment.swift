@@ -10,7 +10,9 @@ enum SweepExperiment {
         options: [.string("ds", default: "5,10,30", help: "comma-separated input dimensions"),
                   .int("seeds", default: 3, range: 1...100, help: "runs per d, with seeds seed, seed+1, ...")]
             + TrainExperiment.options.filter { $0.name != "d" },
-        metrics: [MetricSpec("runs", help: "training runs completed")],
+        metrics: [MetricSpec("runs", help: "training runs completed"),
+                  MetricSpec("d{}_final_loss", goal: .lowerIsBetter, help: "final training loss at dimension d, mean over the seeds"),
+                  MetricSpec("d{}_test_accuracy", goal: .higherIsBetter, help: "test accuracy at dimension d, mean over the seeds")],
         train: run)
 
     static func run(_ context: RunContext) throws {

@@ -38,11 +38,15 @@ public struct PluginCatalog {
     }
 
     /// The handshake of `PluginLoader.load`, then the check that the plugin's declared name is
-    /// the one its file name gives (`libParity.so` must declare `Parity`).
+    /// the one its file name gives (`libParity.so` must declare `Parity`), then its experiments'
+    /// declarations (`DeclarationCheck`).
     public static func load(path: String) -> Result<LoadedPlugin, LoadFailure> {
         PluginLoader.load(path: path).flatMap { loaded in
-            loaded.plugin.name == pluginName(fromFile: (path as NSString).lastPathComponent)
-                ? .success(loaded) : .failure(.nameMismatch(path: path, declared: loaded.plugin.name))
+            guard loaded.plugin.name == pluginName(fromFile: (path as NSString).lastPathComponent) else {
+                return .failure(.nameMismatch(path: path, declared: loaded.plugin.name))
+            }
+            let problems = DeclarationCheck.problems(in: loaded.plugin)
+            return problems.isEmpty ? .success(loaded) : .failure(.badDeclarations(path: path, plugin: loaded.plugin.name, problems: problems))
         }
     }
 

@@ -18,13 +18,15 @@ public enum LoadFailure: Error, Equatable {
     case factoryReturnedNothing(path: String)
     case notAPlugin(path: String, typeName: String)
     case nameMismatch(path: String, declared: String)
+    /// Declarations that break the contract (`DeclarationCheck`), one line each.
+    case badDeclarations(path: String, plugin: String, problems: [String])
 
     /// The library's path.
     public var path: String {
         switch self {
         case .notALibrary(let p, _), .missingSymbol(let p, _), .abiMismatch(let p, _, _),
              .runtimeMismatch(let p, _, _), .factoryReturnedNothing(let p), .notAPlugin(let p, _),
-             .nameMismatch(let p, _):
+             .nameMismatch(let p, _), .badDeclarations(let p, _, _):
             return p
         }
     }
@@ -46,6 +48,9 @@ public enum LoadFailure: Error, Equatable {
             return "\(p): \(PluginABI.Symbol.create) returned a \(typeName), which does not conform to PluginAPI.Plugin"
         case .nameMismatch(let p, let declared):
             return "\(p) declares the plugin name '\(declared)', which does not match its file name"
+        case .badDeclarations(let p, let plugin, let problems):
+            return "\(p): plugin \(plugin) " + (problems.first ?? "has a bad declaration")
+                + (problems.count > 1 ? " (and \(problems.count - 1) more: " + problems.dropFirst().joined(separator: "; ") + ")" : "")
         }
     }
 
@@ -62,6 +67,9 @@ public enum LoadFailure: Error, Equatable {
             return "host_plugin_create must return PluginABI.export(obj) where obj's class conforms to Plugin"
         case .nameMismatch:
             return "name the file lib<Name>.so after the plugin's declared name"
+        case .badDeclarations:
+            return "rename or remove the declaration in the plugin's experiments; the host's global options are "
+                + GlobalOptions.reservedNames.sorted().map { "--" + $0 }.joined(separator: ", ")
         }
     }
 }

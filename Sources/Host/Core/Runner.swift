@@ -73,7 +73,7 @@ public struct Runner {
         Supervision.send(.folder, folder.path)
         WorkerPool.shared.threads = globals.threads
         let started = Date()
-        let metrics = MetricsLog()
+        let metrics = MetricsLog(declared: experiment.metrics.map(\.name))
         let progress: ProgressReporter = globals.quiet ? SilentProgress() : TerminalProgress()
         let context = RunContext(plugin: plugin.name, experiment: experiment.name, options: options, seed: globals.seed,
                                  threads: globals.threads, outputDirectory: folder.path, progress: progress,
@@ -100,6 +100,12 @@ public struct Runner {
             failure = .failure("\(error)", hint: "this is a bug in the plugin \(plugin.name); please report it with the run folder")
         }
         progress.end()
+        if failure == nil, let name = metrics.undeclaredFinals.first {
+            let others = metrics.undeclaredFinals.dropFirst()
+            failure = .failure("\(place) set the metric '\(name)'" + (others.isEmpty ? "" : " (and " + others.map { "'\($0)'" }.joined(separator: ", ") + ")")
+                               + ", which the experiment does not declare",
+                               hint: "declare it in the experiment's metrics (MetricSpec(\"\(name)\", ...)) or fix the name; this is a bug in the plugin \(plugin.name)")
+        }
 
         if let failure, failure.kind == .invalidInput {
             folder.remove()
@@ -165,6 +171,7 @@ public struct Runner {
             ("seconds", .number((seconds * 1000).rounded() / 1000)),
             ("metrics", .object(metrics.finals.map { ($0.0, .finite($0.1)) })),
         ]
+        if !metrics.missingFinals.isEmpty { fields.append(("missing_metrics", .array(metrics.missingFinals.map { .string($0) }))) }
         if !metrics.notes.isEmpty { fields.append(("notes", .object(metrics.notes.map { ($0.0, .string($0.1)) }))) }
         if let failure {
             fields.append(("error", .object([("kind", .string(failure.kind.rawValue)), ("message", .string(failure.message)),

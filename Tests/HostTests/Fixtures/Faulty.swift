@@ -20,7 +20,7 @@ public final class FaultyPlugin: Plugin {
                            let x = Tensor(zeros: [4, 64])
                            _ = layer(x)
                        }),
-            Experiment(name: "segfault", summary: "Dereferences a null pointer after logging two steps", options: [], metrics: [],
+            Experiment(name: "segfault", summary: "Dereferences a null pointer after logging two steps", options: [], metrics: [MetricSpec("loss")],
                        train: { context in
                            context.metrics.log(step: 1, [("loss", 2.5)])
                            context.metrics.log(step: 2, [("loss", 1.5)])
@@ -34,7 +34,7 @@ public final class FaultyPlugin: Plugin {
                            context.metrics.log(step: 1, [("loss", 2.5)])
                            exit(0)
                        }),
-            Experiment(name: "index", summary: "Reads an array past its end", options: [.int("i", default: 5, range: 0...100, help: "index")], metrics: [],
+            Experiment(name: "index", summary: "Reads an array past its end", options: [.int("i", default: 5, range: 0...100, help: "index")], metrics: [MetricSpec("value")],
                        train: { context in
                            let values = [1, 2, 3]
                            context.metrics.final("value", Double(values[try context.options.int("i")]))

@@ -14,22 +14,43 @@ public final class MetricsLog: @unchecked Sendable {
     private var _columns: [String] = []
     private var _finals: [(String, Double)] = []
     private var _notes: [(String, String)] = []
+    private var _undeclared: [String] = []
+    /// The metric names the experiment declares (`{}` marks a family, see `MetricSpec.name`);
+    /// nil accepts any name (a log outside a run).
+    private let declared: [String]?
 
-    public init() {}
+    /// A log for an experiment declaring the metrics `declared` (nil: any name is accepted).
+    public init(declared: [String]? = nil) {
+        self.declared = declared
+    }
 
-    /// Records values at a step or epoch; each key becomes a column of `metrics.csv`.
+    /// Records values at a step or epoch; each key becomes a column of `metrics.csv`. Values
+    /// logged again at the step of the last row join that row (a key given twice takes the
+    /// later value), so one step is one row however many calls fill it.
     public func log(step: Int, _ values: [(String, Double)]) {
         lock.lock(); defer { lock.unlock() }
         for (key, _) in values where !_columns.contains(key) { _columns.append(key) }
-        _rows.append(Row(step: step, values: values))
+        if let last = _rows.indices.last, _rows[last].step == step {
+            for (key, value) in values {
+                if let i = _rows[last].values.firstIndex(where: { $0.0 == key }) { _rows[last].values[i].1 = value } else { _rows[last].values.append((key, value)) }
+            }
+        } else {
+            _rows.append(Row(step: step, values: values))
+        }
         if Supervision.isSupervised {
             Supervision.send(.row, ([String(step)] + values.map { "\($0.0)=\($0.1)" }).joined(separator: "\t"))
         }
     }
 
     /// Records a final value of a declared metric (a later value for the same name replaces it).
+    /// A name the experiment does not declare is kept out of the results and fails the run
+    /// when the experiment returns, naming it (`undeclaredFinals`).
     public func final(_ name: String, _ value: Double) {
         lock.lock(); defer { lock.unlock() }
+        if let declared, !declared.contains(where: { MetricSpec.name(name, matches: $0) }) {
+            if !_undeclared.contains(name) { _undeclared.append(name) }
+            return
+        }
         if let i = _finals.firstIndex(where: { $0.0 == name }) { _finals[i].1 = value } else { _finals.append((name, value)) }
         Supervision.send(.final, "\(name)=\(value)")
     }
@@ -44,6 +65,13 @@ public final class MetricsLog: @unchecked Sendable {
     public var columns: [String] { lock.lock(); defer { lock.unlock() }; return _columns }
     public var finals: [(String, Double)] { lock.lock(); defer { lock.unlock() }; return _finals }
     public var notes: [(String, String)] { lock.lock(); defer { lock.unlock() }; return _notes }
+    /// Final values given under names the experiment does not declare, in first-seen order.
+    public var undeclaredFinals: [String] { lock.lock(); defer { lock.unlock() }; return _undeclared }
+    /// Declared metrics that were never given a final value (listed in `summary.json`).
+    public var missingFinals: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return (declared ?? []).filter { declared in !_finals.contains { MetricSpec.name($0.0, matches: declared) } }
+    }
 
     /// The rows as CSV text: a `step` column then every key in first-seen order; a value a
     /// row lacks is left empty.

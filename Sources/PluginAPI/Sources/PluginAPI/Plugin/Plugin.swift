@@ -55,9 +55,13 @@ public enum MetricGoal: String, Sendable {
     case neither = "-"
 }
 
-/// A metric an experiment reports.
+/// A metric an experiment reports. Every final value an experiment gives must be declared:
+/// the host fails a run that sets an undeclared name, and lists declared names never set as
+/// `missing_metrics` in `summary.json`.
 public struct MetricSpec: Sendable {
-    /// The key used in `metrics.csv`, `summary.json` and `--json` output.
+    /// The key used in `metrics.csv`, `summary.json` and `--json` output. A name holding `{}`
+    /// declares a family whose members depend on the run: `d{}_final_loss` covers
+    /// `d3_final_loss`, `d30_final_loss`, ... (the braces stand for letters, digits, '.' or '-').
     public var name: String
     /// The unit, or an empty string for plain counts and ratios.
     public var unit: String
@@ -69,6 +73,18 @@ public struct MetricSpec: Sendable {
         self.unit = unit
         self.goal = goal
         self.help = help
+    }
+
+    /// Whether the final value `name` is this metric (or a member of its family).
+    public func covers(_ name: String) -> Bool { Self.name(name, matches: self.name) }
+
+    /// Whether `name` is `declared`, or a member of it when it holds `{}`.
+    public static func name(_ name: String, matches declared: String) -> Bool {
+        guard let hole = declared.range(of: "{}") else { return name == declared }
+        let (prefix, suffix) = (declared[..<hole.lowerBound], declared[hole.upperBound...])
+        guard name.count > prefix.count + suffix.count, name.hasPrefix(prefix), name.hasSuffix(suffix) else { return false }
+        let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
+        return middle.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "-") }
     }
 }
 
