@@ -20,7 +20,7 @@ ROOT=$PWD
 SECONDS_PER_READER=${1:-60}
 shift || true
 READERS=("$@")
-[ ${#READERS[@]} -eq 0 ] && READERS=(npy idx pgm cifar tar gzip png)
+[ ${#READERS[@]} -eq 0 ] && READERS=(npy idx pgm cifar tar gzip png elf)
 WORK=${FUZZ_JOBS_DIR:-$ROOT/.build/fuzz}
 SWIFTC=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
 R=Sources/PluginAPI/Sources/PluginAPI
@@ -36,6 +36,7 @@ files_for() {
         tar)   echo "$BASE $R/Archive/Tar.swift" ;;
         gzip)  echo "$BASE $R/Archive/Gzip.swift $R/Archive/Tar.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
         png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Image/PNG.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
+        elf)   echo "$BASE Sources/Host/Core/ELFSymbols.swift" ;;
         *)     return 1 ;;
     esac
 }
@@ -43,7 +44,7 @@ files_for() {
 failed=0
 summary=""
 for reader in "${READERS[@]}"; do
-    files=$(files_for "$reader") || { echo "fuzz.sh: unknown reader '$reader' (npy idx pgm cifar tar gzip png)" >&2; exit 2; }
+    files=$(files_for "$reader") || { echo "fuzz.sh: unknown reader '$reader' (npy idx pgm cifar tar gzip png elf)" >&2; exit 2; }
     binary=$WORK/bin/$reader
     mkdir -p "$WORK/bin" "$WORK/corpus/$reader" "$WORK/artifacts/$reader"
     echo "== $reader: building"

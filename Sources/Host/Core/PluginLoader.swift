@@ -15,6 +15,8 @@ public enum LoadFailure: Error, Equatable {
     case missingSymbol(path: String, symbol: String)
     case abiMismatch(path: String, plugin: Int32, host: Int32)
     case runtimeMismatch(path: String, plugin: String, host: String)
+    /// The plugin imports runtime symbols this runtime does not export (found before loading).
+    case missingRuntimeSymbols(path: String, count: Int, example: String)
     case factoryReturnedNothing(path: String)
     case notAPlugin(path: String, typeName: String)
     case nameMismatch(path: String, declared: String)
@@ -25,7 +27,7 @@ public enum LoadFailure: Error, Equatable {
     public var path: String {
         switch self {
         case .notALibrary(let p, _), .missingSymbol(let p, _), .abiMismatch(let p, _, _),
-             .runtimeMismatch(let p, _, _), .factoryReturnedNothing(let p), .notAPlugin(let p, _),
+             .runtimeMismatch(let p, _, _), .missingRuntimeSymbols(let p, _, _), .factoryReturnedNothing(let p), .notAPlugin(let p, _),
              .nameMismatch(let p, _), .badDeclarations(let p, _, _):
             return p
         }
@@ -42,6 +44,9 @@ public enum LoadFailure: Error, Equatable {
             return "\(p) uses plugin ABI \(plugin), but this host speaks plugin ABI \(host)"
         case .runtimeMismatch(let p, let plugin, let host):
             return "\(p) was built against runtime \(plugin), but this host runs runtime \(host)"
+        case .missingRuntimeSymbols(let p, let count, let example):
+            return "\(p) was built against another runtime: \(count) of the runtime declarations it uses "
+                + (count == 1 ? "is" : "are") + " not in this one (\(PluginABI.loadedRuntimeBuildID)), e.g. \(example)"
         case .factoryReturnedNothing(let p):
             return "\(p): \(PluginABI.Symbol.create) returned no object"
         case .notAPlugin(let p, let typeName):
@@ -61,7 +66,7 @@ public enum LoadFailure: Error, Equatable {
             return "plugins are ELF shared libraries for this machine named lib<Name>.so; rebuild it with `swift build -c release` or remove the file"
         case .missingSymbol:
             return "a plugin exports host_plugin_abi_version, host_plugin_runtime_build_id and host_plugin_create (see README, 'Writing a plugin')"
-        case .abiMismatch, .runtimeMismatch:
+        case .abiMismatch, .runtimeMismatch, .missingRuntimeSymbols:
             return "rebuild the plugin against this host's PluginAPI (the README shows the swiftc command)"
         case .factoryReturnedNothing, .notAPlugin:
             return "host_plugin_create must return PluginABI.export(obj) where obj's class conforms to Plugin"
@@ -74,8 +79,8 @@ public enum LoadFailure: Error, Equatable {
     }
 }
 
-/// Opens plugin libraries and runs the handshake of docs/ARCHITECTURE.md: dlopen, required symbols, ABI
-/// version, runtime build id, factory, protocol cast. A failed library is closed; a loaded
+/// Opens plugin libraries and runs the handshake of docs/ARCHITECTURE.md: the runtime symbols it
+/// imports, dlopen, required symbols, ABI version, runtime build id, factory, protocol cast. A failed library is closed; a loaded
 /// plugin is never unloaded.
 public enum PluginLoader {
     private typealias ABIVersionFunction = @convention(c) () -> Int32
@@ -84,6 +89,15 @@ public enum PluginLoader {
 
     /// Loads one library as a plugin.
     public static func load(path: String) -> Result<LoadedPlugin, LoadFailure> {
+        // Before anything of it runs: every runtime symbol it imports must be exported by the
+        // runtime loaded here (RuntimeInterface). A file that is not a readable ELF library
+        // is left to dlopen, which says why.
+        if let runtime = RuntimeInterface.loaded, let plugin = try? ELFSymbols.read(path: path) {
+            let missing = RuntimeInterface.missingImports(of: plugin, runtime: runtime)
+            if let first = missing.first {
+                return .failure(.missingRuntimeSymbols(path: path, count: missing.count, example: RuntimeInterface.demangle(first)))
+            }
+        }
         // RTLD_NODELETE: a Swift library registers its type metadata with the Swift runtime
         // when it is mapped; unmapping it on dlclose would leave the runtime pointing at freed
         // memory. Closing still drops our reference, but the pages stay.

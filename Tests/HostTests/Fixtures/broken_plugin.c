@@ -13,6 +13,7 @@
 #define HANGING_FACTORY 6  /* the factory never returns */
 #define EXITING_FACTORY 7  /* the factory calls exit(0) */
 #define CONSTRUCTOR 8      /* an ELF constructor leaves a file named by $BROKEN_PLUGIN_MARKER when the library is loaded */
+#define OLD_RUNTIME 9      /* imports a runtime function this runtime does not have, as a plugin built against an older one does */
 
 int host_plugin_abi_version(void) { return FAILURE == WRONG_ABI ? 999 : 1; }
 
@@ -20,7 +21,14 @@ int host_plugin_abi_version(void) { return FAILURE == WRONG_ABI ? 999 : 1; }
 const char *host_plugin_runtime_build_id(void) {
     return FAILURE == WRONG_RUNTIME ? "pluginapi-0.0.1+0" : RUNTIME_BUILD_ID;
 }
+#if FAILURE == OLD_RUNTIME
+/* PluginAPI.conv2d(Swift.Int) -> (), a signature the runtime never had: GCC takes '$' in names. */
+extern void $s9PluginAPI6conv2dyySiF(long);
+#endif
 void *host_plugin_create(void) {
+#if FAILURE == OLD_RUNTIME
+    $s9PluginAPI6conv2dyySiF(3);
+#endif
     if (FAILURE == CRASHING_FACTORY) *(volatile int *)16 = 1;
     if (FAILURE == HANGING_FACTORY) for (;;) sleep(1);
     if (FAILURE == EXITING_FACTORY) exit(0);

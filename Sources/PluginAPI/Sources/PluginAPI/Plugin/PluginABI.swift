@@ -20,13 +20,15 @@ public enum PluginABI {
     public static var version: Int32 { 1 }
 
     /// Identifies the runtime's Swift interface (the `Plugin` protocol, `RunContext`, the
-    /// engine's public types). Bump it whenever a public declaration of this library changes
-    /// in a way that breaks already-compiled plugins.
+    /// engine's public types): the digest of the library's exported Swift symbols, whose names
+    /// spell every public signature (the host's `RuntimeInterface.digest`). A test compares it
+    /// with the digest of the library just built and gives the new value when a public
+    /// declaration changed, so the id cannot stay behind the interface.
     ///
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-0.1.0+2" }
+    public static var runtimeBuildID: StaticString { "pluginapi-6f38e1bd1ef0e810" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
@@ -43,6 +45,8 @@ public enum PluginABI {
         public static let abiVersion = "host_plugin_abi_version"
         public static let runtimeBuildID = "host_plugin_runtime_build_id"
         public static let create = "host_plugin_create"
+        /// A C symbol of the runtime itself, whose address tells the host the runtime's file.
+        public static let runtimeAnchor = "host_runtime_anchor"
     }
 
     /// Hands a plugin object to the host as a +1 retained opaque pointer; the host takes
@@ -52,3 +56,8 @@ public enum PluginABI {
         Unmanaged.passRetained(plugin).toOpaque()
     }
 }
+
+/// An address inside the runtime library (`PluginABI.Symbol.runtimeAnchor`): the host finds the
+/// file it loaded with dladdr, to read the runtime's exported symbols.
+@_cdecl("host_runtime_anchor")
+public func hostRuntimeAnchor() {}
