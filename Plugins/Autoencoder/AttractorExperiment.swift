@@ -131,7 +131,7 @@ public enum AttractorExperiment {
         }
         let oneDistances = show(one, [("z (fitted)", z1)] + probes, training: [z1], network: "1 image")
         context.metrics.final("train_image_distance_one", oneDistances[1])
-        try PNG.write(Image.grid(pictures, captions: captions, columns: 6), to: context.artifacts.path("one_image.png"))
+        try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 6), to: "one_image.png")
 
         // Two images (4c: steps (a) and (b) again).
         pictures = []; captions = []
@@ -142,7 +142,7 @@ public enum AttractorExperiment {
         context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
         let twoDistances = show(two, [("z1 (fitted)", z1), ("z2 (fitted)", z2)] + probes, training: [z1, z2], network: "2 images")
         context.metrics.final("train_image_distance_two", twoDistances[2])
-        try PNG.write(Image.grid(pictures, captions: captions, columns: 6), to: context.artifacts.path("two_images.png"))
+        try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 6), to: "two_images.png")
         try context.artifacts.writeCSV("outputs.csv", header: ["network", "input", "rms_input_to_nearest_z", "rms_f_to_z1", "rms_f_to_z2", "rms_f_to_input"],
                                        rows: outputRows)
 
@@ -172,6 +172,6 @@ public enum AttractorExperiment {
         }
         context.metrics.final("perturbed_iterate_distance", worstPerturbed)
         try context.artifacts.writeCSV("iterates.csv", header: ["start", "iterations", "rms_to_z1", "rms_to_z2"], rows: rows)
-        try PNG.write(Image.grid(pictures, captions: captions, columns: 4), to: context.artifacts.path("iterates.png"))
+        try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 4), to: "iterates.png")
     }
 }

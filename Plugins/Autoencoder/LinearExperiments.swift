@@ -123,6 +123,6 @@ public enum LinearExperiments {
             }
             context.metrics.final("min_abs_cosine", worst)
             try context.artifacts.writeCSV("outputs.csv", header: ["test_image", "cosine_with_z", "fitted_multiple"], rows: rows)
-            try PNG.write(Image.grid(pictures, captions: captions, columns: 1 + 2 * min(tests, 3)), to: context.artifacts.path("outputs.png"))
+            try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 1 + 2 * min(tests, 3)), to: "outputs.png")
         })
 }

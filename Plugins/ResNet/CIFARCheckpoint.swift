@@ -22,6 +22,7 @@ enum CIFARCheckpoint {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(state), to: staging + "/state.json")
         }, after: after)
+        context.artifacts.record(folder + "/")
     }
 
     /// A checkpoint found for `--resume` or `--checkpoint`: its folder and, when it is not the

@@ -7,8 +7,7 @@ enum Checkpoint {
     static let folder = "checkpoint"
 
     static func save(_ model: HW3ResNet, settings: FitAndValidate.Settings, imageSize: (Int, Int), context: RunContext) throws {
-        let path = context.artifacts.path(folder)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let path = try context.artifacts.makeFolder(folder)
         try model.save(to: path)
         let description: [String: Any] = ["model": "hw3_resnet", "channels": settings.channels, "act": settings.activation.rawValue,
                                           "norm": settings.norm.rawValue, "height": imageSize.0, "width": imageSize.1]

@@ -82,8 +82,7 @@ enum CafeExperiment {
         try context.artifacts.write(loss.svg(), to: "loss.svg")
         try weightMaps(model, context: context)
         try samples(data, context: context)
-        let checkpoint = context.artifacts.path("checkpoint")
-        try FileManager.default.createDirectory(atPath: checkpoint, withIntermediateDirectories: true)
+        let checkpoint = try context.artifacts.makeFolder("checkpoint")
         try model.save(to: checkpoint)
     }
 
@@ -124,7 +123,7 @@ enum CafeExperiment {
         let images = Image.jointlyScaled(maps, rounding: .towardZero)
         let ranges = zip(CafeData.emotions, images).map { "\($0.name) \($1.pixels.min() ?? 0)-\($1.pixels.max() ?? 0)" }
         context.log("cafe: weight maps: integer levels per expression (of 0-255 over all six): " + ranges.joined(separator: ", "))
-        try PNG.write(Image.grid(images, captions: CafeData.emotions.map(\.name), columns: 3), to: context.artifacts.path("weights.png"))
+        try context.artifacts.writePNG(Image.grid(images, captions: CafeData.emotions.map(\.name), columns: 3), to: "weights.png")
     }
 
     /// One training image per expression.
@@ -136,7 +135,7 @@ enum CafeExperiment {
             images.append(Image(tensor: Tensor(pixels, shape: [CafeData.rows, CafeData.columns]), scaling: .range(0, 1)))
             captions.append("\(emotion.name) (\(data.train.files[i]))")
         }
-        try PNG.write(Image.grid(images, captions: captions, columns: 3), to: context.artifacts.path("samples.png"))
+        try context.artifacts.writePNG(Image.grid(images, captions: captions, columns: 3), to: "samples.png")
     }
 
     static func confusionTable(_ matrix: [[Double]], names: [String]) -> String {

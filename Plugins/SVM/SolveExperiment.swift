@@ -68,10 +68,10 @@ enum SolveExperiment {
                 context.log("solve: no margin support vector, so b is not determined by the data (every b in an interval is optimal)")
             }
         }
-        try NPY.write(NPYArray(shape: [model.alpha.count], floats: model.alpha), to: context.artifacts.path("alphas.npy"))
+        try context.artifacts.writeNPY(NPYArray(shape: [model.alpha.count], floats: model.alpha), to: "alphas.npy")
         if let grid {
             let predictions = model.predict(grid)
-            try NPY.write(NPYArray(shape: [predictions.count], floats: predictions), to: context.artifacts.path("predictions.npy"))
+            try context.artifacts.writeNPY(NPYArray(shape: [predictions.count], floats: predictions), to: "predictions.npy")
         }
         let curve = LinePlot(title: "Dual objective, \(kernel)", xLabel: "step", yLabel: "f(alpha)",
                              series: [Series("objective", x: model.objective.map { Double($0.step) }, y: model.objective.map(\.value))])

@@ -19,6 +19,7 @@ final class AutoencoderCommandTests: XCTestCase {
             let png = try XCTUnwrap(FileManager.default.contents(atPath: work + "/att/" + file), file)
             XCTAssertNoThrow(try PNG.decode([UInt8](png)), file)
         }
+        try TestSupport.assertEveryFileListed(work + "/att")
         // 4(b) for both networks (4(c) repeats it): a training image that was not fitted, a
         // test image, noise and the all-zeros input, which maps to exactly 0 (no biases).
         let outputs = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/att/outputs.csv")), as: UTF8.self)

@@ -33,6 +33,7 @@ final class ResNetCommandTests: XCTestCase {
             let file = work + "/run/checkpoint/" + name + (name == "model" ? ".json" : ".npy")
             XCTAssertTrue(FileManager.default.fileExists(atPath: file), file)
         }
+        try TestSupport.assertEveryFileListed(work + "/run")
         let eval = try TestSupport.host(["eval", "ResNet", "digits", "--checkpoint", "run/checkpoint", "--out", "eval", "--quiet", "--json"], in: work)
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssertEqual(try XCTUnwrap(number(try json(eval)["validation_accuracy"])), accuracy, accuracy: 1e-9, "the checkpoint gives the run's accuracy")

@@ -52,6 +52,7 @@ final class SVMCommandTests: XCTestCase {
         XCTAssertEqual(predictions.shape, [3])
         XCTAssertTrue(predictions.values[0] < 0 && predictions.values[2] > 0, "\(predictions.values)")
         XCTAssertEqual(try NPY.read(work + "/run/alphas.npy").shape, [6])
+        try TestSupport.assertEveryFileListed(work + "/run")
 
         try NPY.write(NPYArray(shape: [6], floats: [0, 0, 0, 1, 1, 1]), to: work + "/y01.npy")
         try NPY.write(NPYArray(shape: [5], floats: [-1, -1, -1, 1, 1]), to: work + "/y5.npy")
@@ -110,6 +111,7 @@ final class SVMCommandTests: XCTestCase {
         let m = try metrics(ok)
         XCTAssertEqual(m["bias"] ?? .nan, -2, accuracy: 1e-5)
         XCTAssertEqual(m["train_accuracy"], 1)
+        try TestSupport.assertEveryFileListed(work + "/run")
         let alphas = try NPY.read(work + "/run/alphas.npy").values
         XCTAssertEqual(alphas[2], 2.0 / 9, accuracy: 1e-6)
         XCTAssertEqual(alphas[5], 2.0 / 9, accuracy: 1e-6)

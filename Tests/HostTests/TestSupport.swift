@@ -96,5 +96,21 @@ enum TestSupport {
         return output
     }
 
+    /// Every file and folder a run left in its folder is listed in its summary.json's `files`
+    /// (summary.json aside), as the artifact writer lists what it writes.
+    static func assertEveryFileListed(_ folder: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as? [String: Any],
+                                    file: file, line: line)
+        let listed = Set(try XCTUnwrap(summary["files"] as? [String], file: file, line: line))
+        var present = Set<String>()
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name != "summary.json" {
+            var isFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+            present.insert(isFolder.boolValue ? name + "/" : name)
+        }
+        XCTAssertEqual(present.subtracting(listed), [], "written but not listed in summary.json", file: file, line: line)
+        XCTAssertEqual(listed.filter { !$0.contains("/") || $0.hasSuffix("/") }.subtracting(present), [], "listed but absent", file: file, line: line)
+    }
+
     struct CompileError: Error, CustomStringConvertible { var message: String; var description: String { message } }
 }

@@ -78,6 +78,32 @@ public final class ArtifactWriter: @unchecked Sendable {
     public func writeCSV(_ name: String, header: [String], rows: [[String]]) throws {
         try write(CSV.encode(header: header, rows: rows), to: name)
     }
+
+    /// Writes an image as a PNG file.
+    public func writePNG(_ image: Image, to name: String) throws {
+        try write(Data(PNG.encode(image)), to: name)
+    }
+
+    /// Writes an array as a NumPy `.npy` file (NumPy's `np.load` reads it).
+    public func writeNPY(_ array: NPYArray, to name: String) throws {
+        try write(Data(NPY.encode(array)), to: name)
+    }
+
+    /// Creates the folder `name` in the run folder for a writer of several files (a checkpoint:
+    /// `Module.save(to:)` writes each file atomically), lists it as `name/`, and returns its path.
+    public func makeFolder(_ name: String) throws -> String {
+        let path = path(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        record(name + "/")
+        return path
+    }
+
+    /// Lists `name` (a file, or a folder as `name/`) that a writer with its own atomic scheme
+    /// put in the run folder (`CheckpointFolders`), so summary.json names it.
+    public func record(_ name: String) {
+        lock.lock(); defer { lock.unlock() }
+        if !_written.contains(name) { _written.append(name) }
+    }
 }
 
 /// CSV as RFC 4180 writes it: fields with a comma, a quote or a line break are quoted, quotes
