@@ -77,10 +77,15 @@ enum TestSupport {
 
     /// Compiles a one-file Swift plugin against the built PluginAPI, as the README shows.
     static func compileSwiftPlugin(_ source: String, module: String, into folder: String) throws -> String {
+        try compileSwiftPlugin(atPath: "\(fixtures)/\(source)", module: module, into: folder)
+    }
+
+    /// Compiles the plugin source at `path` as the README shows.
+    static func compileSwiftPlugin(atPath path: String, module: String, into folder: String) throws -> String {
         guard let swiftc = tool("swiftc") else { throw XCTSkip("swiftc is not on PATH") }
         let output = "\(folder)/lib\(module).so"
         let result = try run(swiftc, ["-emit-library", "-O", "-module-name", module, "-I", products + "/Modules",
-                                      "-L", products, "-lPluginAPI", "\(fixtures)/\(source)", "-o", output])
+                                      "-L", products, "-lPluginAPI", path, "-o", output])
         guard result.status == 0 else { throw CompileError(message: "swiftc failed:\n\(result.stderr)") }
         return output
     }
