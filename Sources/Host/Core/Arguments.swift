@@ -32,6 +32,8 @@ public enum Command: Equatable {
     case report(folder: String)
     /// `host fetch DATASET [--url URL] [--md5 HEX] [--archive FILE] [--dir DIR]`
     case fetch(dataset: String, options: [String])
+    /// `host new-plugin NAME [--dir DIR]`
+    case newPlugin(name: String, options: [String])
 }
 
 /// Splits argv into global options and a command.
@@ -119,6 +121,11 @@ public enum ArgumentParser {
                 return .failure(HostError("`host fetch` needs a data set name", hint: "data sets to fetch: \(FetchCommand.datasets.joined(separator: ", ")); for example `host fetch cifar10`"))
             }
             return .success(.fetch(dataset: dataset, options: Array(arguments.dropFirst())))
+        case "new-plugin":
+            guard let name = arguments.first, !name.hasPrefix("-") else {
+                return .failure(HostError("`host new-plugin` needs a plugin name", hint: "for example `host new-plugin Kmeans --dir ~/kmeans-plugin`"))
+            }
+            return .success(.newPlugin(name: name, options: Array(arguments.dropFirst())))
         case "run", "eval":
             guard let plugin = arguments.first, !plugin.hasPrefix("-") else {
                 return .failure(HostError("`host \(verb)` needs a plugin name", hint: "run `host list` to see the plugins, then `host \(verb) <Plugin> [experiment]`"))
@@ -136,7 +143,7 @@ public enum ArgumentParser {
             return .success(.eval(plugin: plugin, experiment: experiment, checkpoint: checkpoint, options: options))
         default:
             if verb.hasPrefix("-") { return .failure(HostError("unknown option \(verb)", hint: "see `host --help`")) }
-            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops, fetch; see `host --help`"))
+            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops, fetch, new-plugin; see `host --help`"))
         }
     }
 }

@@ -18,6 +18,7 @@ public enum HelpText {
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
       host fetch cifar10 [--archive FILE] [--dir DIR] [--url URL] [--md5 HEX]
                                               download CIFAR-10 (or unpack a manual download) into the data folder
+      host new-plugin <Name> [--dir DIR]      write a SwiftPM package for a new plugin, with a passing test
       host --version
 
     Global options (anywhere on the line):

@@ -42,6 +42,8 @@ public enum HostCommand {
             return VerifyOpsCommand.run(folder: folder, globals: globals)
         case .fetch(let dataset, let options):
             return FetchCommand.run(dataset: dataset, options: options, globals: globals)
+        case .newPlugin(let name, let options):
+            return NewPluginCommand.run(name: name, options: options)
         case .report(let folder):
             do {
                 print(try Report.write(folder: folder))
@@ -79,7 +81,7 @@ public enum HostCommand {
             return choose(name, in: discovery).map { description in
                 RunSupervisor.run(arguments: arguments, pluginPath: description.path, plugin: description.name, globals: globals)
             }
-        case .version, .bench, .verifyOps, .report, .fetch:
+        case .version, .bench, .verifyOps, .report, .fetch, .newPlugin:
             return .success(ExitCode.success)
         }
     }
@@ -276,7 +278,7 @@ extension Command {
     var runsKernels: Bool {
         switch self {
         case .run, .eval, .bench, .verifyOps, .list: return true
-        case .help, .version, .report, .fetch: return false
+        case .help, .version, .report, .fetch, .newPlugin: return false
         }
     }
 }
