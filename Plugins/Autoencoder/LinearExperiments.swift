@@ -60,13 +60,13 @@ public enum LinearExperiments {
         summary: "3b: A = 0, B ~ N(0, 1/k); 1,000 steps per learning rate; final error, A non-zero, divergence caught; curves on a log plot",
         options: [.int("d", default: 100, range: 1...100_000, help: "dimension of z"), .int("k", default: 50, range: 1...100_000, help: "inner width"),
                   .int("steps", default: 1000, range: 1...1_000_000, help: "gradient steps per rate"),
-                  .string("lrs", default: "1e-4,1e-3,1e-2,1e-1", help: "learning rates")],
+                  .numbers("lrs", default: [1e-4, 1e-3, 1e-2, 1e-1], positive: true, help: "learning rates")],
         metrics: [MetricSpec("best_loss", goal: .lowerIsBetter, help: "the smallest final error"), MetricSpec("best_lr", help: "its learning rate"),
                   MetricSpec("diverged", help: "rates that diverged")],
         train: { context in
             let o = context.options
             let (d, k, steps) = (try o.int("d"), try o.int("k"), try o.int("steps"))
-            let lrs = try o.positiveNumbers("lrs", example: "1e-4,1e-3")
+            let lrs = try o.numbers("lrs")
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g), b0 = Tensor.normal([k, d], std: Float(1 / Double(k).squareRoot()), generator: &g)
             var best = (loss: Double.infinity, lr: Double.nan), diverged = 0, series: [Series] = [], rows: [[String]] = []

@@ -9,8 +9,8 @@ enum ChallengeExperiment {
         name: "challenge",
         summary: "Digits or CIFAR-10: fully connected ReLU networks (widths x depths) against ReLU NNGP kernel regression with a validated ridge",
         options: [
-            .string("widths", default: "64,256,1024", help: "hidden widths of the networks"),
-            .string("depths", default: "1,2", help: "numbers of hidden layers"),
+            .integers("widths", default: [64, 256, 1024], range: 1...100_000, help: "hidden widths of the networks"),
+            .integers("depths", default: [1, 2], range: 1...100_000, help: "numbers of hidden layers"),
             .int("epochs", default: 40, range: 1...10_000, help: "Adam epochs for each network"),
             .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
             .int("batch", default: 64, range: 1...100_000, help: "minibatch size"),
@@ -101,8 +101,11 @@ enum ChallengeExperiment {
     static func run(_ context: RunContext) throws {
         let o = context.options
         let (set, data, dataName) = try load(o)
-        let widths = try OptionList.integers(try o.string("widths"), option: "widths")
-        let depths = try OptionList.integers(try o.string("depths"), option: "depths")
+        let widths = try o.integers("widths")
+        let depths = try o.integers("depths")
+        guard !widths.isEmpty, !depths.isEmpty else {
+            throw PluginError.invalidInput("--widths and --depths need at least one value each", hint: "for example --widths 64,256 --depths 1,2")
+        }
         let classes = 10
         context.log("challenge: \(dataName), \(data.train.y.count) training, \(data.validation.y.count) validation, \(data.test.y.count) test images of \(set.imageSize) pixels")
         var rows: [[String]] = []
@@ -185,17 +188,5 @@ enum ChallengeExperiment {
         let bars = BarChart(title: "\(dataName): test accuracy per method", yLabel: "test accuracy", categories: names,
                             series: [(name: "test accuracy", values: accuracies, errors: nil)])
         try context.artifacts.write(bars.svg(), to: "accuracy.svg")
-    }
-}
-
-/// Comma-separated option lists.
-enum OptionList {
-    static func integers(_ text: String, option: String) throws -> [Int] {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let values = parts.compactMap { Int($0) }.filter { $0 > 0 && $0 <= 100_000 }
-        guard !parts.isEmpty, values.count == parts.count else {
-            throw PluginError.invalidInput("--\(option): '\(text)' is not a list of positive integers", hint: "for example --\(option) 64,256")
-        }
-        return values
     }
 }

@@ -7,7 +7,7 @@ enum SweepExperiment {
     static let declaration = Experiment(
         name: "sweep",
         summary: "Train for d = 5, 10, 30 (--ds) with several seeds in parallel: small d learns, d = 30 stays at chance",
-        options: [.string("ds", default: "5,10,30", help: "comma-separated input dimensions"),
+        options: [.integers("ds", default: [5, 10, 30], range: 1...64, help: "input dimensions"),
                   .int("seeds", default: 3, range: 1...100, help: "runs per d, with seeds seed, seed+1, ...")]
             + TrainExperiment.options.filter { $0.name != "d" },
         metrics: [MetricSpec("runs", help: "training runs completed"),
@@ -16,14 +16,8 @@ enum SweepExperiment {
         train: run)
 
     static func run(_ context: RunContext) throws {
-        let ds = try context.options.string("ds").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        var dims: [Int] = []
-        for text in ds {
-            guard let d = Int(text), (1...64).contains(d) else {
-                throw PluginError.invalidInput("--ds: '\(text)' is not a dimension in 1...64", hint: "for example --ds 5,10,30")
-            }
-            dims.append(d)
-        }
+        let dims = try context.options.integers("ds")
+        guard !dims.isEmpty else { throw PluginError.invalidInput("--ds is empty", hint: "give the input dimensions, for example --ds 5,10,30") }
         let seeds = try context.options.int("seeds")
         let settings = try TrainExperiment.Settings(context.options, d: 1)
         let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }

@@ -9,7 +9,7 @@ public enum LinearNetworksExperiment {
         summary: "Linear networks (CS189 HW7 2): W̄ = W0 iff rank W0 <= min d_i (Eckart-Young residual), Q convex, dQ/dW̄ = (W̄X^T - Y^T)X and dR̂/dW_i by autograd, the zero critical point, invertible critical points are global minima",
         options: [
             .int("size", default: 8, range: 1...32, help: "part (a): W0 is size x size, of every rank 1...size"),
-            .string("widths", default: "6,3,6", help: "part (a): the hidden widths d_1, ..., d_{L-1} (d_0 = d_L = size; empty: L = 1)"),
+            .integers("widths", default: [6, 3, 6], range: 1...64, help: "part (a): the hidden widths d_1, ..., d_{L-1} (d_0 = d_L = size; empty: L = 1)"),
             .int("capacity-steps", default: 20_000, range: 1...1_000_000, help: "part (a): gradient steps on 1/2 ||W̄ - W0||_F^2 per rank"),
             .int("n", default: 20, range: 1...10_000, help: "parts (b)-(f): examples (rows of X and Y); at least d"),
             .int("d", default: 6, range: 1...64, help: "input dimension d = d_0"),
@@ -45,17 +45,6 @@ public enum LinearNetworksExperiment {
             MetricSpec("constructed_autograd_gradient", goal: .lowerIsBetter, help: "(f) the same by autograd (Float32), relative to ||Y^T X||_F"),
         ],
         train: run)
-
-    /// The hidden widths of `--widths` ("6,3,6"; empty: L = 1, no hidden layer).
-    public static func widths(_ text: String) throws -> [Int] {
-        if text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
-        return try text.split(separator: ",", omittingEmptySubsequences: false).map { part -> Int in
-            guard let w = Int(part.trimmingCharacters(in: .whitespaces)), (1...64).contains(w) else {
-                throw PluginError.invalidInput("--widths: '\(part)' is not a width in 1...64", hint: "give the hidden widths, for example --widths 6,3,6")
-            }
-            return w
-        }
-    }
 
     static func f(_ v: Double) -> String { String(format: "%.3g", v) }
 

@@ -5,7 +5,7 @@ extension LinearNetworksExperiment {
     /// Part (a): the rank sweep, its table, CSV and plot, and its metrics.
     static func capacityPart(_ context: RunContext, generator g: inout SeededGenerator) throws {
         let o = context.options
-        let size = try o.int("size"), hidden = try widths(try o.string("widths"))
+        let size = try o.int("size"), hidden = try o.integers("widths")
         let rows = LinearNetworks.capacity(size: size, widths: hidden, steps: try o.int("capacity-steps"), lr: try o.double("lr"),
                                           initScale: try o.double("init-scale"), generator: &g)
         let k = rows.first?.minWidth ?? 0

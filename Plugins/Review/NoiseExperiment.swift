@@ -12,11 +12,11 @@ public enum NoiseExperiment {
             .int("samples", default: 20_000, range: 10...10_000_000, help: "Monte Carlo draws of the noise"),
             .double("x", default: 1, min: -100, max: 100, help: "the scalar input of part 2"),
             .double("y", default: 2, min: -100, max: 100, help: "the scalar target of part 2"),
-            .string("lrs", default: "0.1,0.5,1.2,1.8", help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
+            .numbers("lrs", default: [0.1, 0.5, 1.2, 1.8], positive: true, help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
             .int("steps", default: 40, range: 1...100_000, help: "gradient steps of part 2"),
             .int("runs", default: 20_000, range: 10...10_000_000, help: "runs averaged in part 2"),
             .int("batches", default: 20, range: 2...10_000, help: "batches of the noise draws for the minimiser's standard errors"),
-            .string("sigmas", default: "0,0.25,0.5,1,2,4", help: "noise levels of the shrinkage sweep (0: plain gradient descent, which reaches y/x)"),
+            .numbers("sigmas", default: [0, 0.25, 0.5, 1, 2, 4], min: 0, max: 100, help: "noise levels of the shrinkage sweep (0: plain gradient descent, which reaches y/x)"),
         ],
         metrics: [
             MetricSpec("expected_loss_z", goal: .lowerIsBetter, help: "|Monte Carlo - closed form| / standard error, part 1"),
@@ -94,7 +94,7 @@ public enum NoiseExperiment {
                            part1.mean, part1.standardError, part1.closedForm, z1))
         let (x, y) = (try o.double("x"), try o.double("y"))
         let edge = 2 / (x * x + sigma * sigma), limit = x * y / (x * x + sigma * sigma)
-        let lrs = try o.positiveNumbers("lrs", example: "0.1,0.5,1.1")
+        let lrs = try o.numbers("lrs")
         let steps = try o.int("steps"), runs = try o.int("runs")
         var worstZ = 0.0, worstLimit = 0.0, panels: [LinePlot] = [], rows: [[String]] = []
         for lr in lrs {

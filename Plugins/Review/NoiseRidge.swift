@@ -138,7 +138,7 @@ extension NoiseExperiment {
                                                                  formatNumber(minimizer.leastSquares[j]), formatNumber(minimizer.withoutM[j])] })
 
         let (x, y) = (try o.double("x"), try o.double("y"))
-        let sigmas = try nonNegativeNumbers(try o.string("sigmas"))
+        let sigmas = try o.numbers("sigmas")
         let rows = shrinkage(x: x, y: y, sigmas: sigmas, steps: try o.int("steps"), runs: try o.int("runs"), generator: &g)
         var worstZ = 0.0, noiseless = 0.0
         for r in rows {
@@ -166,15 +166,5 @@ extension NoiseExperiment {
                             ])
         try context.artifacts.write(plot.svg(), to: "shrinkage.svg")
     }
-
-    /// The numbers of `--sigmas`: comma-separated, each in 0...100 (sigma = 0 allowed: no noise).
-    public static func nonNegativeNumbers(_ text: String) throws -> [Double] {
-        try text.split(separator: ",").map { raw in
-            let part = raw.trimmingCharacters(in: .whitespaces)
-            guard let v = Double(part), v >= 0, v.isFinite, v <= 100 else {
-                throw PluginError.invalidInput("--sigmas: '\(part)' is not a number in 0...100", hint: "for example --sigmas 0,0.5,1,2")
-            }
-            return v
-        }
-    }
 }
+

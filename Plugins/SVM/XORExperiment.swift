@@ -12,10 +12,10 @@ public enum XORExperiment {
         options: [
             .double("lr", default: 0.1, max: 100, positive: true, help: "projected gradient descent step"),
             .int("steps", default: 10_000, range: 1...10_000_000, help: "projected gradient descent steps"),
-            .string("sigmas", default: "1,2,4", help: "comma-separated RBF widths"),
+            .numbers("sigmas", default: [1, 2, 4], positive: true, help: "RBF widths"),
             .int("degree", default: 2, range: 1...10, help: "polynomial kernel degree"),
-            .string("small-sigmas", default: "0.1,0.25,0.5,1", help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
-            .string("limit-sigmas", default: "0.05,0.1,0.15,0.25,0.5,1",
+            .numbers("small-sigmas", default: [0.1, 0.25, 0.5, 1], positive: true, help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
+            .numbers("limit-sigmas", default: [0.05, 0.1, 0.15, 0.25, 0.5, 1], positive: true,
                     help: "RBF widths for f(x) / exp(-rho^2/2 sigma^2) against sum_T a_i y_i at fixed points, ties included (problem 3a); empty to skip"),
             .int("grid", default: 101, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
         ],
@@ -38,9 +38,9 @@ public enum XORExperiment {
     static func run(_ context: RunContext) throws {
         let o = context.options
         let lr = Float(try o.double("lr")), steps = try o.int("steps"), gridSize = try o.int("grid")
-        let sigmas = try o.positiveNumbers("sigmas", example: "1,2,4")
-        let smallSigmas = try o.positiveNumbers("small-sigmas", example: "0.1,0.5")
-        let limitSigmas = try o.positiveNumbers("limit-sigmas", example: "0.05,0.1,0.5")
+        let sigmas = try o.numbers("sigmas")
+        let smallSigmas = try o.numbers("small-sigmas")
+        let limitSigmas = try o.numbers("limit-sigmas")
         let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
         let kernels = [Kernel.polynomial(degree: try o.int("degree"))] + sigmas.map { Kernel.rbf(sigma: $0) }
         context.progress.begin("xor", total: kernels.count * steps, unit: "steps")

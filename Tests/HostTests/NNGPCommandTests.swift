@@ -54,7 +54,7 @@ final class NNGPCommandTests: XCTestCase {
         XCTAssertTrue(table.contains("\"ReLU network, 1 hidden x 32\","), table)
         let bad = try TestSupport.host(["run", "NNGP", "challenge", "--widths", "32,x"], in: work)
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("--widths: '32,x' is not a list of positive integers"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--widths: 'x' is not a whole number; expected comma-separated integers in 1...100000"), bad.stderr)
     }
 
     func metrics(_ result: TestSupport.Result) throws -> [String: Double] {

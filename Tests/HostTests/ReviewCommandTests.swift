@@ -36,7 +36,7 @@ final class ReviewCommandTests: XCTestCase {
         XCTAssertTrue(summary.stdout.contains("\"dilated_sum\":20") || summary.stdout.contains("\"dilated_sum\": 20"), summary.stdout)
         let bad = try TestSupport.host(["run", "Review", "noise", "--lrs", "0.1,-1"], in: work)
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("--lrs: '-1' is not a positive number"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--lrs: -1 is too small; expected comma-separated numbers > 0"), bad.stderr)
     }
     func testGanWritesItsTablesFiguresAndSummaryAndRefusesAZeroLearningRate() throws {
         let work = TestSupport.temporaryFolder("review-gan")

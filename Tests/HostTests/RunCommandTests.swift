@@ -179,7 +179,7 @@ final class ParityCommandTests: XCTestCase {
         let work = TestSupport.temporaryFolder("parity")
         let result = try TestSupport.host(["run", "Parity", "sweep", "--ds", "5,x"], in: work)
         XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stderr.contains("--ds: 'x' is not a dimension in 1...64"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("--ds: 'x' is not a whole number; expected comma-separated integers in 1...64"), result.stderr)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: work + "/runs")) ?? [], [], "no run folder left")
     }
 

@@ -68,3 +68,25 @@ final class RuntimeTests: XCTestCase {
         XCTAssertEqual(formatNumber(.nan), "nan")
     }
 }
+
+/// List options: the host parses and checks every element from the declaration.
+final class ListOptionTests: XCTestCase {
+    func testNumbersAndIntegersParseEachElementAgainstTheBounds() throws {
+        let sigmas = OptionSpec.numbers("sigmas", default: [1, 2, 4], positive: true, help: "")
+        XCTAssertEqual(try sigmas.parse("0.5, 1,2e1").get(), .numbers([0.5, 1, 20]))
+        XCTAssertEqual(try sigmas.parse("").get(), .numbers([]), "empty text: none (to skip a check)")
+        XCTAssertEqual(sigmas.allowedDescription, "comma-separated numbers > 0")
+        XCTAssertEqual(sigmas.defaultValue?.description, "1,2,4")
+        for bad in ["1,,2", "0", "1,x", "nan", "-3"] { XCTAssertThrowsError(try sigmas.parse(bad).get(), bad) }
+        if case .failure(let error) = sigmas.parse("1,-3") { XCTAssertEqual(error.message, "--sigmas: -3 is too small; expected comma-separated numbers > 0") }
+        let ds = OptionSpec.integers("ds", default: [5, 10], range: 1...64, help: "")
+        XCTAssertEqual(try ds.parse("3,64").get(), .integers([3, 64]))
+        XCTAssertThrowsError(try ds.parse("3,65").get())
+        XCTAssertThrowsError(try ds.parse("3.5").get())
+        let values = OptionValues(["ds": .integers([3, 4]), "sigmas": .numbers([0.5])])
+        XCTAssertEqual(try values.integers("ds"), [3, 4])
+        XCTAssertEqual(try values.numbers("ds"), [3, 4], "integers widen to numbers")
+        XCTAssertEqual(try values.numbers("sigmas"), [0.5])
+        XCTAssertThrowsError(try values.integers("sigmas"))
+    }
+}

@@ -184,10 +184,11 @@ final class LinearNetworksTests: XCTestCase {
     }
 
     func testBadWidthsAndTooFewExamplesAreBadInput() throws {
-        XCTAssertEqual(try LinearNetworksExperiment.widths("6, 3,6"), [6, 3, 6])
-        XCTAssertEqual(try LinearNetworksExperiment.widths(""), [])
+        let spec = try XCTUnwrap(ReviewPlugin().experiments.first { $0.name == "linear-networks" }?.options.first { $0.name == "widths" })
+        XCTAssertEqual(try spec.parse("6, 3,6").get(), .integers([6, 3, 6]))
+        XCTAssertEqual(try spec.parse("").get(), .integers([]), "empty: L = 1")
         for bad in ["6,,3", "0", "x", "65"] {
-            XCTAssertThrowsError(try LinearNetworksExperiment.widths(bad)) { XCTAssertEqual(($0 as? PluginError)?.kind, .invalidInput, bad) }
+            XCTAssertThrowsError(try spec.parse(bad).get(), bad)
         }
         let (experiment, values) = try options(["n": .int(3), "d": .int(6)])
         let context = RunContext(plugin: "Review", experiment: "linear-networks", options: values, seed: 0, threads: 1, outputDirectory: NSTemporaryDirectory())

@@ -39,9 +39,10 @@ final class NoiseRidgeTests: XCTestCase {
     }
 
     func testSigmasAreNonNegativeNumbers() throws {
-        XCTAssertEqual(try NoiseExperiment.nonNegativeNumbers("0, 0.5,2"), [0, 0.5, 2])
+        let spec = try XCTUnwrap(ReviewPlugin().experiments.first { $0.name == "noise" }?.options.first { $0.name == "sigmas" })
+        XCTAssertEqual(try spec.parse("0, 0.5,2").get(), .numbers([0, 0.5, 2]))
         for bad in ["-1", "x", "1e9", "nan"] {
-            XCTAssertThrowsError(try NoiseExperiment.nonNegativeNumbers(bad)) { XCTAssertEqual(($0 as? PluginError)?.kind, .invalidInput, bad) }
+            XCTAssertThrowsError(try spec.parse(bad).get(), bad)
         }
     }
 }

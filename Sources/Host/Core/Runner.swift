@@ -134,6 +134,8 @@ public struct Runner {
             case .double(let v)?: return (spec.name, .number(v))
             case .string(let v)?: return (spec.name, .string(v))
             case .bool(let v)?: return (spec.name, .bool(v))
+            case .numbers(let v)?: return (spec.name, .array(v.map { .number($0) }))
+            case .integers(let v)?: return (spec.name, .array(v.map { .number(Double($0)) }))
             case nil: return (spec.name, .null)
             }
         }

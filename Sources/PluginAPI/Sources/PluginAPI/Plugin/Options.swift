@@ -6,6 +6,10 @@ public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
     case double(Double)
     case string(String)
     case bool(Bool)
+    /// A comma-separated list of numbers (`--sigmas 1,2,4`); empty text gives none.
+    case numbers([Double])
+    /// A comma-separated list of whole numbers (`--ds 5,10,30`); empty text gives none.
+    case integers([Int])
 
     public var description: String {
         switch self {
@@ -13,6 +17,8 @@ public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
         case .double(let v): return formatNumber(v)
         case .string(let v): return v
         case .bool(let v): return v ? "true" : "false"
+        case .numbers(let v): return v.map(formatNumber).joined(separator: ",")
+        case .integers(let v): return v.map(String.init).joined(separator: ",")
         }
     }
 }
@@ -31,6 +37,10 @@ public enum OptionKind: Sendable, Equatable {
     case path
     /// A switch: present means true; `--name false` and `--no-name` also work.
     case flag
+    /// Comma-separated reals, each within the bounds of `double`.
+    case numbers(min: Double?, max: Double?, minExclusive: Bool)
+    /// Comma-separated whole numbers, each in `min...max`.
+    case integers(min: Int?, max: Int?)
 }
 
 /// An option an experiment accepts, declared by the plugin and parsed by the host.
@@ -80,6 +90,19 @@ public struct OptionSpec: Sendable {
         OptionSpec(name: name, kind: .path, defaultValue: nil, help: help)
     }
 
+    /// Comma-separated reals, e.g. `.numbers("sigmas", default: [1, 2, 4], positive: true, help: "RBF widths")`;
+    /// read with `options.numbers("sigmas")`. The user may give an empty list (`--sigmas ""`).
+    public static func numbers(_ name: String, default value: [Double], min: Double? = nil, max: Double? = nil,
+                               positive: Bool = false, help: String) -> OptionSpec {
+        OptionSpec(name: name, kind: .numbers(min: positive ? 0 : min, max: max, minExclusive: positive), defaultValue: .numbers(value), help: help)
+    }
+
+    /// Comma-separated whole numbers, e.g. `.integers("ds", default: [5, 10, 30], range: 2...64, help: "dimensions")`;
+    /// read with `options.integers("ds")`.
+    public static func integers(_ name: String, default value: [Int], range: ClosedRange<Int>? = nil, help: String) -> OptionSpec {
+        OptionSpec(name: name, kind: .integers(min: range?.lowerBound, max: range?.upperBound), defaultValue: .integers(value), help: help)
+    }
+
     /// Free text with a default.
     public static func string(_ name: String, default value: String, help: String) -> OptionSpec {
         OptionSpec(name: name, kind: .string, defaultValue: .string(value), help: help)
@@ -88,23 +111,31 @@ public struct OptionSpec: Sendable {
     /// The type and allowed values in words, for help text and errors: "integer in 1...64".
     public var allowedDescription: String {
         switch kind {
-        case .int(let lo, let hi):
-            switch (lo, hi) {
-            case let (lo?, hi?): return "integer in \(lo)...\(hi)"
-            case let (lo?, nil): return "integer >= \(lo)"
-            case let (nil, hi?): return "integer <= \(hi)"
-            default: return "integer"
-            }
-        case .double(let lo, let hi, let exclusive):
-            let low = lo.map { (exclusive ? "> " : ">= ") + formatNumber($0) }
-            let high = hi.map { "<= " + formatNumber($0) }
-            let bounds = [low, high].compactMap { $0 }
-            return bounds.isEmpty ? "number" : "number " + bounds.joined(separator: " and ")
+        case .int(let lo, let hi): return Self.integerBounds("integer", lo, hi)
+        case .double(let lo, let hi, let exclusive): return Self.numberBounds("number", lo, hi, exclusive)
+        case .numbers(let lo, let hi, let exclusive): return "comma-separated " + Self.numberBounds("numbers", lo, hi, exclusive)
+        case .integers(let lo, let hi): return "comma-separated " + Self.integerBounds("integers", lo, hi)
         case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .string: return "text"
         case .path: return "path"
         case .flag: return "switch (true/false)"
         }
+    }
+
+    private static func integerBounds(_ noun: String, _ lo: Int?, _ hi: Int?) -> String {
+        switch (lo, hi) {
+        case let (lo?, hi?): return "\(noun) in \(lo)...\(hi)"
+        case let (lo?, nil): return "\(noun) >= \(lo)"
+        case let (nil, hi?): return "\(noun) <= \(hi)"
+        default: return noun
+        }
+    }
+
+    private static func numberBounds(_ noun: String, _ lo: Double?, _ hi: Double?, _ exclusive: Bool) -> String {
+        let low = lo.map { (exclusive ? "> " : ">= ") + formatNumber($0) }
+        let high = hi.map { "<= " + formatNumber($0) }
+        let bounds = [low, high].compactMap { $0 }
+        return bounds.isEmpty ? noun : noun + " " + bounds.joined(separator: " and ")
     }
 
     /// The name of the type alone: "int", "number", "choice", "text", "path", "flag".
@@ -116,6 +147,8 @@ public struct OptionSpec: Sendable {
         case .string: return "text"
         case .path: return "path"
         case .flag: return "flag"
+        case .numbers: return "numbers"
+        case .integers: return "integers"
         }
     }
 
@@ -126,17 +159,38 @@ public struct OptionSpec: Sendable {
             Result<OptionValue, OptionError>.failure(OptionError(option: name,
                 message: "--\(name): \(what); expected \(allowedDescription)"))
         }
+        // One number, checked against the bounds: the value, or the problem in words.
+        struct Why: Error { var text: String }
+        func integer(_ text: String, _ lo: Int?, _ hi: Int?) -> Result<Int, Why> {
+            guard let v = Int(text.trimmingSpaces) else { return .failure(Why(text: "'\(text)' is not a whole number")) }
+            if let lo, v < lo { return .failure(Why(text: "\(v) is too small")) }
+            if let hi, v > hi { return .failure(Why(text: "\(v) is too large")) }
+            return .success(v)
+        }
+        func real(_ text: String, _ lo: Double?, _ hi: Double?, _ exclusive: Bool) -> Result<Double, Why> {
+            guard let v = Double(text.trimmingSpaces), v.isFinite else { return .failure(Why(text: "'\(text)' is not a finite number")) }
+            if let lo, exclusive ? v <= lo : v < lo { return .failure(Why(text: "\(formatNumber(v)) is too small")) }
+            if let hi, v > hi { return .failure(Why(text: "\(formatNumber(v)) is too large")) }
+            return .success(v)
+        }
+        let parts = text.trimmingSpaces.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         switch kind {
         case .int(let lo, let hi):
-            guard let v = Int(text.trimmingSpaces) else { return reject("'\(text)' is not a whole number") }
-            if let lo, v < lo { return reject("\(v) is too small") }
-            if let hi, v > hi { return reject("\(v) is too large") }
-            return .success(.int(v))
+            switch integer(text, lo, hi) { case .success(let v): return .success(.int(v)); case .failure(let why): return reject(why.text) }
         case .double(let lo, let hi, let exclusive):
-            guard let v = Double(text.trimmingSpaces), v.isFinite else { return reject("'\(text)' is not a finite number") }
-            if let lo, exclusive ? v <= lo : v < lo { return reject("\(formatNumber(v)) is too small") }
-            if let hi, v > hi { return reject("\(formatNumber(v)) is too large") }
-            return .success(.double(v))
+            switch real(text, lo, hi, exclusive) { case .success(let v): return .success(.double(v)); case .failure(let why): return reject(why.text) }
+        case .integers(let lo, let hi):
+            var values: [Int] = []
+            for part in parts {
+                switch integer(part, lo, hi) { case .success(let v): values.append(v); case .failure(let why): return reject(why.text) }
+            }
+            return .success(.integers(values))
+        case .numbers(let lo, let hi, let exclusive):
+            var values: [Double] = []
+            for part in parts {
+                switch real(part, lo, hi, exclusive) { case .success(let v): values.append(v); case .failure(let why): return reject(why.text) }
+            }
+            return .success(.numbers(values))
         case .choice(let words):
             guard words.contains(text) else { return reject("'\(text)' is not allowed") }
             return .success(.string(text))
@@ -210,6 +264,21 @@ public struct OptionValues: Sendable {
         throw PluginError.failure("option --\(name) is not a flag", hint: "read it with the getter of its declared type")
     }
 
+    /// The values of a `numbers` option (an `integers` option is widened).
+    public func numbers(_ name: String) throws -> [Double] {
+        switch try lookup(name) {
+        case .numbers(let v): return v
+        case .integers(let v): return v.map(Double.init)
+        default: throw PluginError.failure("option --\(name) is not a list of numbers", hint: "read it with the getter of its declared type")
+        }
+    }
+
+    /// The values of an `integers` option.
+    public func integers(_ name: String) throws -> [Int] {
+        if case .integers(let v) = try lookup(name) { return v }
+        throw PluginError.failure("option --\(name) is not a list of integers", hint: "read it with the getter of its declared type")
+    }
+
     /// An optional path or text option: `nil` when the user gave none.
     public func optionalString(_ name: String) -> String? {
         if case .string(let v)? = values[name] { return v }
@@ -223,21 +292,6 @@ extension String {
         while s.first == " " { s.removeFirst() }
         while s.last == " " { s.removeLast() }
         return String(s)
-    }
-}
-
-extension OptionValues {
-    /// A text option holding comma-separated positive, finite numbers ("1,2,4"; empty text: none).
-    /// The error names the option and the part that is not such a number.
-    public func positiveNumbers(_ name: String, example: String) throws -> [Double] {
-        try string(name).split(separator: ",").map { raw in
-            let part = String(raw).trimmingSpaces
-            guard let v = Double(part), v > 0, v.isFinite else {
-                throw PluginError.invalidInput("--\(name): '\(part)' is not a positive number",
-                                               hint: "give comma-separated positive numbers, for example --\(name) \(example)")
-            }
-            return v
-        }
     }
 }
 

@@ -28,7 +28,7 @@ public enum PluginABI {
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-f063564689ecdbf6" }
+    public static var runtimeBuildID: StaticString { "pluginapi-e8d5b6449f08c901" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
