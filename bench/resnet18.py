@@ -2,17 +2,19 @@
 """ResNet18 training throughput at batch 128 on random 32x32x3 data: PyTorch CPU against
 `host run ResNet throughput`, on this machine in this run.
 
-    /path/to/venv/bin/python bench/resnet18.py [path/to/host] [--arch course|standard|both] [--steps 3] [--threads 2]
+    /path/to/venv/bin/python bench/resnet18.py [path/to/host] [--arch course|standard|both] [--steps 3] [--threads 2] [--json]
     /path/to/venv/bin/python bench/resnet18.py --fixture Tests/Fixtures/resnet18
 
 For each architecture it times `steps` training steps (forward, cross-entropy, backward, SGD
 with momentum 0.9) after one warm-up step, then one evaluation pass without gradients, in
 PyTorch and in our host (same thread count), and prints images per second, the ratio, and the
-peak resident memory of each process. Without PyTorch it prints ours and says why. With
+peak resident memory of each process. Without PyTorch it prints ours and says why. --json
+prints one JSON line of the same figures instead of the table. With
 --fixture it writes PyTorch's logits and losses for deterministic weights, which the tests
 compare ours against.
 """
 import json, os, resource, subprocess, sys, time
+from common import default_host, emit, flag, option
 
 def course_resnet18(nn, F, torch):
     class PreActBlock(nn.Module):
@@ -115,20 +117,20 @@ def main():
     if args and args[0] == "--worker":
         torch_worker(args[1], int(args[2]), int(args[3]), int(args[4]))
         return
-    def option(name, default):
-        if name in args:
-            i = args.index(name); value = args[i + 1]; del args[i:i + 2]; return value
-        return default
-    arch, steps, threads, batch = option("--arch", "both"), int(option("--steps", "3")), int(option("--threads", "2")), int(option("--batch", "128"))
-    host = args[0] if args else ".build/release/host"
+    as_json = flag(args, "--json")
+    arch, steps = option(args, "--arch", "both"), int(option(args, "--steps", "3"))
+    threads, batch = int(option(args, "--threads", "2")), int(option(args, "--batch", "128"))
+    host = args[0] if args else default_host()
+    say = (lambda *a: None) if as_json else print
     try:
         import torch  # noqa: F401
         have_torch = True
     except ImportError:
         have_torch = False
-        print("PyTorch is not installed here: printing our figures only")
-    print(f"batch {batch}, {steps} timed steps after one warm-up, {threads} threads")
-    print(f"{'arch':<9} {'ours img/s':>10} {'torch img/s':>11} {'ratio':>6} {'ours eval s':>11} {'torch eval s':>12} {'ours RSS MB':>11} {'torch RSS MB':>12}")
+        say("PyTorch is not installed here: printing our figures only")
+    say(f"batch {batch}, {steps} timed steps after one warm-up, {threads} threads")
+    say(f"{'arch':<9} {'ours img/s':>10} {'torch img/s':>11} {'ratio':>6} {'ours eval s':>11} {'torch eval s':>12} {'ours RSS MB':>11} {'torch RSS MB':>12}")
+    figures = {"batch": batch, "steps": steps, "threads": threads, "archs": {}}
     for a in (["course", "standard"] if arch == "both" else [arch]):
         mine = ours(host, a, steps, threads, batch)
         theirs = None
@@ -136,8 +138,11 @@ def main():
             out = subprocess.run([sys.executable, __file__, "--worker", a, str(steps), str(threads), str(batch)], capture_output=True, text=True, check=True)
             theirs = json.loads(out.stdout.strip().splitlines()[-1])
         t = theirs or {"images_per_second": float("nan"), "eval_seconds": float("nan"), "peak_rss_mb": float("nan")}
-        print(f"{a:<9} {mine['images_per_second']:>10.1f} {t['images_per_second']:>11.1f} {mine['images_per_second'] / t['images_per_second']:>6.2f}"
-              f" {mine['eval_seconds']:>11.2f} {t['eval_seconds']:>12.2f} {mine['peak_rss_mb']:>11.0f} {t['peak_rss_mb']:>12.0f}")
+        figures["archs"][a] = {"ours": mine, "theirs": theirs, "ratio": mine["images_per_second"] / theirs["images_per_second"] if theirs else None}
+        say(f"{a:<9} {mine['images_per_second']:>10.1f} {t['images_per_second']:>11.1f} {mine['images_per_second'] / t['images_per_second']:>6.2f}"
+            f" {mine['eval_seconds']:>11.2f} {t['eval_seconds']:>12.2f} {mine['peak_rss_mb']:>11.0f} {t['peak_rss_mb']:>12.0f}")
+    if as_json:
+        emit(figures)
 
 
 def fixture_weights(net, torch):
