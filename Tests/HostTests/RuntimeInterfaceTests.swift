@@ -54,37 +54,62 @@ final class RuntimeInterfaceTests: XCTestCase {
         XCTAssertEqual(seed, ELFSymbols(defined: ["host_plugin_abi_version", "host_plugin_create"], undefined: ["$s9PluginAPI6conv2dyySiF"]))
     }
 
-    /// The id compiled into every plugin is the digest of the runtime just built: a public
-    /// change that did not update it fails here, naming the value to write.
-    func testTheCompiledInIDIsTheDigestOfTheRuntimesExports() throws {
-        #if DEBUG
-        throw XCTSkip("the id is the release build's interface (debug builds export more symbols); run the tests with -c release")
+    /// The symbol graphs of `modules` in `folder` (their .swiftmodule files), as
+    /// `RuntimeInterface.digest` reads them.
+    static func symbolGraphs(_ modules: [String], in folder: String) throws -> [Data] {
+        guard let extract = TestSupport.tool("swift-symbolgraph-extract") else { throw XCTSkip("swift-symbolgraph-extract is not on PATH") }
+        let output = TestSupport.temporaryFolder("symbol-graphs")
+        var graphs: [Data] = []
+        for module in modules {
+            let result = try TestSupport.run(extract, ["-module-name", module, "-I", folder, "-target", "\(machine())-unknown-linux-gnu",
+                                                       "-output-dir", output, "-minimum-access-level", "private"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            graphs.append(try Data(contentsOf: URL(fileURLWithPath: "\(output)/\(module).symbols.json")))
+        }
+        return graphs
+    }
+
+    static func machine() -> String {
+        #if arch(x86_64)
+        return "x86_64"
         #else
-        let digest = RuntimeInterface.digest(exports: try runtime().symbols.defined)
+        return "aarch64"
+        #endif
+    }
+
+    /// The id compiled into every plugin is the digest of the runtime's interface as built: a
+    /// public change that did not update it fails here, naming the value to write.
+    func testTheCompiledInIDIsTheDigestOfTheRuntimesInterface() throws {
+        let modules = URL(fileURLWithPath: try runtime().path).deletingLastPathComponent().path + "/Modules"
+        let digest = try RuntimeInterface.digest(symbolGraphs: try Self.symbolGraphs(["PluginAPI", "Kernels", "KernelSupport"], in: modules))
         XCTAssertEqual(PluginABI.loadedRuntimeBuildID, digest, """
             the runtime's public interface changed: set PluginABI.runtimeBuildID \
             (Sources/PluginAPI/Sources/PluginAPI/Plugin/PluginABI.swift) to "\(digest)"
             """)
-        #endif
     }
 
-    /// A public signature changed (an Int parameter became a Float) changes the digest; the
-    /// same source built again gives the same one.
-    func testAChangedPublicSignatureChangesTheDigest() throws {
+    /// A changed public signature, a new public stored property and a new private stored
+    /// property of a public struct (its layout) change the digest; a changed function body and a
+    /// new internal function do not.
+    func testTheDigestFollowsTheInterfaceAndNothingElse() throws {
         guard let swiftc = TestSupport.tool("swiftc") else { throw XCTSkip("swiftc is not on PATH") }
-        let folder = TestSupport.temporaryFolder("interface")
-        func digest(_ source: String, _ name: String) throws -> String {
-            try source.write(toFile: "\(folder)/\(name).swift", atomically: true, encoding: .utf8)
-            let result = try TestSupport.run(swiftc, ["-emit-library", "-O", "-module-name", "PluginAPI", "\(folder)/\(name).swift", "-o", "\(folder)/lib\(name).so"])
+        func digest(_ source: String) throws -> String {
+            let folder = TestSupport.temporaryFolder("interface")
+            try source.write(toFile: "\(folder)/Source.swift", atomically: true, encoding: .utf8)
+            let result = try TestSupport.run(swiftc, ["-emit-module", "-parse-as-library", "-module-name", "PluginAPI", "\(folder)/Source.swift",
+                                                      "-emit-module-path", "\(folder)/PluginAPI.swiftmodule"])
             XCTAssertEqual(result.status, 0, result.stderr)
-            return RuntimeInterface.digest(exports: try ELFSymbols.read(path: "\(folder)/lib\(name).so").defined)
+            return try RuntimeInterface.digest(symbolGraphs: try Self.symbolGraphs(["PluginAPI"], in: folder))
         }
         let before = "public struct Layer { public var width: Int; public init(width: Int) { self.width = width } }\npublic func conv2d(_ x: Int) -> Int { x }\n"
-        let after = before.replacingOccurrences(of: "conv2d(_ x: Int) -> Int { x }", with: "conv2d(_ x: Float) -> Int { Int(x) }")
-        let field = before.replacingOccurrences(of: "public var width: Int;", with: "public var width: Int; public var height = 1;")
-        XCTAssertEqual(try digest(before, "Before"), try digest(before, "Again"))
-        XCTAssertNotEqual(try digest(before, "Before"), try digest(after, "After"))
-        XCTAssertNotEqual(try digest(before, "Before"), try digest(field, "Field"), "a new public stored property changes it too")
+        let base = try digest(before)
+        XCTAssertEqual(try digest(before), base, "the same source, the same id")
+        XCTAssertNotEqual(try digest(before.replacingOccurrences(of: "conv2d(_ x: Int) -> Int { x }", with: "conv2d(_ x: Float) -> Int { Int(x) }")), base)
+        XCTAssertNotEqual(try digest(before.replacingOccurrences(of: "public var width: Int;", with: "public var width: Int; public var height = 1;")), base)
+        XCTAssertNotEqual(try digest(before.replacingOccurrences(of: "public var width: Int;", with: "public var width: Int; private var cache = 0;")), base,
+                          "a private stored property changes the layout plugins compile against")
+        XCTAssertEqual(try digest(before.replacingOccurrences(of: "-> Int { x }", with: "-> Int { x + 1 }")), base, "a body is not the interface")
+        XCTAssertEqual(try digest(before + "func helper() -> Int { 3 }\n"), base, "an internal function is not the interface")
     }
 
     /// A plugin importing a runtime function this runtime lacks gets the mismatch message,

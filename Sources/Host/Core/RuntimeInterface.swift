@@ -5,11 +5,12 @@ import PluginAPI
 /// public function, type, property and initialiser has one, named by its full signature, so a
 /// changed signature changes a name (docs/ARCHITECTURE.md, "Compatibility").
 ///
-/// Two uses. `digest` names the interface: `PluginABI.runtimeBuildID`, compiled into every
-/// plugin, must equal the digest of the runtime it is built with (a test fails otherwise, giving
-/// the new value), so any public change changes the id. And before a plugin is opened, the
-/// runtime symbols it imports are looked up in the runtime's exports: a plugin built against an
-/// older runtime gets the designed mismatch message, never dlopen's "undefined symbol".
+/// Two uses. `digest` names the interface from the modules' symbol graphs:
+/// `PluginABI.runtimeBuildID`, compiled into every plugin, must equal the digest of the runtime
+/// it is built with (a test fails otherwise, giving the new value), so any public change changes
+/// the id. And before a plugin is opened, the runtime symbols it imports are looked up in the
+/// library's exports: a plugin built against an older runtime gets the designed mismatch
+/// message, never dlopen's "undefined symbol".
 public enum RuntimeInterface {
     /// The runtime's modules as they appear in mangled names (length, then name).
     public static let moduleManglings = ["9PluginAPI", "7Kernels", "13KernelSupport", "14KernelsGeneric", "11KernelsAVX2", "13KernelsAVX512"]
@@ -19,12 +20,42 @@ public enum RuntimeInterface {
         name.hasPrefix("$s") && moduleManglings.contains { name.contains($0) }
     }
 
-    /// "pluginapi-" and 16 hex digits: FNV-1a (64 bit) over the sorted exported Swift symbols,
-    /// one per line.
-    public static func digest(exports: Set<String>) -> String {
+    /// "pluginapi-" and 16 hex digits: FNV-1a (64 bit) over the runtime's interface as its symbol
+    /// graphs give it (`swift-symbolgraph-extract -minimum-access-level private` on the built
+    /// modules PluginAPI, Kernels and KernelSupport), one line per declaration, sorted: every
+    /// public or open declaration, and every stored property, whatever its access, of a public
+    /// struct or class (a plugin compiled against the module lays those out itself). Function
+    /// bodies and internal declarations do not count, so the id changes with the interface and
+    /// nothing else. (The library's exported symbols would not do: cross-module optimisation
+    /// exports internal symbols too, and a clean build exported 3,055 where an incremental one
+    /// exported 2,181.)
+    public static func digest(symbolGraphs: [Data]) throws -> String {
+        var lines: [String] = []
+        for graph in symbolGraphs {
+            guard let object = try JSONSerialization.jsonObject(with: graph) as? [String: Any],
+                  let symbols = object["symbols"] as? [[String: Any]] else {
+                throw ELFSymbols.Malformed(description: "not a symbol graph")
+            }
+            func access(_ s: [String: Any]) -> String { s["accessLevel"] as? String ?? "" }
+            func path(_ s: [String: Any]) -> [String] { s["pathComponents"] as? [String] ?? [] }
+            func kind(_ s: [String: Any]) -> String { (s["kind"] as? [String: Any])?["identifier"] as? String ?? "" }
+            func declaration(_ s: [String: Any]) -> String {
+                ((s["declarationFragments"] as? [[String: Any]]) ?? []).compactMap { $0["spelling"] as? String }.joined()
+            }
+            let publicTypes = Set(symbols.filter { ["public", "open"].contains(access($0)) && ["swift.struct", "swift.class"].contains(kind($0)) }
+                                        .map { path($0) })
+            for symbol in symbols {
+                let text = declaration(symbol), parts = path(symbol)
+                let exposed = ["public", "open"].contains(access(symbol))
+                let storedInPublicType = kind(symbol) == "swift.property" && !text.contains("{ get") && publicTypes.contains(Array(parts.dropLast()))
+                guard exposed || storedInPublicType else { continue }
+                let precise = (symbol["identifier"] as? [String: Any])?["precise"] as? String ?? parts.joined(separator: ".")
+                lines.append("\(precise) \(access(symbol)) \(text)")
+            }
+        }
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for name in exports.filter({ $0.hasPrefix("$s") }).sorted() {
-            for byte in name.utf8 + [UInt8(ascii: "\n")] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        for line in lines.sorted() {
+            for byte in line.utf8 + [UInt8(ascii: "\n")] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         }
         let hex = String(hash, radix: 16)
         return "pluginapi-" + String(repeating: "0", count: 16 - hex.count) + hex

@@ -20,15 +20,15 @@ public enum PluginABI {
     public static var version: Int32 { 1 }
 
     /// Identifies the runtime's Swift interface (the `Plugin` protocol, `RunContext`, the
-    /// engine's public types): the digest of the library's exported Swift symbols, whose names
-    /// spell every public signature (the host's `RuntimeInterface.digest`). A test compares it
-    /// with the digest of the library just built and gives the new value when a public
-    /// declaration changed, so the id cannot stay behind the interface.
+    /// engine's public types): the digest of its modules' public declarations and of the stored
+    /// properties of their public types, as the toolchain's symbol graphs give them (the host's
+    /// `RuntimeInterface.digest`). A test compares it with the digest of the modules just built
+    /// and gives the new value when the interface changed, so the id cannot stay behind it.
     ///
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-e8d5b6449f08c901" }
+    public static var runtimeBuildID: StaticString { "pluginapi-b3088b444cd5c976" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
