@@ -70,6 +70,17 @@ final class DeclarationTests: XCTestCase {
         XCTAssertEqual(csv, "step,loss,grad_norm\n1,2,3\n2,1,\n")
     }
 
+    /// A run of 5 s or more that never reported progress gets a note saying how to show it.
+    func testALongRunWithoutProgressGetsANote() throws {
+        let folder = try Self.folder.get(), work = TestSupport.temporaryFolder()
+        let run = try TestSupport.host(["run", "Sloppy", "silent", "--plugins", folder, "--out", "run"], in: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("Sloppy silent ran 5 s without reporting progress"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("context.progress.begin"), run.stderr)
+        let quick = try TestSupport.host(["run", "Sloppy", "missing", "--plugins", folder, "--out", "quick"], in: work)
+        XCTAssertFalse(quick.stderr.contains("without reporting progress"), "a short run gets no note: \(quick.stderr)")
+    }
+
     func testAFamilyCoversTheNamesItsHoleAllows() {
         let family = MetricSpec("d{}_final_loss")
         XCTAssertTrue(family.covers("d30_final_loss"))

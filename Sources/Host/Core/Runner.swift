@@ -74,7 +74,7 @@ public struct Runner {
         WorkerPool.shared.threads = globals.threads
         let started = Date()
         let metrics = MetricsLog(declared: experiment.metrics.map(\.name))
-        let progress: ProgressReporter = globals.quiet ? SilentProgress() : TerminalProgress()
+        let progress = ProgressWatch(globals.quiet ? SilentProgress() : TerminalProgress())
         let context = RunContext(plugin: plugin.name, experiment: experiment.name, options: options, seed: globals.seed,
                                  threads: globals.threads, outputDirectory: folder.path, progress: progress,
                                  metrics: metrics, log: globals.quiet ? { _ in } : log, isCancelled: { Interrupt.requested })
@@ -113,6 +113,10 @@ public struct Runner {
         }
         let status: RunStatus = failure != nil ? .failed : (Interrupt.requested ? .interrupted : .completed)
         let seconds = Date().timeIntervalSince(started)
+        if status == .completed, let note = ProgressWatch.note(plugin: plugin.name, experiment: experiment.name, seconds: seconds,
+                                                                 sawProgress: progress.sawProgress) {
+            context.log(note)
+        }
         do {
             if !metrics.rows.isEmpty { try folder.write(metrics.csv(), to: "metrics.csv") }
             try folder.write(summary(status: status, failure: failure, metrics: metrics, artifacts: context.artifacts.written,

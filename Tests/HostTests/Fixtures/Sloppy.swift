@@ -1,6 +1,7 @@
 // A plugin that loads but reports its metrics carelessly: a final value under a name it never
 // declared (the run fails, naming it), a declared metric it never sets (listed as missing), and
 // one step logged in two calls (one row of metrics.csv).
+import Foundation
 import PluginAPI
 
 public final class SloppyPlugin: Plugin {
@@ -26,6 +27,8 @@ public final class SloppyPlugin: Plugin {
                            context.metrics.log(step: 2, [("loss", 1)])
                            context.metrics.final("loss", 1)
                        }),
+            Experiment(name: "silent", summary: "Works for 5.2 s without reporting progress",
+                       train: { _ in Thread.sleep(forTimeInterval: 5.2) }),
         ]
     }
 }
