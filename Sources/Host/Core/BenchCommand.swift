@@ -21,7 +21,7 @@ enum BenchCommand {
             let forced = ProcessInfo.processInfo.environment[KernelSet.environmentVariable].map { !$0.isEmpty } ?? false
             print("kernels: \(set.name) (\(set.lanes) lanes, \(forced ? "forced by HOST_KERNELS" : "the default for this CPU")); detected peak "
                   + (peak.map { String(format: "%.0f GFLOP/s on %d threads", $0, globals.threads) } ?? "unknown (no clock)")
-                  + " = threads x lanes x \(set == .avx512 && cpu.splitsAVX512 ? 1 : 2) FMA pipes (assumed) x 2 x measured clock")
+                  + " = threads x lanes x \(cpu.fmaPipes(set)) FMA pipes (assumed) x 2 x measured clock")
             print("engine micro-benchmarks, \(globals.threads) threads (median of repeated calls)")
             print(HelpText.table([["case", "shape", "ms", "GFLOP/s", "% peak"]], indent: 0), terminator: "")
         }

@@ -56,7 +56,7 @@ enum NewPluginCommand {
 
     /// The host executable's folder when it holds the runtime library and its module files.
     static func runtimeFolder() -> String? {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        guard let executable = HostCommand.executablePath().map({ ($0 as NSString).deletingLastPathComponent }) else { return nil }
         let fm = FileManager.default
         guard fm.fileExists(atPath: executable + "/libPluginAPI.so"), fm.fileExists(atPath: executable + "/Modules/PluginAPI.swiftmodule") else { return nil }
         return executable

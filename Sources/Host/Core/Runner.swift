@@ -100,12 +100,7 @@ public struct Runner {
             failure = .failure("\(error)", hint: "this is a bug in the plugin \(plugin.name); please report it with the run folder")
         }
         progress.end()
-        if failure == nil, let name = metrics.undeclaredFinals.first {
-            let others = metrics.undeclaredFinals.dropFirst()
-            failure = .failure("\(place) set the metric '\(name)'" + (others.isEmpty ? "" : " (and " + others.map { "'\($0)'" }.joined(separator: ", ") + ")")
-                               + ", which the experiment does not declare",
-                               hint: "declare it in the experiment's metrics (MetricSpec(\"\(name)\", ...)) or fix the name; this is a bug in the plugin \(plugin.name)")
-        }
+        if failure == nil { failure = metrics.undeclaredFinalsFailure(place: place, plugin: plugin.name) }
 
         if let failure, failure.kind == .invalidInput {
             folder.remove()

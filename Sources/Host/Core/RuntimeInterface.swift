@@ -1,9 +1,8 @@
 import Foundation
 import PluginAPI
 
-/// The runtime library's plugin-facing interface, read from its exported Swift symbols: every
-/// public function, type, property and initialiser has one, named by its full signature, so a
-/// changed signature changes a name (docs/ARCHITECTURE.md, "Compatibility").
+/// The runtime's plugin-facing interface and the plugin check built on it (docs/ARCHITECTURE.md,
+/// "Compatibility").
 ///
 /// Two uses. `digest` names the interface from the modules' symbol graphs:
 /// `PluginABI.runtimeBuildID`, compiled into every plugin, must equal the digest of the runtime
@@ -12,6 +11,9 @@ import PluginAPI
 /// library's exports: a plugin built against an older runtime gets the designed mismatch
 /// message, never dlopen's "undefined symbol".
 public enum RuntimeInterface {
+    /// Input to `digest` that is not a symbol graph.
+    public struct NotASymbolGraph: Error {}
+
     /// The runtime's modules as they appear in mangled names (length, then name).
     public static let moduleManglings = ["9PluginAPI", "7Kernels", "13KernelSupport", "14KernelsGeneric", "11KernelsAVX2", "13KernelsAVX512"]
 
@@ -34,7 +36,7 @@ public enum RuntimeInterface {
         for graph in symbolGraphs {
             guard let object = try JSONSerialization.jsonObject(with: graph) as? [String: Any],
                   let symbols = object["symbols"] as? [[String: Any]] else {
-                throw ELFSymbols.Malformed(description: "not a symbol graph")
+                throw NotASymbolGraph()
             }
             func access(_ s: [String: Any]) -> String { s["accessLevel"] as? String ?? "" }
             func path(_ s: [String: Any]) -> [String] { s["pathComponents"] as? [String] ?? [] }

@@ -56,8 +56,13 @@ final class WorkerCrew: @unchecked Sendable {
     /// Stops the workers (they hold the crew until they leave their loop).
     func shutDown() {
         shuttingDown.store(true, ordering: .sequentiallyConsistent)
+        wakeAll(workerWake)
+    }
+
+    /// Wakes every thread waiting on `condition`, under the mutex so none misses it.
+    private func wakeAll(_ condition: UnsafeMutablePointer<pthread_cond_t>) {
         pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(workerWake)
+        pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
     }
 
@@ -77,11 +82,7 @@ final class WorkerCrew: @unchecked Sendable {
             departed.store(0, ordering: .relaxed)
             jobNumber += 1
             for index in 0..<helpers { tickets[index].job.store(jobNumber, ordering: .sequentiallyConsistent) }
-            if sleepingWorkers.load(ordering: .sequentiallyConsistent) > 0 {
-                pthread_mutex_lock(mutex)
-                pthread_cond_broadcast(workerWake)
-                pthread_mutex_unlock(mutex)
-            }
+            if sleepingWorkers.load(ordering: .sequentiallyConsistent) > 0 { wakeAll(workerWake) }
             runPieces()
             waitForDeparture(of: helpers)
             self.body = nil
@@ -138,11 +139,7 @@ final class WorkerCrew: @unchecked Sendable {
             done = ticket.job.load(ordering: .acquiring)
             runPieces()
             departed.wrappingAdd(1, ordering: .sequentiallyConsistent)
-            if callerSleeping.load(ordering: .sequentiallyConsistent) {
-                pthread_mutex_lock(mutex)
-                pthread_cond_broadcast(callerWake)
-                pthread_mutex_unlock(mutex)
-            }
+            if callerSleeping.load(ordering: .sequentiallyConsistent) { wakeAll(callerWake) }
         }
     }
 }

@@ -38,16 +38,11 @@ public final class WorkerPool: @unchecked Sendable {
         let grain = max(1, grain)
         let pieces = (count + grain - 1) / grain
         let workers = min(threads, pieces)
-        if workers <= 1 {
-            var start = 0
-            while start < count { body(start..<min(count, start + grain)); start += grain }
-            return
-        }
-        // A loop started inside another (or beside it, from a second thread) runs here, serially.
-        if !crew.run(count: count, grain: grain, helpers: workers - 1, body) {
-            var start = 0
-            while start < count { body(start..<min(count, start + grain)); start += grain }
-        }
+        // One worker, or a loop started inside another (or beside it, from a second thread,
+        // while the crew is busy): the ranges run here, in order.
+        if workers > 1, crew.run(count: count, grain: grain, helpers: workers - 1, body) { return }
+        var start = 0
+        while start < count { body(start..<min(count, start + grain)); start += grain }
     }
 
     /// Calls `body(i)` for every `i` in `0..<count`, in parallel.

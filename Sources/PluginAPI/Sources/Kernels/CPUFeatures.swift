@@ -106,7 +106,9 @@ public struct CPUFeatures: Equatable, Sendable {
     /// where cpufreq is missing. Nil without a clock.
     public func peakGFLOPS(_ set: KernelSet, threads: Int, clockMHz: Double? = nil) -> Double? {
         guard let mhz = clockMHz ?? maxClockMHz, mhz > 0 else { return nil }
-        let pipes = set == .avx512 && splitsAVX512 ? 1 : 2
-        return Double(threads * set.lanes * pipes * 2) * mhz / 1000
+        return Double(threads * set.lanes * fmaPipes(set) * 2) * mhz / 1000
     }
+
+    /// The full-width multiply-add pipes per core `peakGFLOPS` counts for `set` (assumed).
+    public func fmaPipes(_ set: KernelSet) -> Int { set == .avx512 && splitsAVX512 ? 1 : 2 }
 }

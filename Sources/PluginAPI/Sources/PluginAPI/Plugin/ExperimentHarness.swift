@@ -53,10 +53,7 @@ public enum ExperimentHarness {
         let context = RunContext(plugin: plugin.name, experiment: experiment.name, options: OptionValues(values), seed: seed,
                                  threads: threads, outputDirectory: directory, metrics: metrics)
         try train(context)
-        if let undeclared = metrics.undeclaredFinals.first {
-            throw PluginError.failure("\(plugin.name) \(experiment.name) set the metric '\(undeclared)', which the experiment does not declare",
-                                      hint: "declare it in the experiment's metrics")
-        }
+        if let failure = metrics.undeclaredFinalsFailure(place: "\(plugin.name) \(experiment.name)", plugin: plugin.name) { throw failure }
         return Result(metrics: Dictionary(metrics.finals, uniquingKeysWith: { $1 }), rows: metrics.rows,
                       missingMetrics: metrics.missingFinals, folder: directory, files: context.artifacts.written)
     }

@@ -67,6 +67,18 @@ public final class MetricsLog: @unchecked Sendable {
     public var notes: [(String, String)] { lock.lock(); defer { lock.unlock() }; return _notes }
     /// Final values given under names the experiment does not declare, in first-seen order.
     public var undeclaredFinals: [String] { lock.lock(); defer { lock.unlock() }; return _undeclared }
+    /// The failure of a run (`place`: "Plugin experiment") that gave final values under
+    /// undeclared names, naming them; nil when it gave none. The host and `ExperimentHarness`
+    /// both end runs with it.
+    public func undeclaredFinalsFailure(place: String, plugin: String) -> PluginError? {
+        let names = undeclaredFinals
+        guard let name = names.first else { return nil }
+        let others = names.dropFirst()
+        return .failure("\(place) set the metric '\(name)'" + (others.isEmpty ? "" : " (and " + others.map { "'\($0)'" }.joined(separator: ", ") + ")")
+                        + ", which the experiment does not declare",
+                        hint: "declare it in the experiment's metrics (MetricSpec(\"\(name)\", ...)) or fix the name; this is a bug in the plugin \(plugin)")
+    }
+
     /// Declared metrics that were never given a final value (listed in `summary.json`).
     public var missingFinals: [String] {
         lock.lock(); defer { lock.unlock() }
