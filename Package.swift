@@ -5,11 +5,9 @@
 import PackageDescription
 
 /// Host and plugins keep Swift's checks in release builds; only the runtime's Kernels module
-/// drops them (docs/ARCHITECTURE.md, "Checked everywhere but the kernel loops").
-var optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
-#if arch(x86_64)
-optimized.append(.unsafeFlags(["-target-cpu", "haswell"]))
-#endif
+/// drops them (docs/ARCHITECTURE.md, "Checked everywhere but the kernel loops"). No
+/// `-target-cpu`: they run on any x86-64, and the runtime's kernels pick the CPU's width.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
 
 let runtime: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 

@@ -2,7 +2,9 @@
 # Checks every kernel set this CPU runs (docs/ARCHITECTURE.md, "Kernel sets"):
 #  1. the machine code: in the built libPluginAPI.so, the AVX-512 module's GEMM micro-kernel
 #     has zmm FMA instructions, the AVX2 module's ymm ones, and the generic module uses no
-#     ymm or zmm register at all (it must run on any x86-64) and calls no fmaf;
+#     ymm or zmm register at all (it must run on any x86-64) and calls no fmaf; and no object
+#     linked into the runtime, the host or a plugin, outside the AVX2 and AVX-512 modules, uses
+#     a ymm or zmm register (they are built for the x86-64 baseline);
 #  2. the engine tests (kernels, golden values from PyTorch, autograd, layers) and the plugin
 #     tests that train through them, once per set, with HOST_KERNELS forcing it.
 #
@@ -30,6 +32,18 @@ if [ "$(uname -m)" = x86_64 ]; then
     [ "$zmm512" -gt 0 ] || { echo "FAIL: no zmm FMA in the AVX-512 micro-kernel"; status=1; }
     [ "$ymm2" -gt 0 ] || { echo "FAIL: no ymm FMA in the AVX2 micro-kernel"; status=1; }
     [ "$wideGeneric" -eq 0 ] && [ "$fmaGeneric" -eq 0 ] || { echo "FAIL: the generic module uses AVX or FMA"; status=1; }
+    # Every object the products link (their link lists name them), but the two wide sets'.
+    objects=$(cat .build/release/*.product/Objects.LinkFileList | tr -d "'" | grep -vE '/(KernelsAVX2|KernelsAVX512|[A-Za-z]*Tests)\.build/' | sort -u)
+    wide=0; checked=0
+    for object in $objects; do
+        [ -f "$object" ] || continue
+        checked=$((checked + 1))
+        uses=$(objdump -d --no-show-raw-insn "$object" | grep -cE '%[yz]mm' || true)
+        [ "$uses" -eq 0 ] || { echo "FAIL: $object uses ymm/zmm registers ($uses instructions) outside the wide kernel sets"; wide=1; }
+    done
+    echo "baseline code: $checked objects of the runtime, host and plugins outside the wide sets, $([ $wide -eq 0 ] && echo none uses ymm/zmm)"
+    [ "$checked" -gt 20 ] || { echo "FAIL: found only $checked objects to check; build first"; status=1; }
+    [ $wide -eq 0 ] || status=1
 fi
 
 # The sets this CPU runs, as the runtime decides (the refusal names them in its hint).

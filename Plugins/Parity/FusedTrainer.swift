@@ -132,11 +132,7 @@ final class FusedTrainer {
     /// PyTorch's SGD with momentum (no dampening, no weight decay): v = m v + g (v = g at
     /// first), p -= lr v.
     private func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, count: Int) {
-        if momentum == 0 { for i in 0..<count { p[i] -= lr * g[i] }; return }
-        for i in 0..<count {
-            v[i] = started ? momentum * v[i] + g[i] : g[i]
-            p[i] -= lr * v[i]
-        }
+        SGD.update(parameters: p, gradients: g, buffer: momentum == 0 ? nil : v, count: count, lr: lr, momentum: momentum, first: !started)
     }
 }
 

@@ -180,12 +180,12 @@ public final class CafeTrainer {
             for q in stride(from: 0, to: Self.block * 4, by: 32) {
                 let at = q / 64 * samples * 64 + q % 64   // byte offset of pixels q / 4 ..< q / 4 + 8 of image 0
                 let u = x0.loadUnaligned(fromByteOffset: at, as: V.self), t = x1.loadUnaligned(fromByteOffset: at, as: V.self)
-                var wk = w0.loadUnaligned(fromByteOffset: q, as: V.self); a0.addProduct(u, wk); b0.addProduct(t, wk)
-                wk = w1.loadUnaligned(fromByteOffset: q, as: V.self); a1.addProduct(u, wk); b1.addProduct(t, wk)
-                wk = w2.loadUnaligned(fromByteOffset: q, as: V.self); a2.addProduct(u, wk); b2.addProduct(t, wk)
-                wk = w3.loadUnaligned(fromByteOffset: q, as: V.self); a3.addProduct(u, wk); b3.addProduct(t, wk)
-                wk = w4.loadUnaligned(fromByteOffset: q, as: V.self); a4.addProduct(u, wk); b4.addProduct(t, wk)
-                wk = w5.loadUnaligned(fromByteOffset: q, as: V.self); a5.addProduct(u, wk); b5.addProduct(t, wk)
+                var wk = w0.loadUnaligned(fromByteOffset: q, as: V.self); a0 += u * wk; b0 += t * wk
+                wk = w1.loadUnaligned(fromByteOffset: q, as: V.self); a1 += u * wk; b1 += t * wk
+                wk = w2.loadUnaligned(fromByteOffset: q, as: V.self); a2 += u * wk; b2 += t * wk
+                wk = w3.loadUnaligned(fromByteOffset: q, as: V.self); a3 += u * wk; b3 += t * wk
+                wk = w4.loadUnaligned(fromByteOffset: q, as: V.self); a4 += u * wk; b4 += t * wk
+                wk = w5.loadUnaligned(fromByteOffset: q, as: V.self); a5 += u * wk; b5 += t * wk
             }
             if second != i { Self.store(b0, b1, b2, b3, b4, b5, to: out1) }
             Self.store(a0, a1, a2, a3, a4, a5, to: out0)

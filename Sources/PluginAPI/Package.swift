@@ -11,10 +11,8 @@ var checked: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration:
 /// The kernel loops alone (GEMM, vector math, the worker pool they run on) drop the checks;
 /// their callers in the checked module validate shapes before calling them.
 var unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
-#if arch(x86_64)
-checked.append(.unsafeFlags(["-target-cpu", "haswell"]))
-unchecked.append(.unsafeFlags(["-target-cpu", "haswell"]))
-#endif
+// No `-target-cpu` outside the kernel sets: everything else runs on any x86-64 (SSE2), and
+// what needs the CPU's width is a kernel (docs/ARCHITECTURE.md, "Kernel sets").
 
 /// The kernel sets: Sources/KernelSource compiled once per set, each target's folder holding
 /// links to those files, with the set's CPU and defines (docs/ARCHITECTURE.md, "Kernel sets").
@@ -38,11 +36,13 @@ let package = Package(
     name: "PluginAPI",
     products: [
         // All modules go into the one shared library.
-        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels", "KernelSupport"] + kernelSets.map(\.name)),
+        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels", "KernelSupport", "CPUID"] + kernelSets.map(\.name)),
     ],
     targets: [
         .target(name: "KernelSupport", path: "Sources/KernelSupport", swiftSettings: unchecked),
-        .target(name: "Kernels", dependencies: ["KernelSupport"] + kernelSets.map { .target(name: $0.name) },
+        // CPUID and XGETBV, which Swift cannot issue (Kernels/CPUIDFlags.swift).
+        .target(name: "CPUID", path: "Sources/CPUID"),
+        .target(name: "Kernels", dependencies: ["KernelSupport", "CPUID"] + kernelSets.map { .target(name: $0.name) },
                 path: "Sources/Kernels", swiftSettings: unchecked),
         .target(name: "PluginAPI", dependencies: ["Kernels"], path: "Sources/PluginAPI", swiftSettings: checked),
     ] + kernelSets.map { set in

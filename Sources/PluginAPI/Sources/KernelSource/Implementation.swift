@@ -36,6 +36,37 @@ public enum Implementation: KernelSetImplementation {
         GEMM.panelProducts6x16(kc: kc, a: a, rows: rows, b: b, c: c, ldc: ldc)
     }
 
+    public static func rowDotProducts(batch: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>, columns: Int,
+                                      length: Int, accumulate: Bool, into c: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        RowDotKernels.products(batch: batch, a: a, rows: rows, b: b, columns: columns, length: length,
+                               accumulate: accumulate, into: c, pool: pool)
+    }
+
+    public static func winogradInput(_ plan: WinogradPlan, _ x: UnsafePointer<Float>, first: Int, count: Int,
+                                     into v: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool) {
+        WinogradTransforms.transformInput(plan, x, first: first, count: count, into: v, layout: layout, pool: pool)
+    }
+    public static func winogradOutput(_ plan: WinogradPlan, _ m: UnsafePointer<Float>, rowLength: Int, bias: UnsafePointer<Float>?,
+                                      first: Int, count: Int, into out: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        WinogradTransforms.transformOutput(plan, m, rowLength: rowLength, bias: bias, first: first, count: count, into: out, pool: pool)
+    }
+    public static func winogradOutputGradient(_ plan: WinogradPlan, _ grad: UnsafePointer<Float>, first: Int, count: Int,
+                                              into z: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool) {
+        WinogradTransforms.transformOutputGradient(plan, grad, first: first, count: count, into: z, layout: layout, pool: pool)
+    }
+
+    public static func sgdUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+                                 count: Int, lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, first: Bool) {
+        OptimizerKernels.sgd(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
+                             weightDecay: weightDecay, nesterov: nesterov, first: first)
+    }
+    public static func adamUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                                  firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
+                                  stepSize: Float, root2: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float) {
+        OptimizerKernels.adam(parameters: p, gradients: g, firstMoments: m, secondMoments: v, count: count, stepSize: stepSize, root2: root2,
+                              beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
+    }
+
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         VectorMath.dot(x, y, count: count)
     }

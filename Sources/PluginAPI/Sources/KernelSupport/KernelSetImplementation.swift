@@ -26,6 +26,29 @@ public protocol KernelSetImplementation {
     static func panelProducts6x16(kc: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>,
                                   c: UnsafeMutablePointer<Float>, ldc: Int)
 
+    /// C_b (rows x columns) (+)= A_b · B_bᵀ for `batch` pairs of row-major matrices with rows of
+    /// `length` (`GEMM.rowDotProducts`).
+    static func rowDotProducts(batch: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>, columns: Int,
+                               length: Int, accumulate: Bool, into c: UnsafeMutablePointer<Float>, pool: WorkerPool)
+
+    /// V = the Winograd input tiles (Bᵀ d B) of images first..<first+count, stored as `layout` says.
+    static func winogradInput(_ plan: WinogradPlan, _ x: UnsafePointer<Float>, first: Int, count: Int,
+                              into v: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool)
+    /// out = the output tiles (Aᵀ M A) plus the channel's bias, M being [ξ][channel][rowLength].
+    static func winogradOutput(_ plan: WinogradPlan, _ m: UnsafePointer<Float>, rowLength: Int, bias: UnsafePointer<Float>?,
+                               first: Int, count: Int, into out: UnsafeMutablePointer<Float>, pool: WorkerPool)
+    /// Z = the output gradient's tiles (A dy Aᵀ), the adjoint of `winogradOutput`.
+    static func winogradOutputGradient(_ plan: WinogradPlan, _ grad: UnsafePointer<Float>, first: Int, count: Int,
+                                       into z: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool)
+
+    /// PyTorch's SGD update of `count` parameters in place (`Optimizers.sgd` in Kernels).
+    static func sgdUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+                          count: Int, lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, first: Bool)
+    /// PyTorch's Adam update of `count` parameters in place (`Optimizers.adam` in Kernels).
+    static func adamUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                           firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
+                           stepSize: Float, root2: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float)
+
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float
     static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)
     static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)

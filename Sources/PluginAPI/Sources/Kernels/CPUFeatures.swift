@@ -1,9 +1,8 @@
 import Foundation
 
-/// What the kernels need to know about the processor, read from Linux's /proc/cpuinfo: on x86
-/// the `flags` and `model name` lines, on aarch64 `Features` and `CPU part`. Linux leaves the
-/// AVX-512 flags out when the OS has not enabled the AVX-512 register state, so the flags alone
-/// say what may run.
+/// What the kernels need to know about the processor, read from Linux's /proc/cpuinfo (on x86
+/// the `flags` and `model name` lines, on aarch64 `Features` and `CPU part`) and, on x86-64,
+/// from the CPUID instruction, whose vector flags override the listed ones (`CPUIDFlags`).
 public struct CPUFeatures: Equatable, Sendable {
     public enum Architecture: String, Sendable { case x86_64, aarch64, unknown }
 
@@ -64,32 +63,53 @@ public struct CPUFeatures: Equatable, Sendable {
         return parsed
     }
 
-    /// This machine, read once. Where /proc/cpuinfo cannot be read (not Linux), the build's
-    /// architecture with no flags, so only the generic set is chosen.
+    /// This machine, read once: /proc/cpuinfo for the model, clock and processor count, and on
+    /// x86-64 the processor's own CPUID for the vector flags, vendor and family (`CPUIDFlags`:
+    /// what an instruction will find, even where /proc/cpuinfo lists more, as under qemu-user).
+    /// Where /proc/cpuinfo cannot be read (not Linux), the build's architecture with CPUID's
+    /// flags on x86-64 and none elsewhere, so only the sets the processor runs are chosen.
     ///
     /// `HOST_CPUINFO=FILE` reads the model name and flags from FILE instead, keeping only the
     /// flags this CPU also has: it can narrow the choice (the tests use it to check, on an
     /// AVX-512 machine, that a set the CPU lacks is refused), never claim what is not there.
     public static let current: CPUFeatures = {
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let khz = try? String(contentsOfFile: "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", encoding: .utf8)
-        var features = parse(cpuinfo: text, maxFrequencyKHz: khz)
-        if let path = ProcessInfo.processInfo.environment["HOST_CPUINFO"], let sample = try? String(contentsOfFile: path, encoding: .utf8) {
-            let narrowed = parse(cpuinfo: sample)
-            features.modelName = narrowed.modelName
-            features.flags.formIntersection(narrowed.flags)
-            (features.vendor, features.family) = (narrowed.vendor, narrowed.family)
-        }
+        let khz = readWhole("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+        var features = parse(cpuinfo: readWhole("/proc/cpuinfo") ?? "", maxFrequencyKHz: khz)
         if features.architecture == .unknown {
             #if arch(x86_64)
             features.architecture = .x86_64
             #elseif arch(arm64)
             features.architecture = .aarch64
             #endif
-            features.logicalCores = max(features.logicalCores, ProcessInfo.processInfo.activeProcessorCount)
+        }
+        features.logicalCores = max(features.logicalCores, ProcessInfo.processInfo.activeProcessorCount)
+        if let cpuid = CPUIDFlags.current {
+            features.adopt(cpuid)
+        }
+        if let path = ProcessInfo.processInfo.environment["HOST_CPUINFO"], let sample = readWhole(path) {
+            let narrowed = parse(cpuinfo: sample)
+            features.modelName = narrowed.modelName
+            features.flags.formIntersection(narrowed.flags)
+            (features.vendor, features.family) = (narrowed.vendor, narrowed.family)
         }
         return features
     }()
+
+    /// Takes CPUID's word for the vector flags, vendor and family (and the model name where
+    /// /proc/cpuinfo gave none); the other flags stay as listed.
+    public mutating func adopt(_ cpuid: CPUIDFlags) {
+        flags = flags.subtracting(CPUIDFlags.decided).union(cpuid.flags)
+        (vendor, family) = (cpuid.vendor, cpuid.family)
+        if modelName == "unknown CPU", let brand = cpuid.brand { modelName = brand }
+    }
+
+    /// A file's whole text (`String(contentsOfFile:)` stops after the first page of a /proc
+    /// file, which on a many-core machine leaves processors out).
+    static func readWhole(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
 
     /// Whether every flag in `names` is present.
     public func has(_ names: String...) -> Bool { names.allSatisfy(flags.contains) }

@@ -70,6 +70,62 @@ public enum GEMM {
                                          c: UnsafeMutablePointer<Float>, ldc: Int) {
         activeKernels.panelProducts6x16(kc: kc, a: a, rows: rows, b: b, c: c, ldc: ldc)
     }
+
+    /// C_b (rows x columns) = A_b · B_bᵀ, or C_b += A_b · B_bᵀ when `accumulate`, for `batch`
+    /// pairs one after another: A_b is `rows` x `length`, B_b `columns` x `length`, C_b
+    /// `rows` x `columns`, all row-major and contiguous. For products whose inner dimension is
+    /// long and the result small (the Winograd kernel gradient); each element is summed by one
+    /// thread in a fixed order.
+    @inline(__always)
+    package static func rowDotProducts(batch: Int, a: UnsafePointer<Float>, rows: Int, b: UnsafePointer<Float>, columns: Int,
+                                       length: Int, accumulate: Bool, into c: UnsafeMutablePointer<Float>, pool: WorkerPool = .shared) {
+        activeKernels.rowDotProducts(batch: batch, a: a, rows: rows, b: b, columns: columns, length: length,
+                                     accumulate: accumulate, into: c, pool: pool)
+    }
+}
+
+/// The Winograd F(2x2, 3x3) convolution's tile transforms in the active kernel set (contracts
+/// in KernelSupport's `KernelSetImplementation`); the engine's `WinogradConv` calls them.
+package enum WinogradKernels {
+    @inline(__always)
+    package static func input(_ plan: WinogradPlan, _ x: UnsafePointer<Float>, first: Int, count: Int,
+                              into v: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool = .shared) {
+        activeKernels.winogradInput(plan, x, first: first, count: count, into: v, layout: layout, pool: pool)
+    }
+    @inline(__always)
+    package static func output(_ plan: WinogradPlan, _ m: UnsafePointer<Float>, rowLength: Int, bias: UnsafePointer<Float>?,
+                               first: Int, count: Int, into out: UnsafeMutablePointer<Float>, pool: WorkerPool = .shared) {
+        activeKernels.winogradOutput(plan, m, rowLength: rowLength, bias: bias, first: first, count: count, into: out, pool: pool)
+    }
+    @inline(__always)
+    package static func outputGradient(_ plan: WinogradPlan, _ grad: UnsafePointer<Float>, first: Int, count: Int,
+                                       into z: UnsafeMutablePointer<Float>, layout: WinogradTileLayout, pool: WorkerPool = .shared) {
+        activeKernels.winogradOutputGradient(plan, grad, first: first, count: count, into: z, layout: layout, pool: pool)
+    }
+}
+
+/// The optimizers' per-parameter updates in the active kernel set; the engine's `SGD` and
+/// `Adam` call them. Every set gives the bits of the scalar loop (each lane does its
+/// operations in the same order).
+package enum Optimizers {
+    /// PyTorch's SGD: g = grad + wd p; b = g on the first step, else momentum b + (1 - dampening) g;
+    /// p -= lr (nesterov ? g + momentum b : b). Without `buffer` (momentum 0): p -= lr g.
+    @inline(__always)
+    package static func sgd(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+                            count: Int, lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, first: Bool) {
+        activeKernels.sgdUpdate(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
+                                weightDecay: weightDecay, nesterov: nesterov, first: first)
+    }
+
+    /// PyTorch's Adam with the step's corrections: g += wd p; m = b1 m + (1 - b1) g;
+    /// v = b2 v + (1 - b2) g^2; p -= stepSize m / (sqrt(v) / root2 + eps).
+    @inline(__always)
+    package static func adam(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                             firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
+                             stepSize: Float, root2: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float) {
+        activeKernels.adamUpdate(parameters: p, gradients: g, firstMoments: m, secondMoments: v, count: count, stepSize: stepSize,
+                                 root2: root2, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
+    }
 }
 
 /// Vector kernels over contiguous floats (in the active kernel set) and, in

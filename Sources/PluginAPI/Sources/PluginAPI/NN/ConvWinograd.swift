@@ -17,26 +17,8 @@
 /// The transform matrices have entries 0, ±1 and ±1/2, so results agree with im2col to a few
 /// units in the last place of the sums (tested against the direct definition).
 struct WinogradConv {
-    /// One convolution in Winograd form: `channelsIn` planes of inH x inW read with `padding`
-    /// zeros around them, `channelsOut` planes of outH x outW written.
-    struct Plan {
-        var n, channelsIn, channelsOut, inH, inW, outH, outW, padding: Int
-        var tilesH: Int { (outH + 1) / 2 }
-        var tilesW: Int { (outW + 1) / 2 }
-        var tilesPerImage: Int { tilesH * tilesW }
-        /// Images per group: the transformed input and output (16 floats per tile and
-        /// channel each, four times the planes they come from) stay within
-        /// `ConvGeometry.transientBudget` (in the last-level cache next to the products, and
-        /// small next to what a training step holds).
-        var group: Int {
-            let perImage = 16 * Swift.max(channelsIn, channelsOut) * tilesPerImage
-            return Swift.max(1, Swift.min(n, ConvGeometry.transientBudget(outputCount: n * channelsOut * outH * outW) / perImage))
-        }
-        /// Row length of the zero-padded scratch copy of a plane: whole 8-tile vectors plus
-        /// room for the 16-float loads that split even and odd columns.
-        var scratchWidth: Int { 2 * ((tilesW + 7) / 8 * 8) + 16 }
-        var scratchHeight: Int { 2 * tilesH + 2 }
-    }
+    typealias Plan = WinogradPlan
+    typealias TileLayout = WinogradTileLayout
 
     let geo: ConvGeometry
 
@@ -96,8 +78,8 @@ struct WinogradConv {
         var first = 0
         while first < plan.n {
             let count = Swift.min(group, plan.n - first), tiles = count * plan.tilesPerImage
-            Self.transformInput(plan, x, first: first, count: count, into: inputs.data, layout: .rows(channels: c, tiles: tiles))
-            Self.transformOutputGradient(plan, grad, first: first, count: count, into: grads.data, layout: .rows(channels: oc, tiles: tiles))
+            WinogradKernels.input(plan, x, first: first, count: count, into: inputs.data, layout: .rows(channels: c, tiles: tiles))
+            WinogradKernels.outputGradient(plan, grad, first: first, count: count, into: grads.data, layout: .rows(channels: oc, tiles: tiles))
             Self.multiplyKernelGradients(grads: grads.data, inputs: inputs.data, outChannels: oc, inChannels: c, tiles: tiles,
                                          accumulate: first > 0, into: du.data)
             first += count
@@ -117,70 +99,22 @@ struct WinogradConv {
         while first < plan.n {
             let count = Swift.min(group, plan.n - first)
             let layout = TileLayout.tilePanels(channels: c, tiles: count * plan.tilesPerImage)
-            transformInput(plan, input, first: first, count: count, into: v.data, layout: layout)
+            WinogradKernels.input(plan, input, first: first, count: count, into: v.data, layout: layout)
             multiplyTiles(kernels: u, tiles: v.data, layout: layout, outChannels: oc, inChannels: c, into: m.data)
-            transformOutput(plan, m.data, rowLength: layout.paddedTiles, bias: bias, first: first, count: count, into: out)
+            WinogradKernels.output(plan, m.data, rowLength: layout.paddedTiles, bias: bias, first: first, count: count, into: out)
             first += count
         }
     }
 }
 
-/// Where the transformed value of (ξ, channel, tile) lives among the 16 matrices of a group:
-/// in the panels `GEMM.kernel6x16` reads, so that the products pack nothing.
-enum TileLayout {
-    /// B operand of M_ξ = U_ξ V_ξ (k = channel, n = tile): panels of 16 tiles,
-    /// [ξ][tile / 16][channel][tile % 16]. The last panel's lanes past the last tile are never
-    /// written: the products read them, but their columns of M are never transformed back.
-    case tilePanels(channels: Int, tiles: Int)
-    /// An operand of dU_ξ = Z_ξ V_ξᵀ: one row of tiles per (ξ, channel), [ξ][channel][tile].
-    case rows(channels: Int, tiles: Int)
-
-    var paddedTiles: Int {
-        switch self {
-        case .tilePanels(_, let tiles): return (tiles + GEMM.nr - 1) / GEMM.nr * GEMM.nr
-        case .rows(_, let tiles): return tiles
-        }
-    }
-
-    /// Floats in all 16 matrices.
-    var count: Int {
-        switch self {
-        case .tilePanels(let channels, _): return 16 * channels * paddedTiles
-        case .rows(let channels, let tiles): return 16 * channels * tiles
-        }
-    }
-
-    @inline(__always)
-    func offset(_ xi: Int, channel: Int, tile: Int) -> Int {
-        switch self {
-        case .tilePanels(let channels, _):
-            let panels = paddedTiles / GEMM.nr
-            return ((xi * panels + tile / GEMM.nr) * channels + channel) * GEMM.nr + tile % GEMM.nr
-        case .rows(let channels, let tiles):
-            return (xi * channels + channel) * tiles + tile
-        }
-    }
-
-    /// Writes lanes 0..<lanes of `value` as tiles tile..<tile+lanes of (ξ, channel).
-    @inline(__always)
-    func store(_ value: SIMD8<Float>, into base: UnsafeMutablePointer<Float>, _ xi: Int, channel: Int, tile: Int, lanes: Int) {
-        let dst = base + offset(xi, channel: channel, tile: tile)
-        switch self {
-        case .tilePanels:
-            if lanes == 8 && tile % 8 == 0 {
-                UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-            } else if tile % GEMM.nr + lanes <= GEMM.nr {
-                for i in 0..<lanes { dst[i] = value[i] }
-            } else {
-                for i in 0..<lanes { base[offset(xi, channel: channel, tile: tile + i)] = value[i] }
-            }
-        case .rows:
-            if lanes == 8 {
-                UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-            } else {
-                for i in 0..<lanes { dst[i] = value[i] }
-            }
-        }
+extension WinogradPlan {
+    /// Images per group: the transformed input and output (16 floats per tile and channel
+    /// each, four times the planes they come from) stay within `ConvGeometry.transientBudget`
+    /// (in the last-level cache next to the products, and small next to what a training step
+    /// holds).
+    var group: Int {
+        let perImage = 16 * Swift.max(channelsIn, channelsOut) * tilesPerImage
+        return Swift.max(1, Swift.min(n, ConvGeometry.transientBudget(outputCount: n * channelsOut * outH * outW) / perImage))
     }
 }
 
@@ -219,58 +153,9 @@ extension WinogradConv {
     }
 
     /// dU_ξ (outChannels x inChannels) (+)= Z_ξ · V_ξᵀ for all 16 ξ, both in `.rows` layout:
-    /// dot products over the tiles, a 3 x 3 block of them at a time (nine 8-lane accumulators,
-    /// six loads per nine fused multiply-adds). One pool item per (ξ, three rows of dU): each
-    /// element is summed by one thread in a fixed order.
+    /// dot products over the tiles, in the active kernel set (`GEMM.rowDotProducts`).
     static func multiplyKernelGradients(grads z: UnsafePointer<Float>, inputs v: UnsafePointer<Float>, outChannels oc: Int,
                                         inChannels c: Int, tiles: Int, accumulate: Bool, into du: UnsafeMutablePointer<Float>) {
-        typealias V8 = SIMD8<Float>
-        let rowBlocks = (oc + 2) / 3, colBlocks = (c + 2) / 3
-        WorkerPool.shared.parallelFor(16 * rowBlocks) { item in
-            let (xi, block) = (item / rowBlocks, item % rowBlocks)
-            let o0 = block * 3, rows = Swift.min(3, oc - o0)
-            // Rows past the last repeat it; their sums are not stored.
-            @inline(__always) func zRow(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(z + (xi * oc + Swift.min(o0 + i, oc - 1)) * tiles) }
-            let (z0, z1, z2) = (zRow(0), zRow(1), zRow(2))
-            for cb in 0..<colBlocks {
-                let c0 = cb * 3, cols = Swift.min(3, c - c0)
-                @inline(__always) func vRow(_ j: Int) -> UnsafeRawPointer { UnsafeRawPointer(v + (xi * c + Swift.min(c0 + j, c - 1)) * tiles) }
-                let (v0, v1, v2) = (vRow(0), vRow(1), vRow(2))
-                var (s00, s01, s02, s10, s11, s12, s20, s21, s22) = (V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8())
-                @inline(__always) func step(_ offset: Int, _ lanes: Int) {
-                    @inline(__always) func at(_ row: UnsafeRawPointer) -> V8 {
-                        lanes == 8 ? row.loadUnaligned(fromByteOffset: offset, as: V8.self)
-                            : load((row + offset).assumingMemoryBound(to: Float.self), lanes: lanes)
-                    }
-                    let (b0, b1, b2) = (at(v0), at(v1), at(v2))
-                    var a = at(z0)
-                    s00.addProduct(a, b0); s01.addProduct(a, b1); s02.addProduct(a, b2)
-                    a = at(z1)
-                    s10.addProduct(a, b0); s11.addProduct(a, b1); s12.addProduct(a, b2)
-                    a = at(z2)
-                    s20.addProduct(a, b0); s21.addProduct(a, b1); s22.addProduct(a, b2)
-                }
-                var t = 0
-                while t + 8 <= tiles { step(t * 4, 8); t += 8 }
-                if t < tiles { step(t * 4, tiles - t) }
-                @inline(__always) func sum(_ i: Int, _ j: Int) -> Float {
-                    switch i * 3 + j {
-                    case 0: return s00.sum()
-                    case 1: return s01.sum()
-                    case 2: return s02.sum()
-                    case 3: return s10.sum()
-                    case 4: return s11.sum()
-                    case 5: return s12.sum()
-                    case 6: return s20.sum()
-                    case 7: return s21.sum()
-                    default: return s22.sum()
-                    }
-                }
-                for i in 0..<rows {
-                    let out = du + (xi * oc + o0 + i) * c + c0
-                    for j in 0..<cols { out[j] = accumulate ? out[j] + sum(i, j) : sum(i, j) }
-                }
-            }
-        }
+        GEMM.rowDotProducts(batch: 16, a: z, rows: oc, b: v, columns: c, length: tiles, accumulate: accumulate, into: du)
     }
 }

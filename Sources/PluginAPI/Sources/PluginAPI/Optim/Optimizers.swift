@@ -32,23 +32,31 @@ public final class SGD: Optimizer {
     public override func step() {
         for p in parameters {
             guard let grad = p.grad else { continue }
-            let (pd, gd, n) = (p.data, grad.data, p.count)
-            if momentum == 0 {
-                for i in 0..<n { pd[i] -= lr * (gd[i] + weightDecay * pd[i]) }
+            guard momentum != 0 else {
+                Self.update(parameters: p.data, gradients: grad.data, buffer: nil, count: p.count, lr: lr, momentum: 0,
+                            dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: true)
                 continue
             }
             let key = ObjectIdentifier(p)
             let first = buffers[key] == nil
-            var buffer = buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: n)
+            var buffer = buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: p.count)
             buffer.withUnsafeMutableBufferPointer { b in
-                for i in 0..<n {
-                    let g = gd[i] + weightDecay * pd[i]
-                    b[i] = first ? g : momentum * b[i] + (1 - dampening) * g
-                    pd[i] -= lr * (nesterov ? g + momentum * b[i] : b[i])
-                }
+                Self.update(parameters: p.data, gradients: grad.data, buffer: b.baseAddress, count: p.count, lr: lr, momentum: momentum,
+                            dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: first)
             }
             buffers[key] = buffer
         }
+    }
+
+    /// PyTorch's SGD update of `count` parameters in place, in the CPU's widest kernels:
+    /// g = grad + wd p; b = g on the first step, else momentum b + (1 - dampening) g;
+    /// p -= lr (nesterov ? g + momentum b : b); without `buffer` (momentum 0) p -= lr g. For
+    /// trainers that fuse their own gradients.
+    public static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+                              count: Int, lr: Float, momentum: Float, dampening: Float = 0, weightDecay: Float = 0,
+                              nesterov: Bool = false, first: Bool) {
+        Optimizers.sgd(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
+                       weightDecay: weightDecay, nesterov: nesterov, first: first)
     }
 
     /// The momentum buffer of each parameter, in `parameters` order (nil before its first
@@ -105,31 +113,14 @@ public final class Adam: Optimizer {
         return (lr / correction1, correction2.squareRoot())
     }
 
-    /// PyTorch's Adam update of `count` parameters in place, eight lanes at a time, with the
+    /// PyTorch's Adam update of `count` parameters in place, in the CPU's widest kernels, with the
     /// step's `corrections`: g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
     /// p -= stepSize m / (sqrt(v) / root2 + eps). For trainers that fuse their own gradients.
     public static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                               firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
                               stepSize: Float, root2: Float, beta1 b1: Float, beta2 b2: Float, eps: Float, weightDecay wd: Float) {
-        typealias V = SIMD8<Float>
-        var i = 0
-        while i + 8 <= count {
-            let pr = UnsafeMutableRawPointer(p + i), mr = UnsafeMutableRawPointer(m + i), vr = UnsafeMutableRawPointer(v + i)
-            let pv = pr.loadUnaligned(as: V.self)
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) + wd * pv
-            let mv = b1 * mr.loadUnaligned(as: V.self) + (1 - b1) * gv
-            let vv = b2 * vr.loadUnaligned(as: V.self) + (1 - b2) * gv * gv
-            mr.storeBytes(of: mv, as: V.self); vr.storeBytes(of: vv, as: V.self)
-            pr.storeBytes(of: pv - stepSize * mv / (VectorMath.squareRoot(vv) / root2 + eps), as: V.self)
-            i += 8
-        }
-        while i < count {
-            let gi = g[i] + wd * p[i]
-            m[i] = b1 * m[i] + (1 - b1) * gi
-            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-            p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
-            i += 1
-        }
+        Optimizers.adam(parameters: p, gradients: g, firstMoments: m, secondMoments: v, count: count, stepSize: stepSize, root2: root2,
+                        beta1: b1, beta2: b2, eps: eps, weightDecay: wd)
     }
 
     public override func step() {
