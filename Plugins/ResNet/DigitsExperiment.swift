@@ -13,6 +13,7 @@ enum DigitsExperiment {
             MetricSpec("final_validation_loss", goal: .lowerIsBetter, help: "mean cross-entropy on the validation set after the last epoch"),
             MetricSpec("validation_accuracy", goal: .higherIsBetter, help: "share of validation images classified correctly"),
             MetricSpec("seconds", unit: "s", goal: .lowerIsBetter, help: "wall time of fit_and_validate"),
+            MetricSpec("peak_rss_mb", unit: "MB", goal: .lowerIsBetter, help: "the run's peak resident memory (VmHWM): images, model and evaluation"),
         ],
         train: run, evaluate: evaluate)
 
@@ -53,6 +54,7 @@ enum DigitsExperiment {
         try ResNetPlots.lossCurves(outcome, title: "hw3 ResNet on digits, \(settings.label): cross-entropy", context: context, file: "loss.svg")
         try ResNetPlots.confusion(model, data.validation, title: "Validation confusion matrix, \(settings.label)", context: context, file: "confusion.svg")
         try Checkpoint.save(model, settings: settings, imageSize: (data.train.height, data.train.width), context: context)
+        if let rss = ProcessMemory.peakResidentBytes { context.metrics.final("peak_rss_mb", Double(rss) / 1e6) }
     }
 
     /// `host eval ResNet digits --checkpoint DIR`: the saved model on the validation set.
@@ -64,5 +66,6 @@ enum DigitsExperiment {
         context.metrics.final("final_validation_loss", point.validationLoss)
         context.metrics.final("validation_accuracy", point.validationAccuracy)
         try ResNetPlots.confusion(model, data.validation, title: "Validation confusion matrix (checkpoint)", context: context, file: "confusion.svg")
+        if let rss = ProcessMemory.peakResidentBytes { context.metrics.final("peak_rss_mb", Double(rss) / 1e6) }
     }
 }

@@ -156,18 +156,23 @@ public enum FitAndValidate {
         }
     }
 
-    /// Images per forward pass when measuring: the embedded digits (1,617 and 180) go in one
-    /// pass; an MNIST-sized set goes in chunks, so its activations never exist all at once
-    /// (60,000 images of 28 x 28 in one pass took 1.6 GB).
-    static let evaluationChunk = 2048
+    /// Images per forward pass when measuring: as many as keep one layer's activations (the
+    /// network's channels at the input's size, an upper bound) within 4M floats (16 MB), at most
+    /// 2,048. The embedded digits (1,617 and 180 images) go in one pass; MNIST's 28 x 28 images
+    /// with 16 channels go 334 at a time, so an evaluation beside training stays small next to
+    /// the 188 MB of images (2,048 at a time took the run to 908 MB).
+    static func evaluationChunk(channels: Int, imageSize: Int) -> Int {
+        Swift.max(1, Swift.min(2048, (1 << 22) / Swift.max(1, channels * imageSize)))
+    }
 
     /// Mean cross-entropy and accuracy of `model` on `set` (call inside `noGrad`): the
     /// size-weighted mean of the chunks' means.
     static func lossAndAccuracy(_ model: HW3ResNet, _ set: LabeledImages) -> (Double, Double) {
         guard set.count > 0 else { return (.nan, .nan) }
+        let chunk = evaluationChunk(channels: model.conv1.weight.shape[0], imageSize: set.height * set.width)
         var (lossSum, correct) = (0.0, 0.0)
-        for start in stride(from: 0, to: set.count, by: evaluationChunk) {
-            let range = start..<min(start + evaluationChunk, set.count)
+        for start in stride(from: 0, to: set.count, by: chunk) {
+            let range = start..<min(start + chunk, set.count)
             let labels = Array(set.labels[range])
             let logits = model(set.batch(range))
             lossSum += Double(crossEntropy(logits, targets: labels).item) * Double(range.count)
