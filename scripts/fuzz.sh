@@ -33,8 +33,8 @@ files_for() {
         idx)   echo "$BASE $R/Data/IDX.swift" ;;
         pgm)   echo "$BASE $R/Data/PGM.swift" ;;
         cifar) echo "$BASE $R/Data/CIFAR10Batch.swift" ;;
-        tar)   echo "$BASE $R/Archive/Tar.swift" ;;
-        gzip)  echo "$BASE $R/Archive/Gzip.swift $R/Archive/Tar.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
+        tar)   echo "$BASE Sources/Host/Core/Archive/Tar.swift" ;;
+        gzip)  echo "$BASE $R/Archive/Gzip.swift Sources/Host/Core/Archive/Tar.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
         png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Image/PNG.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
         elf)   echo "$BASE Sources/Host/Core/ELFSymbols.swift" ;;
         *)     return 1 ;;

@@ -1,3 +1,4 @@
+import HostKit
 import PluginAPI
 import XCTest
 

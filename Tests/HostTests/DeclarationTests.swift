@@ -71,14 +71,18 @@ final class DeclarationTests: XCTestCase {
     }
 
     /// A run of 5 s or more that never reported progress gets a note saying how to show it.
-    func testALongRunWithoutProgressGetsANote() throws {
+    func testALongRunWithoutProgressOrCancellationChecksGetsNotes() throws {
         let folder = try Self.folder.get(), work = TestSupport.temporaryFolder()
         let run = try TestSupport.host(["run", "Sloppy", "silent", "--plugins", folder, "--out", "run"], in: work)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("Sloppy silent ran 5 s without reporting progress"), run.stderr)
         XCTAssertTrue(run.stderr.contains("context.progress.begin"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("Sloppy silent ran 5 s without checking context.isCancelled"), run.stderr)
         let quick = try TestSupport.host(["run", "Sloppy", "missing", "--plugins", folder, "--out", "quick"], in: work)
-        XCTAssertFalse(quick.stderr.contains("without reporting progress"), "a short run gets no note: \(quick.stderr)")
+        XCTAssertFalse(quick.stderr.contains("note:"), "a short run gets no note: \(quick.stderr)")
+        let polite = try TestSupport.host(["run", "Sloppy", "polite", "--plugins", folder, "--out", "polite"], in: work)
+        XCTAssertEqual(polite.status, 0, polite.stderr)
+        XCTAssertFalse(polite.stderr.contains("note:"), "a long run that reports progress and checks for Ctrl-C gets no note: \(polite.stderr)")
     }
 
     func testAFamilyCoversTheNamesItsHoleAllows() {

@@ -1,4 +1,4 @@
-// libFuzzer harness for the tar reader (Archive/Tar.swift).
+// libFuzzer harness for the tar reader (Sources/Host/Core/Archive/Tar.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

@@ -75,9 +75,10 @@ public struct Runner {
         let started = Date()
         let metrics = MetricsLog(declared: experiment.metrics.map(\.name))
         let progress = ProgressWatch(globals.quiet ? SilentProgress() : TerminalProgress())
+        let cancellation = CancellationWatch { Interrupt.requested }
         let context = RunContext(plugin: plugin.name, experiment: experiment.name, options: options, seed: globals.seed,
                                  threads: globals.threads, outputDirectory: folder.path, progress: progress,
-                                 metrics: metrics, log: globals.quiet ? { _ in } : log, isCancelled: { Interrupt.requested })
+                                 metrics: metrics, log: globals.quiet ? { _ in } : log, isCancelled: cancellation.check)
         do {
             try folder.write(config(plugin: plugin, path: loaded.path, experiment: experiment, options: options,
                                     mode: mode, arguments: arguments, started: started).text(indent: 2) + "\n", to: "config.json")
@@ -110,6 +111,10 @@ public struct Runner {
         let seconds = Date().timeIntervalSince(started)
         if status == .completed, let note = ProgressWatch.note(plugin: plugin.name, experiment: experiment.name, seconds: seconds,
                                                                  sawProgress: progress.sawProgress) {
+            context.log(note)
+        }
+        if status == .completed, let note = CancellationWatch.note(plugin: plugin.name, experiment: experiment.name, seconds: seconds,
+                                                                     wasChecked: cancellation.wasChecked) {
             context.log(note)
         }
         do {

@@ -27,8 +27,17 @@ public final class SloppyPlugin: Plugin {
                            context.metrics.log(step: 2, [("loss", 1)])
                            context.metrics.final("loss", 1)
                        }),
-            Experiment(name: "silent", summary: "Works for 5.2 s without reporting progress",
+            Experiment(name: "silent", summary: "Works for 5.2 s without reporting progress or checking for Ctrl-C",
                        train: { _ in Thread.sleep(forTimeInterval: 5.2) }),
+            Experiment(name: "polite", summary: "Works for 5.2 s in steps, reporting progress and checking for Ctrl-C",
+                       train: { context in
+                           context.progress.begin("work", total: 26, unit: "steps")
+                           for step in 1...26 where !context.isCancelled {
+                               Thread.sleep(forTimeInterval: 0.2)
+                               context.progress.update(completed: step, values: [])
+                           }
+                           context.progress.end()
+                       }),
         ]
     }
 }

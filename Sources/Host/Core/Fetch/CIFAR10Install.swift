@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 
 /// Unpacking CIFAR-10's official archive into the data folder (the part of `host fetch
 /// cifar10` after the download, also used for a manual download).

@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 
 /// The engine's micro-benchmarks (`host bench`): GEMM at square and skinny sizes, conv2d
 /// forward and backward at the shapes the assignments use.

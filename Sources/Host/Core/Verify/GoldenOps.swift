@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 
 /// How each golden op is computed by the engine.
 enum GoldenOps {

@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 
 /// Runs PyTorch golden cases (a folder with `cases.json` and `.npy` files, the format of
 /// `Tests/Fixtures/golden/README.md`) through the engine and compares every output and
