@@ -8,11 +8,7 @@ enum DeepSigmoidExperiment {
     static let declaration = Experiment(
         name: "deep-sigmoid",
         summary: "A deep sigmoid network on parity beside the two-layer ReLU one: loss curves and per-layer gradient norms",
-        options: [
-            .int("d", default: 10, range: 1...64, help: "input dimension"),
-            .int("depth", default: 4, range: 1...32, help: "hidden sigmoid layers"),
-            .int("iters", default: 20_000, range: 1...100_000_000, help: "SGD steps for each network"),
-        ] + TrainExperiment.options.filter { !["d", "iters"].contains($0.name) },
+        settings: Settings.self,
         metrics: [
             MetricSpec("final_loss_sigmoid", goal: .lowerIsBetter), MetricSpec("final_loss_relu", goal: .lowerIsBetter),
             MetricSpec("test_accuracy_sigmoid", goal: .higherIsBetter), MetricSpec("test_accuracy_relu", goal: .higherIsBetter),
@@ -20,6 +16,16 @@ enum DeepSigmoidExperiment {
             MetricSpec("init_grad_norm_layer{}", help: "||grad W_l|| of layer l at initialisation, for the sigmoid network"),
         ],
         train: run)
+
+    /// `train`'s options with a smaller d and fewer steps, and the depth.
+    struct Settings: ExperimentSettings {
+        var depth = 4
+        var training = TrainExperiment.Settings()
+        init() { (training.d, training.iters) = (10, 20_000) }
+
+        static let fields: [SettingField<Settings>] = [.int("depth", \.depth, range: 1...32, help: "hidden sigmoid layers")]
+            + SettingField.nested(\.training, TrainExperiment.Settings.fields)
+    }
 
     /// [Linear(d, k), Sigmoid] x depth, then Linear(k, 1).
     static func deepSigmoid(d: Int, width k: Int, depth: Int, generator: inout SeededGenerator) -> Sequential {
@@ -39,10 +45,8 @@ enum DeepSigmoidExperiment {
         }
     }
 
-    static func run(_ context: RunContext) throws {
-        var settings = try TrainExperiment.Settings(context.options)
-        let depth = try context.options.int("depth")
-        settings.d = try context.options.int("d")
+    static func run(_ context: RunContext, _ options: Settings) throws {
+        let (settings, depth) = (options.training, options.depth)
         let k = settings.widthFactor * settings.d
         context.log("deep-sigmoid: d = \(settings.d), \(depth) sigmoid layers of \(k) units, beside the two-layer ReLU network; \(settings.iters) steps each")
         var norms: [(step: Int, norms: [Double])] = []

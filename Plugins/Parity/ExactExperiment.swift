@@ -8,12 +8,7 @@ public enum ExactExperiment {
     public static let declaration = Experiment(
         name: "exact",
         summary: "Check that the hand-set ReLU network of problem 3a gives f(x) = (-1)^(v*.x) exactly",
-        options: [
-            .int("d", default: 30, range: 1...64, help: "input dimension; d <= \(exhaustiveLimit) checks every (v*, x) pair"),
-            .int("samples", default: 10_000, range: 1...10_000_000, help: "random inputs per mask when d > \(exhaustiveLimit)"),
-            .int("masks", default: 100, range: 1...100_000, help: "random masks v* when d > \(exhaustiveLimit) (all-ones and all-zeros are always added)"),
-            .flag("corrected", help: "apply the smallest correction (w_i = v* on every unit a bump uses) instead of the construction as stated"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("pairs_checked", help: "(v*, x) pairs whose network output was computed"),
             MetricSpec("mismatches", goal: .lowerIsBetter, help: "pairs with f(x) != y"),
@@ -25,6 +20,19 @@ public enum ExactExperiment {
         evaluate: evaluate)
 
     /// One pair where the network is wrong.
+    /// The experiment's options.
+    public struct Settings: ExperimentSettings {
+        public var d = 30, samples = 10_000, masks = 100
+        public var corrected = false
+        public init() {}
+        public static let fields: [SettingField<Settings>] = [
+            .int("d", \.d, range: 1...64, help: "input dimension; d <= \(exhaustiveLimit) checks every (v*, x) pair"),
+            .int("samples", \.samples, range: 1...10_000_000, help: "random inputs per mask when d > \(exhaustiveLimit)"),
+            .int("masks", \.masks, range: 1...100_000, help: "random masks v* when d > \(exhaustiveLimit) (all-ones and all-zeros are always added)"),
+            .flag("corrected", \.corrected, help: "apply the smallest correction (w_i = v* on every unit a bump uses) instead of the construction as stated"),
+        ]
+    }
+
     public struct Mismatch {
         public var mask: [Float], input: [Float], output: Float, label: Float
         public var s: Int { zip(mask, input).reduce(0) { $0 + Int($1.0 * $1.1) } }
@@ -43,9 +51,8 @@ public enum ExactExperiment {
         }
     }
 
-    static func run(_ context: RunContext) throws {
-        let d = try context.options.int("d")
-        let corrected = try context.options.bool("corrected")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (d, corrected) = (settings.d, settings.corrected)
         let exhaustive = d <= exhaustiveLimit
         var rng = SeededGenerator(seed: context.seed)
         let masks: [[Float]]
@@ -55,7 +62,7 @@ public enum ExactExperiment {
             inputs = masks
             context.log("exact: d = \(d), checking all \(masks.count) x \(inputs.count) (v*, x) pairs")
         } else {
-            let m = try context.options.int("masks"), n = try context.options.int("samples")
+            let (m, n) = (settings.masks, settings.samples)
             masks = extremes(d) + (0..<m).map { _ in randomBits(d, &rng) }
             inputs = extremes(d) + (0..<n).map { _ in randomBits(d, &rng) }
             context.log("exact: d = \(d), checking \(masks.count) masks (\(m) random, all-ones, all-zeros) x \(inputs.count) inputs (\(n) random, all-ones, all-zeros)")
@@ -208,7 +215,7 @@ public enum ExactExperiment {
 
     /// `host eval Parity exact --checkpoint FOLDER`: checks a saved network on every input
     /// (d <= 20) or on `--samples` random inputs for the mask saved with it.
-    static func evaluate(_ context: RunContext, checkpoint: String) throws {
+    static func evaluate(_ context: RunContext, _ settings: Settings, checkpoint: String) throws {
         func load(_ name: String, _ shape: [Int]?) throws -> NPYArray {
             let array = try NPY.read((checkpoint as NSString).appendingPathComponent("\(name).npy"))
             if let shape, array.shape != shape {
@@ -233,7 +240,7 @@ public enum ExactExperiment {
             inputs = (0..<(1 << d)).map { bits(of: $0, d: d) }
         } else {
             var rng = SeededGenerator(seed: context.seed)
-            inputs = extremes(d) + (0..<(try context.options.int("samples"))).map { _ in randomBits(d, &rng) }
+            inputs = extremes(d) + (0..<settings.samples).map { _ in randomBits(d, &rng) }
         }
         context.log("eval: checking the saved network (k = \(k), d = \(d)) on \(inputs.count) inputs for its mask")
         let tally = check(network, mask: mask, inputs: inputs.flatMap { $0 }, count: inputs.count)

@@ -14,14 +14,7 @@ public enum GradientsExperiment {
     static let declaration = Experiment(
         name: "gradients",
         summary: "Exact variance over all masks v* of the population-risk gradient (Parseval, checked by enumeration): it shrinks like 2^-d; 3c's c_p and C_p / 2^d bound against it",
-        options: [
-            .int("d-min", default: 2, range: 1...20, help: "smallest input dimension"),
-            .int("d-max", default: 16, range: 1...20, help: "largest input dimension (the closed form passes over all 2^d inputs)"),
-            .int("masks", default: 1024, range: 0...4096,
-                 help: "the brute-force check: each d with 2^d <= masks also forms the gradients of all 2^d masks (0: none)"),
-            .int("width-factor", default: 10, range: 1...100, help: "hidden units k = width-factor x d"),
-            .int("draws", default: 3, range: 1...100, help: "random parameter draws p per d, averaged"),
-        ],
+        settings: Settings.self,
         metrics: [MetricSpec("variance_at_d_max", goal: .neither, help: "Var_v = E_v ||grad R_v - E_v grad R_v||^2 at the largest d (exact)"),
                   MetricSpec("scaled_variance_at_d_max", goal: .neither, help: "2^d Var_v at the largest d: C in Var_v = C / 2^d"),
                   MetricSpec("slope_log2", goal: .neither, help: "least-squares slope of log2(variance) against d (-1 for exactly 2^-d)"),
@@ -78,11 +71,22 @@ public enum GradientsExperiment {
     /// Inputs x at which autograd is checked against the closed form per draw: 0, all ones and random ones.
     public static let autogradInputs = 6
 
-    static func run(_ context: RunContext) throws {
-        let (dMin, dMax) = (try context.options.int("d-min"), try context.options.int("d-max"))
+    /// The experiment's options.
+    struct Settings: ExperimentSettings {
+        var dMin = 2, dMax = 16, masks = 1024, widthFactor = 10, draws = 3
+        static let fields: [SettingField<Settings>] = [
+            .int("d-min", \.dMin, range: 1...20, help: "smallest input dimension"),
+            .int("d-max", \.dMax, range: 1...20, help: "largest input dimension (the closed form passes over all 2^d inputs)"),
+            .int("masks", \.masks, range: 0...4096,
+                 help: "the brute-force check: each d with 2^d <= masks also forms the gradients of all 2^d masks (0: none)"),
+            .int("width-factor", \.widthFactor, range: 1...100, help: "hidden units k = width-factor x d"),
+            .int("draws", \.draws, range: 1...100, help: "random parameter draws p per d, averaged"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (dMin, dMax, masks, widthFactor, draws) = (settings.dMin, settings.dMax, settings.masks, settings.widthFactor, settings.draws)
         guard dMin <= dMax else { throw PluginError.invalidInput("--d-min \(dMin) is above --d-max \(dMax)", hint: "give --d-min <= --d-max") }
-        let masks = try context.options.int("masks"), widthFactor = try context.options.int("width-factor")
-        let draws = try context.options.int("draws")
         context.progress.begin("gradients", total: dMax - dMin + 1, unit: "dims")
         var points: [Point] = []
         for d in dMin...dMax {

@@ -7,19 +7,25 @@ enum SweepExperiment {
     static let declaration = Experiment(
         name: "sweep",
         summary: "Train for d = 5, 10, 30 (--ds) with several seeds in parallel: small d learns, d = 30 stays at chance",
-        options: [.integers("ds", default: [5, 10, 30], range: 1...64, help: "input dimensions"),
-                  .int("seeds", default: 3, range: 1...100, help: "runs per d, with seeds seed, seed+1, ...")]
-            + TrainExperiment.options.filter { $0.name != "d" },
+        settings: Settings.self,
         metrics: [MetricSpec("runs", help: "training runs completed"),
                   MetricSpec("d{}_final_loss", goal: .lowerIsBetter, help: "final training loss at dimension d, mean over the seeds"),
                   MetricSpec("d{}_test_accuracy", goal: .higherIsBetter, help: "test accuracy at dimension d, mean over the seeds")],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let dims = try context.options.integers("ds")
+    /// The dimensions, seeds per dimension, and `train`'s other options.
+    struct Settings: ExperimentSettings {
+        var ds = [5, 10, 30], seeds = 3
+        var training = TrainExperiment.Settings()
+        static let fields: [SettingField<Settings>] = [
+            .integers("ds", \.ds, range: 1...64, help: "input dimensions"),
+            .int("seeds", \.seeds, range: 1...100, help: "runs per d, with seeds seed, seed+1, ..."),
+        ] + SettingField.nested(\.training, TrainExperiment.Settings.fields.filter { $0.name != "d" })
+    }
+
+    static func run(_ context: RunContext, _ options: Settings) throws {
+        let (dims, seeds, settings) = (options.ds, options.seeds, options.training)
         guard !dims.isEmpty else { throw PluginError.invalidInput("--ds is empty", hint: "give the input dimensions, for example --ds 5,10,30") }
-        let seeds = try context.options.int("seeds")
-        let settings = try TrainExperiment.Settings(context.options, d: 1)
         let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }
         context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(seeds) seeds each), \(context.threads) at a time")
         context.progress.begin("sweep", total: jobs.count * settings.iters, unit: "steps")

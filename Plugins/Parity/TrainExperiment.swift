@@ -7,7 +7,7 @@ public enum TrainExperiment {
     public static let declaration = Experiment(
         name: "train",
         summary: "Train the two-layer ReLU network (k = width-factor x d) on parity with SGD + momentum and the hinge loss",
-        options: options,
+        settings: Settings.self,
         metrics: [
             MetricSpec("final_loss", goal: .lowerIsBetter, help: "mean hinge loss over the last logging window"),
             MetricSpec("test_accuracy", goal: .higherIsBetter, help: "accuracy on --test-samples fresh inputs"),
@@ -15,36 +15,37 @@ public enum TrainExperiment {
         ],
         train: run)
 
-    static let options: [OptionSpec] = [
-        .int("d", default: 30, range: 1...64, help: "input dimension"),
-        .int("iters", default: 50_000, range: 1...100_000_000, help: "SGD steps, each on a fresh batch"),
-        .int("batch", default: 100, range: 1...100_000, help: "batch size"),
-        .double("lr", default: 0.001, max: 1e6, positive: true, help: "learning rate"),
-        .double("momentum", default: 0.9, min: 0, max: 0.999, help: "SGD momentum"),
-        .int("width-factor", default: 10, range: 1...1000, help: "hidden units k = width-factor x d"),
-        .int("log-every", default: 200, range: 1...1_000_000, help: "log the loss every this many steps"),
-        .int("test-samples", default: 10_000, range: 1...10_000_000, help: "fresh inputs for the final accuracy"),
-        .choice("engine", ["fused", "autograd"], default: "fused",
-                help: "fused: the hand-fused step for this network (fast); autograd: the general engine path (the reference)"),
-    ]
-
-    /// The settings of one training run.
-    public struct Settings {
+    /// The settings of one training run: the experiment's options.
+    public struct Settings: ExperimentSettings {
         public var d = 30, iters = 50_000, batch = 100, lr: Float = 0.001, momentum: Float = 0.9
         public var widthFactor = 10, logEvery = 200, testSamples = 10_000
-        /// Use the fused step (only for the default two-layer ReLU network).
-        public var fused = true
-        /// Threads the fused step may use (1 or 2).
+        /// The step: hand-fused for the default two-layer ReLU network, or the engine's autograd.
+        public var engine = Engine.fused
+        /// Threads the fused step may use (1 or 2); the run's thread count, not an option.
         public var threads = 1
+
+        public enum Engine: String, CaseIterable, Sendable { case fused, autograd }
+
+        /// Use the fused step (only for the default two-layer ReLU network).
+        public var fused: Bool {
+            get { engine == .fused }
+            set { engine = newValue ? .fused : .autograd }
+        }
 
         public init() {}
 
-        init(_ o: OptionValues, d fixed: Int? = nil) throws {
-            d = try fixed ?? o.int("d"); iters = try o.int("iters"); batch = try o.int("batch")
-            lr = Float(try o.double("lr")); momentum = Float(try o.double("momentum"))
-            widthFactor = try o.int("width-factor"); logEvery = try o.int("log-every"); testSamples = try o.int("test-samples")
-            fused = try o.string("engine") == "fused"
-        }
+        public static let fields: [SettingField<Settings>] = [
+            .int("d", \.d, range: 1...64, help: "input dimension"),
+            .int("iters", \.iters, range: 1...100_000_000, help: "SGD steps, each on a fresh batch"),
+            .int("batch", \.batch, range: 1...100_000, help: "batch size"),
+            .double("lr", \.lr, max: 1e6, positive: true, help: "learning rate"),
+            .double("momentum", \.momentum, min: 0, max: 0.999, help: "SGD momentum"),
+            .int("width-factor", \.widthFactor, range: 1...1000, help: "hidden units k = width-factor x d"),
+            .int("log-every", \.logEvery, range: 1...1_000_000, help: "log the loss every this many steps"),
+            .int("test-samples", \.testSamples, range: 1...10_000_000, help: "fresh inputs for the final accuracy"),
+            .choice("engine", \.engine,
+                    help: "fused: the hand-fused step for this network (fast); autograd: the general engine path (the reference)"),
+        ]
     }
 
     /// What one run produced.
@@ -56,8 +57,8 @@ public enum TrainExperiment {
         public var finalLoss: Double { curve.last?.loss ?? .nan }
     }
 
-    static func run(_ context: RunContext) throws {
-        var settings = try Settings(context.options)
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        var settings = settings
         settings.threads = context.threads
         context.progress.begin("train d=\(settings.d)", total: settings.iters, unit: "steps")
         let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }, log: { step, loss, running in

@@ -132,19 +132,26 @@ enum NewPluginCommand {
             public let datasets = [DatasetInfo(name: "line", description: "64 points of y = 2x + 1 plus noise", source: .generated)]
             public init() {}
 
+            /// The options, each declared once: type and default in the field, name and bounds below.
+            struct Settings: ExperimentSettings {
+                var steps = 200
+                var lr: Float = 0.1
+                static let fields: [SettingField<Settings>] = [
+                    .int("steps", \\.steps, range: 1...100_000, help: "SGD steps"),
+                    .double("lr", \\.lr, min: 0, max: 10, help: "learning rate"),
+                ]
+            }
+
             public var experiments: [Experiment] {
-                [Experiment(name: "train", summary: "SGD on the mean squared error of one linear layer",
-                            options: [.int("steps", default: 200, range: 1...100_000, help: "SGD steps"),
-                                      .double("lr", default: 0.1, min: 0, max: 10, help: "learning rate")],
+                [Experiment(name: "train", summary: "SGD on the mean squared error of one linear layer", settings: Settings.self,
                             metrics: [MetricSpec("final_loss", goal: .lowerIsBetter, help: "MSE after the last step"),
                                       MetricSpec("slope", help: "learned weight (2 is right)"),
                                       MetricSpec("intercept", help: "learned bias (1 is right)")],
-                            train: { context in try \(name)Plugin.train(context) })]
+                            train: { context, settings in try \(name)Plugin.train(context, settings) })]
             }
 
-            static func train(_ context: RunContext) throws {
-                let steps = try context.options.int("steps")
-                let lr = Float(try context.options.double("lr"))
+            static func train(_ context: RunContext, _ settings: Settings) throws {
+                let (steps, lr) = (settings.steps, settings.lr)
                 var generator = SeededGenerator(seed: context.seed)
                 let xs = (0..<64).map { _ in Float(generator.nextDouble() * 4 - 2) }
                 let ys = xs.map { 2 * $0 + 1 + Float(generator.nextNormal() * 0.1) }
