@@ -8,17 +8,22 @@ struct CIFARSplit {
     var classNames: [String]
     var folder: String
 
-    static let options: [OptionSpec] = [
-        CIFAR10.folderOption(),
-        .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
-        .int("subset-val", default: 10_000, range: 1...10_000, help: "use the first this many validation (test-batch) images"),
-    ]
+    /// Where CIFAR-10 is and how much of it to use: options every CIFAR experiment shares.
+    struct Source: ExperimentSettings {
+        var folder: String? = nil
+        var subsetTrain = 50_000, subsetValidation = 10_000
+        static let fields: [SettingField<Source>] = [
+            CIFAR10.folderField(\.folder),
+            .int("subset-train", \.subsetTrain, range: 1...50_000, help: "use the first this many training images"),
+            .int("subset-val", \.subsetValidation, range: 1...10_000, help: "use the first this many validation (test-batch) images"),
+        ]
+    }
 
-    /// Reads the data the options point at, or says it is absent and how to get it.
-    static func load(_ o: OptionValues, needTraining: Bool = true, needValidation: Bool = true) throws -> CIFARSplit {
-        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
-        let train = needTraining ? try CIFAR10.readTrainingBytes(folder: folder, limit: try o.int("subset-train")) : ByteImages(pixels: [], labels: [])
-        let validation = needValidation ? try CIFAR10.readTestBytes(folder: folder, limit: try o.int("subset-val")) : ByteImages(pixels: [], labels: [])
+    /// Reads the data `source` points at, or says it is absent and how to get it.
+    static func load(_ source: Source, needTraining: Bool = true, needValidation: Bool = true) throws -> CIFARSplit {
+        let folder = try CIFAR10.requireFolder(option: source.folder)
+        let train = needTraining ? try CIFAR10.readTrainingBytes(folder: folder, limit: source.subsetTrain) : ByteImages(pixels: [], labels: [])
+        let validation = needValidation ? try CIFAR10.readTestBytes(folder: folder, limit: source.subsetValidation) : ByteImages(pixels: [], labels: [])
         return CIFARSplit(train: train, validation: validation, classNames: CIFAR10.classNames(folder: folder), folder: folder)
     }
 

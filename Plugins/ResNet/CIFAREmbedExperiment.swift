@@ -9,10 +9,7 @@ enum CIFAREmbedExperiment {
     static let declaration = Experiment(
         name: "cifar-embed",
         summary: "2-D PCA and 2-D CCA (against one-hot labels) embeddings of the CIFAR-10 training images, as scatter plots by class",
-        options: [
-            .int("plot-points", default: 3000, range: 10...50_000, help: "plot the first this many images (all are used to fit)"),
-            .double("cca-ridge", default: 1e-4, min: 0, max: 1, help: "ridge added to the pixel covariance for CCA, relative to its mean diagonal"),
-        ] + CIFARSplit.options.filter { $0.name != "subset-val" },
+        settings: Settings.self,
         metrics: [
             MetricSpec("pca_variance_share_1", goal: .neither, help: "share of the total pixel variance along the first principal direction"),
             MetricSpec("pca_variance_share_2", goal: .neither, help: "the same for the second"),
@@ -21,19 +18,29 @@ enum CIFAREmbedExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let data = try CIFARSplit.load(o, needValidation: false)
+    /// What to plot, the CCA's ridge and the training data (the validation set is not used).
+    struct Settings: ExperimentSettings {
+        var plotPoints = 3000
+        var ccaRidge = 1e-4
+        var data = CIFARSplit.Source()
+        static let fields: [SettingField<Settings>] = [
+            .int("plot-points", \.plotPoints, range: 10...50_000, help: "plot the first this many images (all are used to fit)"),
+            .double("cca-ridge", \.ccaRidge, min: 0, max: 1, help: "ridge added to the pixel covariance for CCA, relative to its mean diagonal"),
+        ] + SettingField.nested(\.data, CIFARSplit.Source.fields.filter { $0.name != "subset-val" })
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let data = try CIFARSplit.load(settings.data, needValidation: false)
         context.log("cifar-embed: \(data.train.count) training images from \(data.folder)")
         let moments = CIFARMoments(data.train)
         let (pca, variances) = principalDirections(moments.gram, count: 2)
         let trace = (0..<CIFARMoments.d).reduce(0.0) { $0 + moments.gram[$1, $1] }
         context.metrics.final("pca_variance_share_1", variances[0] / trace)
         context.metrics.final("pca_variance_share_2", variances[1] / trace)
-        let (cca, correlations) = canonicalDirections(moments, relativeRidge: try o.double("cca-ridge"))
+        let (cca, correlations) = canonicalDirections(moments, relativeRidge: settings.ccaRidge)
         context.metrics.final("canonical_correlation_1", correlations[0])
         context.metrics.final("canonical_correlation_2", correlations[1])
-        let shown = data.train.prefix(try o.int("plot-points"))
+        let shown = data.train.prefix(settings.plotPoints)
         for (name, directions, axis) in [("pca", pca, "principal component"), ("cca", cca, "canonical direction")] {
             let coordinates = moments.project(shown, directions)
             let points = zip(coordinates, shown.labels).map { (x: $0[0], y: $0[1], cls: $1) }

@@ -7,9 +7,7 @@ enum CIFARLinearExperiment {
     static let declaration = Experiment(
         name: "cifar-linear",
         summary: "Least-squares linear regression from pixels (+ bias) to one-hot labels on CIFAR-10; argmax accuracy on training and validation",
-        options: [
-            .double("ridge", default: 0, min: 0, max: 1e6, help: "ridge added to X^T X, relative to its mean diagonal (0: plain least squares; raised automatically when X^T X is singular)"),
-        ] + CIFARSplit.options,
+        settings: Settings.self,
         metrics: [
             MetricSpec("train_accuracy", goal: .higherIsBetter, help: "share of training images whose largest output is their class"),
             MetricSpec("validation_accuracy", goal: .higherIsBetter, help: "the same on the validation (test-batch) images"),
@@ -20,11 +18,21 @@ enum CIFARLinearExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let data = try CIFARSplit.load(context.options)
+    /// The ridge and the data.
+    struct Settings: ExperimentSettings {
+        var ridge = 0.0
+        var data = CIFARSplit.Source()
+        static let fields: [SettingField<Settings>] = [
+            .double("ridge", \.ridge, min: 0, max: 1e6,
+                    help: "ridge added to X^T X, relative to its mean diagonal (0: plain least squares; raised automatically when X^T X is singular)"),
+        ] + SettingField.nested(\.data, CIFARSplit.Source.fields)
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let data = try CIFARSplit.load(settings.data)
         context.log("cifar-linear: \(data.description)")
         let moments = CIFARMoments(data.train)
-        let (l, ridge, regularised) = moments.regularisedCholesky(relativeRidge: try context.options.double("ridge"))
+        let (l, ridge, regularised) = moments.regularisedCholesky(relativeRidge: settings.ridge)
         let lt = DoubleLinearAlgebra.transpose(l)
         var weights = DMatrix(rows: CIFARMoments.d, columns: CIFARMoments.classes)
         var residual = 0.0

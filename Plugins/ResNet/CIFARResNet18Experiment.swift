@@ -8,15 +8,7 @@ enum CIFARResNet18Experiment {
     static let declaration = Experiment(
         name: "cifar-resnet18",
         summary: "Train the course's ResNet18 (or --arch standard) on CIFAR-10: SGD momentum 0.9, crop+flip augmentation, --lr-scheme",
-        options: [
-            .choice("arch", ResNet18.Architecture.allCases.map(\.rawValue), default: "course", help: "course: pre-activation, 64-64-128-256-256, [avg, max] head; standard: 64-128-256-512"),
-            .choice("lr-scheme", LearningRateScheme.allCases.map(\.rawValue), default: "special",
-                    help: "constant 0.001; annealed 0.01 x 0.99^(step+1); special: the course's triangular schedule over epochs + 3"),
-            .int("epochs", default: 1, range: 1...1000, help: "epochs to train (in all, counting those of a resumed run); 1 as in the starter"),
-            .int("batch-size", default: 128, range: 1...4096, help: "images per SGD step"),
-            .path("resume", help: "continue from this checkpoint (a run folder or its checkpoint/) up to --epochs"),
-            .int("stop-after", default: 0, range: 0...1000, help: "stop after this many of the --epochs (0: train them all); --resume continues, on the same schedule"),
-        ] + CIFARSplit.options,
+        settings: Options.self,
         metrics: [
             MetricSpec("final_train_loss", goal: .lowerIsBetter, help: "mean cross-entropy over the last epoch's batches (training mode)"),
             MetricSpec("final_train_accuracy", goal: .higherIsBetter, help: "share of the last epoch's training images classified correctly"),
@@ -27,17 +19,34 @@ enum CIFARResNet18Experiment {
         ],
         train: run, evaluate: evaluate)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let settings = CIFARTraining.Settings(
-            architecture: ResNet18.Architecture(rawValue: try o.string("arch")) ?? .course,
-            scheme: LearningRateScheme(rawValue: try o.string("lr-scheme")) ?? .special,
-            epochs: try o.int("epochs"), batchSize: try o.int("batch-size"), seed: context.seed,
-            stopAfter: try o.int("stop-after") == 0 ? nil : try o.int("stop-after"))
+    /// The experiment's options (`CIFARTraining.Settings` adds the seed).
+    struct Options: ExperimentSettings {
+        var architecture = ResNet18.Architecture.course
+        var scheme = LearningRateScheme.special
+        var epochs = 1, batchSize = 128
+        var resume: String? = nil
+        var stopAfter = 0
+        var data = CIFARSplit.Source()
+        static let fields: [SettingField<Options>] = [
+            .choice("arch", \.architecture, help: "course: pre-activation, 64-64-128-256-256, [avg, max] head; standard: 64-128-256-512"),
+            .choice("lr-scheme", \.scheme,
+                    help: "constant 0.001; annealed 0.01 x 0.99^(step+1); special: the course's triangular schedule over epochs + 3"),
+            .int("epochs", \.epochs, range: 1...1000, help: "epochs to train (in all, counting those of a resumed run); 1 as in the starter"),
+            .int("batch-size", \.batchSize, range: 1...4096, help: "images per SGD step"),
+            .path("resume", \.resume, help: "continue from this checkpoint (a run folder or its checkpoint/) up to --epochs"),
+            .int("stop-after", \.stopAfter, range: 0...1000,
+                 help: "stop after this many of the --epochs (0: train them all); --resume continues, on the same schedule"),
+        ] + SettingField.nested(\.data, CIFARSplit.Source.fields)
+    }
+
+    static func run(_ context: RunContext, _ options: Options) throws {
+        let settings = CIFARTraining.Settings(architecture: options.architecture, scheme: options.scheme, epochs: options.epochs,
+                                              batchSize: options.batchSize, seed: context.seed,
+                                              stopAfter: options.stopAfter == 0 ? nil : options.stopAfter)
         var state = CIFARTraining.State(architecture: settings.architecture.rawValue, scheme: settings.scheme.rawValue,
                                         epochs: settings.epochs, batchSize: settings.batchSize, seed: settings.seed)
         let model: Module
-        let resume = try o.optionalString("resume").map(CIFARCheckpoint.locate)
+        let resume = try options.resume.map(CIFARCheckpoint.locate)
         if let resume {
             if let note = resume.note {
                 context.log("note: " + note)
@@ -56,7 +65,7 @@ enum CIFARResNet18Experiment {
         }
         let optimizer = SGD(model.parameters(), lr: 0.001, momentum: 0.9)
         if let resume { try CIFARCheckpoint.loadMomentum(resume.path, into: optimizer) }
-        let data = try CIFARSplit.load(o)
+        let data = try CIFARSplit.load(options.data)
         context.log("cifar-resnet18: \(settings.architecture.rawValue) ResNet18 (\(model.parameterCount) parameters), lr scheme \(settings.scheme.rawValue), "
                     + "batch \(settings.batchSize), \(data.description)"
                     + (resume.map { ", resuming after epoch \(state.completedEpochs) from \($0.path)" } ?? ""))
@@ -122,14 +131,14 @@ enum CIFARResNet18Experiment {
     }
 
     /// `host eval ResNet cifar-resnet18 --checkpoint DIR`: validation loss, accuracy and confusion.
-    static func evaluate(_ context: RunContext, checkpoint: String) throws {
+    static func evaluate(_ context: RunContext, _ options: Options, checkpoint: String) throws {
         let located = try CIFARCheckpoint.locate(checkpoint)
         if let note = located.note {
             context.log("note: " + note)
             context.metrics.note("checkpoint", note)
         }
         let (model, state) = try CIFARCheckpoint.loadModel(located.path)
-        let data = try CIFARSplit.load(context.options, needTraining: false)
+        let data = try CIFARSplit.load(options.data, needTraining: false)
         context.log("evaluating the \(state.architecture) ResNet18 after epoch \(state.completedEpochs) on \(data.validation.count) validation images")
         let (loss, accuracy) = CIFARTraining.evaluate(model, data.validation)
         context.metrics.final("validation_loss", loss)

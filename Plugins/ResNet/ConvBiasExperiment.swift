@@ -16,13 +16,7 @@ enum ConvBiasExperiment {
     static let declaration = Experiment(
         name: "conv-bias",
         summary: "HW3 2(b): a conv bias before BatchNorm2d changes nothing (outputs, gradients, bias gradient 0); before LayerNorm it does",
-        options: [
-            .int("channels", default: 16, range: 1...256, help: "channels C (in and out of the 3x3 convolution)"),
-            .int("batch", default: 8, range: 2...256, help: "images N in the batch"),
-            .int("size", default: 8, range: 3...64, help: "image height and width"),
-            .double("bias-scale", default: 3, max: 1e3, positive: true, help: "the conv bias b is uniform in [-scale, scale]"),
-            .int("warmup", default: 10, range: 1...1000, help: "training-mode batches k before the evaluation-mode check"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("batchnorm_output_difference", goal: .lowerIsBetter, help: "max |BN(conv_b(x)) - BN(conv(x))|, training mode"),
             MetricSpec("batchnorm_input_gradient_difference", goal: .lowerIsBetter, help: "max |dL/dx with bias - without|, relative to max |dL/dx|"),
@@ -55,9 +49,22 @@ enum ConvBiasExperiment {
 
     static func maxMagnitude(_ a: [Float]) -> Double { a.reduce(0) { Swift.max($0, Double(abs($1))) } }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (c, n, size, scale, warmup) = (try o.int("channels"), try o.int("batch"), try o.int("size"), Float(try o.double("bias-scale")), try o.int("warmup"))
+    /// The convolution, the batch and the warm-up.
+    struct Settings: ExperimentSettings {
+        var channels = 16, batch = 8, size = 8
+        var biasScale: Float = 3
+        var warmup = 10
+        static let fields: [SettingField<Settings>] = [
+            .int("channels", \.channels, range: 1...256, help: "channels C (in and out of the 3x3 convolution)"),
+            .int("batch", \.batch, range: 2...256, help: "images N in the batch"),
+            .int("size", \.size, range: 3...64, help: "image height and width"),
+            .double("bias-scale", \.biasScale, max: 1e3, positive: true, help: "the conv bias b is uniform in [-scale, scale]"),
+            .int("warmup", \.warmup, range: 1...1000, help: "training-mode batches k before the evaluation-mode check"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (c, n, size, scale, warmup) = (settings.channels, settings.batch, settings.size, settings.biasScale, settings.warmup)
         var g = SeededGenerator(seed: context.seed)
         let x = Tensor.normal([n, c, size, size], generator: &g), r = Tensor.normal([n, c, size, size], generator: &g)
         let bound = 1 / Float(c * 9).squareRoot()

@@ -13,6 +13,22 @@ public struct DigitsSplit {
         (self.train, self.validation, self.source) = (train, validation, source)
     }
 
+    /// Where the images come from and how many are for validation: the `--digits-dir` and
+    /// `--validation` options of `digits` and `sweep`.
+    public struct Source: ExperimentSettings, Sendable {
+        public var folder: String? = nil
+        public var validation = 180
+        public init() {}
+        public static let fields: [SettingField<Source>] = [
+            .path("digits-dir", \.folder,
+                  help: "a folder of MNIST-style IDX files (*images-idx3-ubyte, *labels-idx1-ubyte) instead of the embedded digits"),
+            .int("validation", \.validation, range: 1...10_000_000, help: "the first this many images are the validation set"),
+        ]
+    }
+
+    /// The images `source` names, split.
+    public static func load(_ source: Source) throws -> DigitsSplit { try load(folder: source.folder, validation: source.validation) }
+
     /// The embedded digits, or the IDX files of `folder` when given.
     public static func load(folder: String?, validation: Int) throws -> DigitsSplit {
         var all = try folder.map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()

@@ -7,7 +7,7 @@ enum DigitsExperiment {
     static let declaration = Experiment(
         name: "digits",
         summary: "Train the hw3 ResNet on the 8x8 digits (first 180 = validation): losses before and after each epoch",
-        options: options,
+        settings: Settings.self,
         metrics: [
             MetricSpec("final_train_loss", goal: .lowerIsBetter, help: "mean cross-entropy on the training set after the last epoch (evaluation mode)"),
             MetricSpec("final_validation_loss", goal: .lowerIsBetter, help: "mean cross-entropy on the validation set after the last epoch"),
@@ -17,26 +17,17 @@ enum DigitsExperiment {
         ],
         train: run, evaluate: evaluate)
 
-    /// Options shared with `sweep` (which sets act and norm itself).
-    static let trainingOptions: [OptionSpec] = [
-        .int("channels", default: 16, range: 1...512, help: "channels C of the network"),
-        .double("lr", default: 0.005, max: 100, positive: true, help: "SGD learning rate"),
-        .int("batch", default: 16, range: 1...100_000, help: "batch size (the last batch is smaller when it does not divide)"),
-        .int("epochs", default: 30, range: 0...10_000, help: "epochs; losses are measured before the first and after each"),
-    ]
-    static let dataOptions: [OptionSpec] = [
-        .path("digits-dir", help: "a folder of MNIST-style IDX files (*images-idx3-ubyte, *labels-idx1-ubyte) instead of the embedded digits"),
-        .int("validation", default: 180, range: 1...10_000_000, help: "the first this many images are the validation set"),
-    ]
-    static let options: [OptionSpec] = trainingOptions + [
-        .choice("act", ["relu", "silu"], default: "relu", help: "activation"),
-        .choice("norm", ["batch", "layer"], default: "batch", help: "BatchNorm2d, or LayerNorm over [C, H, W]"),
-        .path("init-weights", help: "start from these weights: a folder of .npy files by PyTorch name (conv1.weight.npy, block.norm1.bias.npy, ...)"),
-    ] + dataOptions
+    /// The network and its training, and the data.
+    struct Settings: ExperimentSettings {
+        var fit = FitAndValidate.Settings()
+        var data = DigitsSplit.Source()
+        static let fields = SettingField.nested(\Settings.fit, FitAndValidate.Settings.fields)
+            + SettingField.nested(\Settings.data, DigitsSplit.Source.fields)
+    }
 
-    static func run(_ context: RunContext) throws {
-        let settings = try FitAndValidate.Settings(context.options)
-        let data = try DigitsSplit.load(folder: context.options.optionalString("digits-dir"), validation: try context.options.int("validation"))
+    static func run(_ context: RunContext, _ options: Settings) throws {
+        let settings = options.fit
+        let data = try DigitsSplit.load(options.data)
         let model = try FitAndValidate.makeModel(settings, data: data, seed: context.seed)
         context.log("digits: \(settings.label), C = \(settings.channels), \(data.train.count) training and \(data.validation.count) validation images of \(data.train.height) x \(data.train.width) from \(data.source)")
         context.progress.begin("digits \(settings.label)", total: settings.epochs, unit: "epochs")
@@ -58,8 +49,8 @@ enum DigitsExperiment {
     }
 
     /// `host eval ResNet digits --checkpoint DIR`: the saved model on the validation set.
-    static func evaluate(_ context: RunContext, checkpoint: String) throws {
-        let data = try DigitsSplit.load(folder: context.options.optionalString("digits-dir"), validation: try context.options.int("validation"))
+    static func evaluate(_ context: RunContext, _ options: Settings, checkpoint: String) throws {
+        let data = try DigitsSplit.load(options.data)
         let model = try Checkpoint.load(checkpoint, data: data)
         let point = FitAndValidate.evaluate(model, data)
         context.metrics.final("final_train_loss", point.trainLoss)

@@ -5,8 +5,9 @@ import PluginAPI
 /// the mean training and validation losses measured in evaluation mode before the first epoch
 /// and after each one.
 public enum FitAndValidate {
-    /// The settings of one run.
-    public struct Settings: Sendable {
+    /// The settings of one run: `digits`' options (`sweep` takes the training ones and sets
+    /// the activation and normalisation itself).
+    public struct Settings: ExperimentSettings, Sendable {
         public var channels = 16, batch = 16, epochs = 30
         public var lr: Float = 0.005
         public var activation = HW3ResNet.Activation.relu
@@ -16,13 +17,19 @@ public enum FitAndValidate {
 
         public init() {}
 
-        init(_ o: OptionValues) throws {
-            channels = try o.int("channels"); batch = try o.int("batch"); epochs = try o.int("epochs")
-            lr = Float(try o.double("lr"))
-            activation = try o.string("act") == "silu" ? .silu : .relu
-            norm = try o.string("norm") == "layer" ? .layer : .batch
-            initWeights = o.optionalString("init-weights")
-        }
+        /// The network's width and the optimisation.
+        public static let trainingFields: [SettingField<Settings>] = [
+            .int("channels", \.channels, range: 1...512, help: "channels C of the network"),
+            .double("lr", \.lr, max: 100, positive: true, help: "SGD learning rate"),
+            .int("batch", \.batch, range: 1...100_000, help: "batch size (the last batch is smaller when it does not divide)"),
+            .int("epochs", \.epochs, range: 0...10_000, help: "epochs; losses are measured before the first and after each"),
+        ]
+        public static let fields: [SettingField<Settings>] = trainingFields + [
+            .choice("act", \.activation, help: "activation"),
+            .choice("norm", \.norm, help: "BatchNorm2d, or LayerNorm over [C, H, W]"),
+            .path("init-weights", \.initWeights,
+                  help: "start from these weights: a folder of .npy files by PyTorch name (conv1.weight.npy, block.norm1.bias.npy, ...)"),
+        ]
 
         /// "ReLU + BatchNorm" and the like.
         public var label: String {

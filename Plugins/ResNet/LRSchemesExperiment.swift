@@ -13,11 +13,7 @@ enum LRSchemesExperiment {
     static let declaration = Experiment(
         name: "lr-schemes",
         summary: "HW7 4(e): train the ResNet18 with the constant, annealed and special learning rates in turn (same start, same batches) and compare them",
-        options: [
-            .choice("arch", ResNet18.Architecture.allCases.map(\.rawValue), default: "course", help: "course: pre-activation, 64-64-128-256-256, [avg, max] head; standard: 64-128-256-512"),
-            .int("epochs", default: 1, range: 1...1000, help: "epochs for each scheme (1 as in the starter; the special scheme spans epochs + 3)"),
-            .int("batch-size", default: 128, range: 1...4096, help: "images per SGD step"),
-        ] + CIFARSplit.options,
+        settings: Settings.self,
         metrics: LearningRateScheme.allCases.flatMap { scheme in
             [MetricSpec("\(scheme.rawValue)_train_loss", goal: .lowerIsBetter, help: "\(scheme.rawValue): mean cross-entropy over the last epoch's batches"),
              MetricSpec("\(scheme.rawValue)_train_accuracy", goal: .higherIsBetter, help: "\(scheme.rawValue): last epoch's training accuracy"),
@@ -32,11 +28,21 @@ enum LRSchemesExperiment {
         var steps: [CIFARTraining.StepRecord]
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let architecture = ResNet18.Architecture(rawValue: try o.string("arch")) ?? .course
-        let (epochs, batchSize) = (try o.int("epochs"), try o.int("batch-size"))
-        let data = try CIFARSplit.load(o)
+    /// The network, the epochs of each scheme, the batch and the data.
+    struct Settings: ExperimentSettings {
+        var architecture = ResNet18.Architecture.course
+        var epochs = 1, batchSize = 128
+        var data = CIFARSplit.Source()
+        static let fields: [SettingField<Settings>] = [
+            .choice("arch", \.architecture, help: "course: pre-activation, 64-64-128-256-256, [avg, max] head; standard: 64-128-256-512"),
+            .int("epochs", \.epochs, range: 1...1000, help: "epochs for each scheme (1 as in the starter; the special scheme spans epochs + 3)"),
+            .int("batch-size", \.batchSize, range: 1...4096, help: "images per SGD step"),
+        ] + SettingField.nested(\.data, CIFARSplit.Source.fields)
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (architecture, epochs, batchSize) = (settings.architecture, settings.epochs, settings.batchSize)
+        let data = try CIFARSplit.load(settings.data)
         context.log("lr-schemes: \(architecture.rawValue) ResNet18, \(epochs) epoch(s) per scheme, batch \(batchSize), \(data.description)")
         var outcomes: [Outcome] = []
         for scheme in LearningRateScheme.allCases {

@@ -7,8 +7,7 @@ enum SweepExperiment {
     static let declaration = Experiment(
         name: "sweep",
         summary: "The twelve runs: ReLU/SiLU x BatchNorm/LayerNorm, 3 seeds each, in parallel; loss plots, a 4 x 3 grid and a table",
-        options: [.int("seeds", default: 3, range: 1...100, help: "runs per combination, with seeds seed, seed+1, ...")]
-            + DigitsExperiment.trainingOptions + DigitsExperiment.dataOptions,
+        settings: Settings.self,
         metrics: combinations.flatMap { combo in
             [MetricSpec("\(combo.key)_train_loss", goal: .lowerIsBetter, help: "\(combo.label): final training cross-entropy, mean over seeds"),
              MetricSpec("\(combo.key)_validation_loss", goal: .lowerIsBetter, help: "\(combo.label): final validation cross-entropy, mean over seeds"),
@@ -24,12 +23,19 @@ enum SweepExperiment {
 
     struct Job { var combination: Int, seed: Int }
 
-    static func run(_ context: RunContext) throws {
-        let seeds = try context.options.int("seeds")
-        var base = FitAndValidate.Settings()
-        base.channels = try context.options.int("channels"); base.batch = try context.options.int("batch")
-        base.epochs = try context.options.int("epochs"); base.lr = Float(try context.options.double("lr"))
-        let data = try DigitsSplit.load(folder: context.options.optionalString("digits-dir"), validation: try context.options.int("validation"))
+    /// Seeds per combination, `digits`' training options (not the activation and normalisation,
+    /// which the combinations set) and the data.
+    struct Settings: ExperimentSettings {
+        var seeds = 3
+        var fit = FitAndValidate.Settings()
+        var data = DigitsSplit.Source()
+        static let fields: [SettingField<Settings>] = [.int("seeds", \.seeds, range: 1...100, help: "runs per combination, with seeds seed, seed+1, ...")]
+            + SettingField.nested(\.fit, FitAndValidate.Settings.trainingFields) + SettingField.nested(\.data, DigitsSplit.Source.fields)
+    }
+
+    static func run(_ context: RunContext, _ options: Settings) throws {
+        let (seeds, base) = (options.seeds, options.fit)
+        let data = try DigitsSplit.load(options.data)
         let jobs = combinations.indices.flatMap { c in (0..<seeds).map { Job(combination: c, seed: $0) } }
         context.log("sweep: \(jobs.count) runs of \(base.epochs) epochs on \(data.train.count) images, \(context.threads) at a time")
         context.progress.begin("sweep", total: jobs.count * base.epochs, unit: "epochs")

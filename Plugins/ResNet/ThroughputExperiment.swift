@@ -8,11 +8,7 @@ enum ThroughputExperiment {
     static let declaration = Experiment(
         name: "throughput",
         summary: "Images per second of ResNet18 training steps (forward, backward, SGD) on random batches, one evaluation pass, peak memory",
-        options: [
-            .choice("arch", ResNet18.Architecture.allCases.map(\.rawValue), default: "course", help: "the course's pre-activation ResNet18, or the standard one"),
-            .int("batch-size", default: 128, range: 1...4096, help: "images per step"),
-            .int("steps", default: 3, range: 1...10_000, help: "timed training steps (after one untimed warm-up step)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("train_images_per_second", unit: "img/s", goal: .higherIsBetter, help: "forward + backward + SGD step, mean over the timed steps"),
             MetricSpec("eval_seconds", unit: "s", goal: .lowerIsBetter, help: "one forward pass of a batch in evaluation mode without gradients"),
@@ -22,10 +18,19 @@ enum ThroughputExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let architecture = ResNet18.Architecture(rawValue: try o.string("arch")) ?? .course
-        let (batch, steps) = (try o.int("batch-size"), try o.int("steps"))
+    /// The network, the batch and the number of timed steps.
+    struct Settings: ExperimentSettings {
+        var architecture = ResNet18.Architecture.course
+        var batchSize = 128, steps = 3
+        static let fields: [SettingField<Settings>] = [
+            .choice("arch", \.architecture, help: "the course's pre-activation ResNet18, or the standard one"),
+            .int("batch-size", \.batchSize, range: 1...4096, help: "images per step"),
+            .int("steps", \.steps, range: 1...10_000, help: "timed training steps (after one untimed warm-up step)"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (architecture, batch, steps) = (settings.architecture, settings.batchSize, settings.steps)
         var generator = SeededGenerator(seed: context.seed)
         let model = ResNet18.make(architecture, generator: &generator)
         let optimizer = SGD(model.parameters(), lr: 0.01, momentum: 0.9)

@@ -38,6 +38,14 @@ public enum CIFAR10 {
         .path("cifar-dir", help: "CIFAR-10's binary version (data_batch_1.bin ... test_batch.bin); else $CIFAR10_DIR, else the folder `host fetch cifar10` fills; else \(otherwise)")
     }
 
+    /// The same option as a typed field of an experiment's settings (`ExperimentSettings`):
+    /// `CIFAR10.folderField(\.cifarDir)`, read with `requireFolder(option: settings.cifarDir)`.
+    public static func folderField<Settings>(_ keyPath: WritableKeyPath<Settings, String?>,
+                                             otherwise: String = "an error saying how to get it") -> SettingField<Settings> {
+        let option = folderOption(otherwise: otherwise)
+        return .path(option.name, keyPath, help: option.help)
+    }
+
     /// How to get the data, for errors and listings.
     public static let howToGet = "run `host fetch cifar10` (a 163 MB download into the default data folder), or give a folder of the binary version with --cifar-dir DIR or CIFAR10_DIR"
 

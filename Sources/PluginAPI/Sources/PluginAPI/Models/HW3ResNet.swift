@@ -6,9 +6,9 @@
 /// Parameter names match the course's state dict (`conv1.weight`, `block.norm2.bias`, ...).
 public final class HW3ResNet: Module {
     /// The activation: ReLU or SiLU.
-    public enum Activation: String, Sendable { case relu, silu }
+    public enum Activation: String, CaseIterable, Sendable { case relu, silu }
     /// The normalisation: BatchNorm2d, or LayerNorm over [C, H, W] of its input.
-    public enum Norm: String, Sendable { case batch, layer }
+    public enum Norm: String, CaseIterable, Sendable { case batch, layer }
 
     /// The residual block.
     public final class Block: Module {
