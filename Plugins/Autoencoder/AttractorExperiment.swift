@@ -9,13 +9,7 @@ public enum AttractorExperiment {
     static let declaration = Experiment(
         name: "attractors",
         summary: "A 3072-1024-3072 ReLU autoencoder fitted to one, then two images: outputs for other inputs, iterates, and distances to the training images",
-        options: [
-            .double("lr", default: 1e-4, max: 1, positive: true, help: "gradient descent step on 1/2 ||f(Z) - Z||^2 (1e-4 converges; 1e-3 oscillates)"),
-            .double("target-mse", default: 1e-5, max: 1, positive: true, help: "stop when the mean squared error is below this"),
-            .int("max-steps", default: 5000, range: 1...1_000_000, help: "give up after this many steps"),
-            .choice("engine", ["fused", "autograd"], default: "fused", help: "fused: passes over the weights written for this network (fast); autograd: the general engine (the reference)"),
-            ImageSource.option,
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("steps_one", help: "steps to fit one image"), MetricSpec("ms_per_step", unit: "ms", goal: .lowerIsBetter),
             MetricSpec("steps_two", help: "steps to fit two images"),
@@ -25,6 +19,25 @@ public enum AttractorExperiment {
             MetricSpec("perturbed_iterate_distance", goal: .lowerIsBetter, help: "largest RMS distance of f^10(z_i + 1e-3 eps) to z_i"),
         ],
         train: run)
+
+    /// The step, when to stop, the training engine and where the images come from.
+    struct Settings: ExperimentSettings {
+        var lr: Float = 1e-4
+        var targetMSE = 1e-5
+        var maxSteps = 5000
+        var engine = Engine.fused
+        var images = ImageSource.Settings()
+
+        /// How `fit` trains: the hand-fused passes for this network, or the engine's autograd.
+        enum Engine: String, CaseIterable, Sendable { case fused, autograd }
+
+        static let fields: [SettingField<Settings>] = [
+            .double("lr", \.lr, max: 1, positive: true, help: "gradient descent step on 1/2 ||f(Z) - Z||^2 (1e-4 converges; 1e-3 oscillates)"),
+            .double("target-mse", \.targetMSE, max: 1, positive: true, help: "stop when the mean squared error is below this"),
+            .int("max-steps", \.maxSteps, range: 1...1_000_000, help: "give up after this many steps"),
+            .choice("engine", \.engine, help: "fused: passes over the weights written for this network (fast); autograd: the general engine (the reference)"),
+        ] + SettingField.nested(\.images, ImageSource.Settings.fields)
+    }
 
     /// The network with PyTorch's default initialisation (no biases).
     public static func network(generator g: inout SeededGenerator) -> Sequential {
@@ -85,10 +98,9 @@ public enum AttractorExperiment {
         return 2 + Int(g.next() % UInt64(max(count - 2, 1)))
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (lr, target, maxSteps) = (Float(try o.double("lr")), try o.double("target-mse"), try o.int("max-steps"))
-        let images = try ImageSource.load(context, count: trainingPool)
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (lr, target, maxSteps) = (settings.lr, settings.targetMSE, settings.maxSteps)
+        let images = try ImageSource.load(context, settings.images, count: trainingPool)
         context.log("attractors: images: \(images.source)")
         guard images.train.count >= 3, images.test.count >= 1 else {
             throw PluginError.invalidInput("attractors needs 3 training images and 1 test image, the folder has \(images.train.count) and \(images.test.count)",
@@ -106,7 +118,7 @@ public enum AttractorExperiment {
         // One image.
         let one = network(generator: &g)
         let start = DispatchTime.now().uptimeNanoseconds
-        let fused = try o.string("engine") == "fused"
+        let fused = settings.engine == .fused
         let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, fused: fused, isCancelled: { context.isCancelled })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard fitOne.mse < target else {

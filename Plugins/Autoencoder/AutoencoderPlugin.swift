@@ -25,10 +25,18 @@ struct ImageSource {
     var train: LabeledImages, test: LabeledImages
     var source: String
 
-    static let option = CIFAR10.folderOption(otherwise: "generated 32x32 images")
+    /// `--cifar-dir`, the option of the experiments that read images.
+    struct Settings: ExperimentSettings {
+        /// CIFAR-10's folder as given; nil: `$CIFAR10_DIR`, the default data folder, else generated images.
+        var cifarDir: String?
 
-    static func load(_ context: RunContext, count: Int) throws -> ImageSource {
-        if let folder = CIFAR10.folder(option: context.options.optionalString("cifar-dir")) {
+        private static let option = CIFAR10.folderOption(otherwise: "generated 32x32 images")
+        static let fields: [SettingField<Settings>] = [.path(option.name, \.cifarDir, help: option.help)]
+    }
+
+    /// `count` training and `count` test images from the folder `settings` leads to, else generated ones.
+    static func load(_ context: RunContext, _ settings: Settings, count: Int) throws -> ImageSource {
+        if let folder = CIFAR10.folder(option: settings.cifarDir) {
             return ImageSource(train: try CIFAR10.readTraining(folder: folder, limit: count), test: try CIFAR10.readTest(folder: folder, limit: count),
                                source: "CIFAR-10 from \(folder)")
         }

@@ -35,17 +35,15 @@ public enum LinearExperiments {
     static let zero = Experiment(
         name: "linear-zero",
         summary: "3a: A and B start at zero; 10 steps of gradient descent leave them exactly zero",
-        options: [.int("d", default: 100, range: 1...100_000, help: "dimension of z"), .int("k", default: 50, range: 1...100_000, help: "inner width"),
-                  .int("steps", default: 10, range: 1...1_000_000, help: "gradient steps"), .double("lr", default: 0.01, max: 10, positive: true, help: "learning rate")],
+        settings: ZeroSettings.self,
         metrics: [MetricSpec("max_abs_weight", goal: .lowerIsBetter, help: "largest |entry| of A and B after training"),
                   MetricSpec("final_loss", help: "1/2 ||z||^2: nothing was learned")],
-        train: { context in
-            let o = context.options
-            let (d, k) = (try o.int("d"), try o.int("k"))
+        train: { context, settings in
+            let (d, k) = (settings.shape.d, settings.shape.k)
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g)
             let run = train(z: z, a: Tensor.zeros([d, k], requiresGrad: true), b: Tensor.zeros([k, d], requiresGrad: true),
-                            lr: Float(try o.double("lr")), steps: try o.int("steps"))
+                            lr: settings.descent.lr, steps: settings.descent.steps)
             let largest = (run.a.values + run.b.values).map(abs).max() ?? 0
             context.metrics.final("max_abs_weight", Double(largest))
             context.metrics.final("final_loss", run.finalLoss)
@@ -58,15 +56,11 @@ public enum LinearExperiments {
     static let initialised = Experiment(
         name: "linear-init",
         summary: "3b: A = 0, B ~ N(0, 1/k); 1,000 steps per learning rate; final error, A non-zero, divergence caught; curves on a log plot",
-        options: [.int("d", default: 100, range: 1...100_000, help: "dimension of z"), .int("k", default: 50, range: 1...100_000, help: "inner width"),
-                  .int("steps", default: 1000, range: 1...1_000_000, help: "gradient steps per rate"),
-                  .numbers("lrs", default: [1e-4, 1e-3, 1e-2, 1e-1], positive: true, help: "learning rates")],
+        settings: InitSettings.self,
         metrics: [MetricSpec("best_loss", goal: .lowerIsBetter, help: "the smallest final error"), MetricSpec("best_lr", help: "its learning rate"),
                   MetricSpec("diverged", help: "rates that diverged")],
-        train: { context in
-            let o = context.options
-            let (d, k, steps) = (try o.int("d"), try o.int("k"), try o.int("steps"))
-            let lrs = try o.numbers("lrs")
+        train: { context, settings in
+            let (d, k, steps, lrs) = (settings.shape.d, settings.shape.k, settings.steps, settings.lrs)
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g), b0 = Tensor.normal([k, d], std: Float(1 / Double(k).squareRoot()), generator: &g)
             var best = (loss: Double.infinity, lr: Double.nan), diverged = 0, series: [Series] = [], rows: [[String]] = []
@@ -91,19 +85,16 @@ public enum LinearExperiments {
     static let image = Experiment(
         name: "linear-image",
         summary: "3c: train on one image; every output is then close to a multiple of it (cosine and fitted multiple for test images)",
-        options: [.int("k", default: 50, range: 1...3072, help: "inner width"), .int("steps", default: 1000, range: 1...1_000_000, help: "gradient steps"),
-                  .double("lr", default: 1e-4, max: 10, positive: true, help: "learning rate"), .int("tests", default: 5, range: 1...100, help: "test images fed through"),
-                  ImageSource.option],
+        settings: ImageSettings.self,
         metrics: [MetricSpec("final_loss", goal: .lowerIsBetter), MetricSpec("min_abs_cosine", goal: .higherIsBetter, help: "smallest |cos(f(x), z)| over the test images")],
-        train: { context in
-            let o = context.options
-            let (k, tests) = (try o.int("k"), try o.int("tests"))
-            let images = try ImageSource.load(context, count: max(tests, 1))
+        train: { context, settings in
+            let (k, tests) = (settings.k, settings.tests)
+            let images = try ImageSource.load(context, settings.images, count: max(tests, 1))
             context.log("linear-image: images: \(images.source)")
             let z = ImageSource.vector(images.train, 0)
             var g = SeededGenerator(seed: context.seed)
             let run = train(z: z, a: Tensor.zeros([3072, k], requiresGrad: true), b: Tensor.normal([k, 3072], std: Float(1 / Double(k).squareRoot()), generator: &g, requiresGrad: true),
-                            lr: Float(try o.double("lr")), steps: try o.int("steps"))
+                            lr: settings.descent.lr, steps: settings.descent.steps)
             guard !run.diverged else {
                 throw PluginError.diverged("training on the image diverged at step \(run.losses.count - 1)", hint: "lower --lr")
             }

@@ -9,13 +9,7 @@ enum BiasExperiment {
     static let declaration = Experiment(
         name: "bias",
         summary: "SVM with a bias (CS446 HW2 problem 1): appended-1 vs free-bias solutions for x1 = e1, x2 = -a e1 against the closed forms, a swept; limits a -> infinity",
-        options: [
-            .double("a-min", default: 1, min: 0, max: 1e4, help: "smallest a"),
-            .double("a-max", default: 40, min: 0, max: 1e4, help: "largest a (the limits a -> infinity are read at the end of the sweep)"),
-            .int("points", default: 40, range: 1...10_000, help: "values of a, evenly spaced from --a-min to --a-max"),
-            .int("d", default: 2, range: 1...100, help: "the dimension d of the inputs (coordinates 2..d must come out 0)"),
-            .int("steps", default: 20_000, range: 1...10_000_000, help: "projected gradient steps per solve (the step is 1 / Gershgorin's bound on Q)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_error_u", goal: .lowerIsBetter, help: "largest |u - closed form| over a and coordinates, first formulation"),
             MetricSpec("max_error_v", goal: .lowerIsBetter, help: "largest |v - closed form| over a and coordinates, second formulation"),
@@ -28,10 +22,21 @@ enum BiasExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let aMin = try o.double("a-min"), aMax = try o.double("a-max"), count = try o.int("points")
-        let d = try o.int("d"), steps = try o.int("steps")
+    /// The sweep of a, the dimension and the solver's steps.
+    struct Settings: ExperimentSettings {
+        var aMin = 1.0, aMax = 40.0, points = 40, d = 2, steps = 20_000
+
+        static let fields: [SettingField<Settings>] = [
+            .double("a-min", \.aMin, min: 0, max: 1e4, help: "smallest a"),
+            .double("a-max", \.aMax, min: 0, max: 1e4, help: "largest a (the limits a -> infinity are read at the end of the sweep)"),
+            .int("points", \.points, range: 1...10_000, help: "values of a, evenly spaced from --a-min to --a-max"),
+            .int("d", \.d, range: 1...100, help: "the dimension d of the inputs (coordinates 2..d must come out 0)"),
+            .int("steps", \.steps, range: 1...10_000_000, help: "projected gradient steps per solve (the step is 1 / Gershgorin's bound on Q)"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (aMin, aMax, count, d, steps) = (settings.aMin, settings.aMax, settings.points, settings.d, settings.steps)
         guard aMax > aMin || (count == 1 && aMax == aMin) else {
             throw PluginError.invalidInput("--a-max \(formatNumber(aMax)) must exceed --a-min \(formatNumber(aMin))", hint: "e.g. --a-min 1 --a-max 40 (or --points 1 with equal ends)")
         }

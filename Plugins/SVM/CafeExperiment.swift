@@ -7,11 +7,7 @@ enum CafeExperiment {
     static let declaration = Experiment(
         name: "cafe",
         summary: "Softmax classifier of facial expressions (CAFE, or its generated stand-in): Adam, full batch; confusion matrices and weight maps",
-        options: [
-            .path("cafe-dir", help: "a folder of CAFE .pgm images (DDD_<letter><digit>.pgm, 380 x 240); default: the generated stand-in"),
-            .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
-            .int("epochs", default: 201, range: 1...100_000, help: "full-batch Adam steps; as the starter's fit, the loss is recorded before each (epochs 0 ..< this)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("initial_loss", help: "cross-entropy before training"),
             MetricSpec("final_loss", goal: .lowerIsBetter, help: "training cross-entropy of the trained (saved) model, after the last step"),
@@ -21,9 +17,24 @@ enum CafeExperiment {
         ],
         train: run, evaluate: evaluate)
 
-    static func loadData(_ context: RunContext) throws -> CafeData {
+    /// The image folder, Adam's rate and the number of steps.
+    struct Settings: ExperimentSettings {
+        /// The real CAFE images' folder; nil: the generated stand-in.
+        var cafeDir: String?
+        var lr: Float = 1e-3
+        var epochs = 201
+
+        static let fields: [SettingField<Settings>] = [
+            .path("cafe-dir", \.cafeDir, help: "a folder of CAFE .pgm images (DDD_<letter><digit>.pgm, 380 x 240); default: the generated stand-in"),
+            .double("lr", \.lr, max: 10, positive: true, help: "Adam learning rate"),
+            .int("epochs", \.epochs, range: 1...100_000, help: "full-batch Adam steps; as the starter's fit, the loss is recorded before each (epochs 0 ..< this)"),
+        ]
+    }
+
+    /// The images in `folder` (`--cafe-dir`), else the generated stand-in.
+    static func loadData(_ context: RunContext, folder: String?) throws -> CafeData {
         let data: CafeData
-        if let folder = context.options.optionalString("cafe-dir") {
+        if let folder {
             data = try CafeData.read(folder: folder)
         } else {
             let folder = try CafeGenerator.cachedFolder()
@@ -39,12 +50,11 @@ enum CafeExperiment {
         return data
     }
 
-    static func run(_ context: RunContext) throws {
-        let data = try loadData(context)
-        let epochs = try context.options.int("epochs")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let data = try loadData(context, folder: settings.cafeDir)
+        let (epochs, lr) = (settings.epochs, settings.lr)
         var generator = SeededGenerator(seed: context.seed)
         let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
-        let lr = Float(try context.options.double("lr"))
         context.log("cafe: \(data.train.count) training and \(data.test.count) test images from \(data.folder); \(epochs) epochs of Adam")
         context.progress.begin("cafe", total: epochs, unit: "epochs")
         var losses: [Double] = []
@@ -87,8 +97,8 @@ enum CafeExperiment {
     }
 
     /// `host eval SVM cafe --checkpoint DIR`: the saved classifier's matrices and accuracies.
-    static func evaluate(_ context: RunContext, checkpoint: String) throws {
-        let data = try loadData(context)
+    static func evaluate(_ context: RunContext, _ settings: Settings, checkpoint: String) throws {
+        let data = try loadData(context, folder: settings.cafeDir)
         var generator = SeededGenerator(seed: 0)
         let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
         try model.load(from: checkpoint)

@@ -6,18 +6,7 @@ enum SolveExperiment {
     static let declaration = Experiment(
         name: "solve",
         summary: "Solve the kernel SVM dual for your data: --x n x d and --y (n, +-1) as .npy; alphas, objective, predictions",
-        options: [
-            .path("x", help: "training inputs, an n x d .npy array"),
-            .path("y", help: "training labels, an n-vector .npy of +1 and -1"),
-            .choice("kernel", ["poly", "rbf", "linear"], default: "rbf", help: "polynomial (1 + <x, x'>)^degree, RBF exp(-||x - x'||^2 / (2 sigma^2)), or linear <x, x'>"),
-            .int("degree", default: 2, range: 1...20, help: "polynomial degree"),
-            .double("sigma", default: 1, max: 1e6, positive: true, help: "RBF width"),
-            .double("c", default: 0, min: 0, max: 1e12, help: "soft-margin bound C (0 = hard margin, a >= 0 only)"),
-            .double("lr", default: 0.1, max: 1e6, positive: true, help: "projected gradient descent step"),
-            .int("steps", default: 10_000, range: 1...100_000_000, help: "projected gradient descent steps"),
-            .flag("bias", help: "fit a free bias b, f = sum a_i y_i K(x_i, .) + b: adds sum a_i y_i = 0 to the dual (exact projection), b from the margin support vectors (CS446 HW2 problem 1)"),
-            .path("grid", help: "points to predict, an m x d .npy array; predictions.npy gets f at each"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("objective", goal: .lowerIsBetter, help: "final dual objective"),
             MetricSpec("support_vectors", help: "training points with alpha > 1e-6"),
@@ -26,22 +15,56 @@ enum SolveExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        guard let xPath = o.optionalString("x"), let yPath = o.optionalString("y") else {
+    /// The arrays, the kernel and the solver's settings.
+    struct Settings: ExperimentSettings {
+        /// The .npy files of the training inputs and labels; both required, nil until given.
+        var x: String?, y: String?
+        var kernel = KernelName.rbf
+        var degree = 2
+        var sigma = 1.0
+        /// The soft-margin bound; 0 for a hard margin.
+        var c = 0.0
+        var lr: Float = 0.1
+        var steps = 10_000
+        var bias = false
+        /// Points to predict (a .npy file), or nil.
+        var grid: String?
+
+        /// The kernels `--kernel` names.
+        enum KernelName: String, CaseIterable, Sendable { case poly, rbf, linear }
+
+        static let fields: [SettingField<Settings>] = [
+            .path("x", \.x, help: "training inputs, an n x d .npy array"),
+            .path("y", \.y, help: "training labels, an n-vector .npy of +1 and -1"),
+            .choice("kernel", \.kernel, help: "polynomial (1 + <x, x'>)^degree, RBF exp(-||x - x'||^2 / (2 sigma^2)), or linear <x, x'>"),
+            .int("degree", \.degree, range: 1...20, help: "polynomial degree"),
+            .double("sigma", \.sigma, max: 1e6, positive: true, help: "RBF width"),
+            .double("c", \.c, min: 0, max: 1e12, help: "soft-margin bound C (0 = hard margin, a >= 0 only)"),
+            .double("lr", \.lr, max: 1e6, positive: true, help: "projected gradient descent step"),
+            .int("steps", \.steps, range: 1...100_000_000, help: "projected gradient descent steps"),
+            .flag("bias", \.bias, help: "fit a free bias b, f = sum a_i y_i K(x_i, .) + b: adds sum a_i y_i = 0 to the dual (exact projection), b from the margin support vectors (CS446 HW2 problem 1)"),
+            .path("grid", \.grid, help: "points to predict, an m x d .npy array; predictions.npy gets f at each"),
+        ]
+
+        /// The kernel `--kernel` names, with its `--degree` or `--sigma`.
+        var chosenKernel: Kernel {
+            switch kernel {
+            case .poly: .polynomial(degree: degree)
+            case .linear: .linear
+            case .rbf: .rbf(sigma: sigma)
+            }
+        }
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        guard let xPath = settings.x, let yPath = settings.y else {
             throw PluginError.invalidInput("solve needs --x and --y", hint: "host run SVM solve --x inputs.npy --y labels.npy (labels +1/-1)")
         }
         let (x, y) = try readData(xPath, yPath)
-        let kernel: Kernel
-        switch try o.string("kernel") {
-        case "poly": kernel = .polynomial(degree: try o.int("degree"))
-        case "linear": kernel = .linear
-        default: kernel = .rbf(sigma: try o.double("sigma"))
-        }
-        let c = try o.double("c"), bias = try o.bool("bias")
-        let solver = DualSolver(kernel: kernel, c: c > 0 ? c : nil, lr: Float(try o.double("lr")), steps: try o.int("steps"), bias: bias)
+        let (kernel, c, bias) = (settings.chosenKernel, settings.c, settings.bias)
+        let solver = DualSolver(kernel: kernel, c: c > 0 ? c : nil, lr: settings.lr, steps: settings.steps, bias: bias)
         var grid: Tensor?
-        if let gridPath = o.optionalString("grid") {
+        if let gridPath = settings.grid {
             let g = try readMatrix(gridPath, name: "--grid")
             guard g.shape[1] == x.shape[1] else {
                 throw PluginError.invalidInput("\(gridPath): points of dimension \(g.shape[1]), the training inputs have \(x.shape[1])", hint: "give --grid an m x \(x.shape[1]) array")

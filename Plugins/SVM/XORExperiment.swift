@@ -9,16 +9,7 @@ public enum XORExperiment {
     static let declaration = Experiment(
         name: "xor",
         summary: "Kernel SVM duals on the XOR points: polynomial (degree 2) and RBF (sigma 1, 2, 4); contours, alphas, closed form and its gradient, 1-NN limit",
-        options: [
-            .double("lr", default: 0.1, max: 100, positive: true, help: "projected gradient descent step"),
-            .int("steps", default: 10_000, range: 1...10_000_000, help: "projected gradient descent steps"),
-            .numbers("sigmas", default: [1, 2, 4], positive: true, help: "RBF widths"),
-            .int("degree", default: 2, range: 1...10, help: "polynomial kernel degree"),
-            .numbers("small-sigmas", default: [0.1, 0.25, 0.5, 1], positive: true, help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
-            .numbers("limit-sigmas", default: [0.05, 0.1, 0.15, 0.25, 0.5, 1], positive: true,
-                    help: "RBF widths for f(x) / exp(-rho^2/2 sigma^2) against sum_T a_i y_i at fixed points, ties included (problem 3a); empty to skip"),
-            .int("grid", default: 101, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("objective_poly", help: "final dual objective, polynomial kernel"),
             MetricSpec("alpha_poly", help: "alpha_1 for the polynomial kernel (all four are equal)"),
@@ -35,14 +26,33 @@ public enum XORExperiment {
     /// Their labels y1..y4.
     public static let labels: [Float] = [1, -1, 1, -1]
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let lr = Float(try o.double("lr")), steps = try o.int("steps"), gridSize = try o.int("grid")
-        let sigmas = try o.numbers("sigmas")
-        let smallSigmas = try o.numbers("small-sigmas")
-        let limitSigmas = try o.numbers("limit-sigmas")
+    /// The solver's step and steps, the kernels, and the widths and grid of the 1-NN checks.
+    struct Settings: ExperimentSettings {
+        var lr: Float = 0.1
+        var steps = 10_000
+        var sigmas: [Double] = [1, 2, 4]
+        var degree = 2
+        var smallSigmas = [0.1, 0.25, 0.5, 1]
+        var limitSigmas = [0.05, 0.1, 0.15, 0.25, 0.5, 1]
+        var grid = 101
+
+        static let fields: [SettingField<Settings>] = [
+            .double("lr", \.lr, max: 100, positive: true, help: "projected gradient descent step"),
+            .int("steps", \.steps, range: 1...10_000_000, help: "projected gradient descent steps"),
+            .numbers("sigmas", \.sigmas, positive: true, help: "RBF widths"),
+            .int("degree", \.degree, range: 1...10, help: "polynomial kernel degree"),
+            .numbers("small-sigmas", \.smallSigmas, positive: true, help: "RBF widths for the nearest-support-vector check (problem 3a); empty to skip"),
+            .numbers("limit-sigmas", \.limitSigmas, positive: true,
+                     help: "RBF widths for f(x) / exp(-rho^2/2 sigma^2) against sum_T a_i y_i at fixed points, ties included (problem 3a); empty to skip"),
+            .int("grid", \.grid, range: 11...1001, help: "grid points per side on [-5, 5]^2 for the contours and the 1-NN check"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (lr, steps, gridSize) = (settings.lr, settings.steps, settings.grid)
+        let (sigmas, smallSigmas, limitSigmas) = (settings.sigmas, settings.smallSigmas, settings.limitSigmas)
         let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
-        let kernels = [Kernel.polynomial(degree: try o.int("degree"))] + sigmas.map { Kernel.rbf(sigma: $0) }
+        let kernels = [Kernel.polynomial(degree: settings.degree)] + sigmas.map { Kernel.rbf(sigma: $0) }
         context.progress.begin("xor", total: kernels.count * steps, unit: "steps")
         var worstClosedForm = 0.0, worstGradient = 0.0, rows: [[String]] = []
         let start = DispatchTime.now().uptimeNanoseconds
