@@ -30,8 +30,7 @@ struct ImageSource {
         /// CIFAR-10's folder as given; nil: `$CIFAR10_DIR`, the default data folder, else generated images.
         var cifarDir: String?
 
-        private static let option = CIFAR10.folderOption(otherwise: "generated 32x32 images")
-        static let fields: [SettingField<Settings>] = [.path(option.name, \.cifarDir, help: option.help)]
+        static let fields: [SettingField<Settings>] = [CIFAR10.folderField(\.cifarDir, otherwise: "generated 32x32 images")]
     }
 
     /// `count` training and `count` test images from the folder `settings` leads to, else generated ones.
