@@ -8,15 +8,23 @@ public enum ConvolutionExperiment {
     static let declaration = Experiment(
         name: "convolution",
         summary: "y = x * h for a rectangle of length L and h(n) = (1/2)^n u(n): direct sum against the closed form, and x(n - 5) giving y(n - 5); the layer's conv2d is a cross-correlation, a convolution with the flipped kernel",
-        options: [.int("length", default: 5, range: 1...1000, help: "L, the rectangle's length (x(n) = 1 for 0 <= n < L)"),
-                  .int("from", default: -6, range: -10_000...0, help: "first n plotted"),
-                  .int("to", default: 12, range: 0...10_000, help: "last n plotted")],
+        settings: Settings.self,
         metrics: [MetricSpec("max_closed_form_error", goal: .lowerIsBetter, help: "largest |direct - closed form|"),
                   MetricSpec("max_shift_error", goal: .lowerIsBetter, help: "largest |(x(n-5) * h)(n) - y(n - 5)|"),
                   MetricSpec("correlation_error", goal: .lowerIsBetter, help: "conv2d(x, k) against the cross-correlation sum, max |difference| / max |reference| (im2col, Winograd)"),
                   MetricSpec("flipped_convolution_error", goal: .lowerIsBetter, help: "conv2d(x, k) against the true convolution with flip(k), conv2d(x, flip(k)) against it with k, and eq. (1) by conv2d with flip(h)"),
                   MetricSpec("unflipped_difference", help: "the smallest of conv2d(x, k) against the true convolution with k and conv2d(rectangle, h) against y (large: the layer does not flip)")],
         train: run)
+
+    /// The experiment's options: the rectangle's length and the plotted range of n.
+    struct Settings: ExperimentSettings {
+        var length = 5, from = -6, to = 12
+        static let fields: [SettingField<Settings>] = [
+            .int("length", \.length, range: 1...1000, help: "L, the rectangle's length (x(n) = 1 for 0 <= n < L)"),
+            .int("from", \.from, range: -10_000...0, help: "first n plotted"),
+            .int("to", \.to, range: 0...10_000, help: "last n plotted"),
+        ]
+    }
 
     static func h(_ n: Int) -> Double { n < 0 ? 0 : pow(0.5, Double(n)) }
 
@@ -32,9 +40,8 @@ public enum ConvolutionExperiment {
         return (pow(2, Double(length)) - 1) * pow(0.5, Double(n))
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let length = try o.int("length"), from = try o.int("from"), to = try o.int("to")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (length, from, to) = (settings.length, settings.from, settings.to)
         let ns = Array(from...to)
         let direct = ns.map { Self.direct($0, length: length) }, closed = ns.map { closedForm($0, length: length) }
         let shifted = ns.map { Self.direct($0, length: length, start: 5) }, delayed = ns.map { Self.direct($0 - 5, length: length) }

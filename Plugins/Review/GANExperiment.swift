@@ -7,20 +7,7 @@ public enum GANExperiment {
     static let declaration = Experiment(
         name: "gan",
         summary: "GAN generator losses: d/dl log(1 - sigmoid(l)) = -D against d/dl -log sigmoid(l) = -(1 - D) by autograd, and a 1-D GAN trained with each",
-        options: [
-            .double("logit-min", default: -10, min: -80, max: 0, help: "lowest discriminator logit l of the gradient grid"),
-            .double("logit-max", default: 10, min: 0, max: 15, help: "highest discriminator logit l of the gradient grid"),
-            .int("points", default: 201, range: 2...100_000, help: "logits on the grid"),
-            .double("real-mean", default: 4, min: -100, max: 100, help: "mean of the real data N(real-mean, real-std^2)"),
-            .double("real-std", default: 0.5, min: 0.01, max: 100, help: "standard deviation of the real data"),
-            .double("start-mean", default: -4, min: -100, max: 100, help: "initial b of the generator G(z) = a z + b (a starts at 1)"),
-            .int("pretrain", default: 200, range: 0...100_000, help: "discriminator steps before the generator moves (a well-trained D)"),
-            .int("steps", default: 400, range: 1...100_000, help: "alternating steps: one discriminator, then one generator step"),
-            .int("batch", default: 128, range: 1...100_000, help: "real and generated samples per step"),
-            .double("lr-g", default: 0.05, max: 10, positive: true, help: "generator SGD learning rate (plain SGD: the update is proportional to the gradient)"),
-            .double("lr-d", default: 0.2, max: 10, positive: true, help: "discriminator SGD learning rate"),
-            .double("weight-decay", default: 0.1, min: 0, max: 10, help: "discriminator weight decay (keeps its logits finite)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_gradient_error", goal: .lowerIsBetter, help: "largest |autograd - closed form| over the grid, both losses"),
             MetricSpec("saturating_distance", help: "|generated mean - real mean| after training with log(1 - D(G(z)))"),
@@ -28,6 +15,17 @@ public enum GANExperiment {
             MetricSpec("initial_gradient_ratio", help: "generator gradient norm at the first generator step: non-saturating / saturating"),
         ],
         train: run)
+
+    /// The experiment's options: the logit grid of the gradient check, then the 1-D GAN's setting.
+    struct Settings: ExperimentSettings {
+        var logitMin = -10.0, logitMax = 10.0, points = 201
+        var training = Setting()
+        static let fields: [SettingField<Settings>] = [
+            .double("logit-min", \.logitMin, min: -80, max: 0, help: "lowest discriminator logit l of the gradient grid"),
+            .double("logit-max", \.logitMax, min: 0, max: 15, help: "highest discriminator logit l of the gradient grid"),
+            .int("points", \.points, range: 2...100_000, help: "logits on the grid"),
+        ] + SettingField.nested(\.training, Setting.fields)
+    }
 
     /// The generator's loss on the discriminator's logit l of a generated sample.
     public enum GeneratorLoss: String, CaseIterable, Sendable {
@@ -81,9 +79,8 @@ public enum GANExperiment {
         }
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (low, high, points) = (try o.double("logit-min"), try o.double("logit-max"), try o.int("points"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (low, high, points) = (settings.logitMin, settings.logitMax, settings.points)
         let logits = (0..<points).map { low + (high - low) * Double($0) / Double(points - 1) }
         let rows = logitGradients(logits)
         let error = maxError(rows)
@@ -103,6 +100,8 @@ public enum GANExperiment {
             context.log(String(format: "gan: at l = %.3g (D = %.3g): |d/dl log(1 - D)| = %.3g, |d/dl -log D| = %.3g; autograd against the closed forms: max error %.2g over %d logits",
                                first.logit, first.d, abs(first.saturating), abs(first.nonSaturating), error, rows.count))
         }
-        try train(context)
+        var training = settings.training
+        training.seed = context.seed
+        try train(context, training)
     }
 }

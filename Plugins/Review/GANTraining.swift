@@ -4,14 +4,29 @@ import PluginAPI
 extension GANExperiment {
     /// The 1-D GAN's setting: real data N(realMean, realStd^2), generator G(z) = a z + b starting at
     /// a = 1, b = startMean, a logistic discriminator D(x) = sigmoid(w x + c), both trained by SGD.
-    public struct Setting: Sendable {
+    /// Its fields but the seed are the experiment's options after the logit grid.
+    public struct Setting: ExperimentSettings, Sendable {
         public var realMean = 4.0, realStd = 0.5, startMean = -4.0
         public var pretrain = 200, steps = 400, batch = 128
         public var lrG = 0.05, lrD = 0.2, weightDecay = 0.1
+        /// The run's seed, not an option.
         public var seed: UInt64 = 0
 
         /// The defaults of the experiment's options.
         public init() {}
+
+        /// The options, in the order `host help` lists them.
+        public static let fields: [SettingField<Setting>] = [
+            .double("real-mean", \.realMean, min: -100, max: 100, help: "mean of the real data N(real-mean, real-std^2)"),
+            .double("real-std", \.realStd, min: 0.01, max: 100, help: "standard deviation of the real data"),
+            .double("start-mean", \.startMean, min: -100, max: 100, help: "initial b of the generator G(z) = a z + b (a starts at 1)"),
+            .int("pretrain", \.pretrain, range: 0...100_000, help: "discriminator steps before the generator moves (a well-trained D)"),
+            .int("steps", \.steps, range: 1...100_000, help: "alternating steps: one discriminator, then one generator step"),
+            .int("batch", \.batch, range: 1...100_000, help: "real and generated samples per step"),
+            .double("lr-g", \.lrG, max: 10, positive: true, help: "generator SGD learning rate (plain SGD: the update is proportional to the gradient)"),
+            .double("lr-d", \.lrD, max: 10, positive: true, help: "discriminator SGD learning rate"),
+            .double("weight-decay", \.weightDecay, min: 0, max: 10, help: "discriminator weight decay (keeps its logits finite)"),
+        ]
     }
 
     /// Per generator step: b after the step, the mean D(G(z)) and the generator's gradient norm at the step.
@@ -53,12 +68,8 @@ extension GANExperiment {
         return trace
     }
 
-    static func train(_ context: RunContext) throws {
-        let o = context.options
-        var s = Setting()
-        (s.realMean, s.realStd, s.startMean) = (try o.double("real-mean"), try o.double("real-std"), try o.double("start-mean"))
-        (s.pretrain, s.steps, s.batch) = (try o.int("pretrain"), try o.int("steps"), try o.int("batch"))
-        (s.lrG, s.lrD, s.weightDecay, s.seed) = (try o.double("lr-g"), try o.double("lr-d"), try o.double("weight-decay"), context.seed)
+    /// Trains with both losses from the same setting `s` (its seed the run's), logs, plots and records the metrics.
+    static func train(_ context: RunContext, _ s: Setting) throws {
         let saturating = train(.saturating, s), nonSaturating = train(.nonSaturating, s)
         for t in 0..<s.steps {
             context.metrics.log(step: t + 1, [

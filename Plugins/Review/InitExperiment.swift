@@ -6,13 +6,7 @@ public enum InitExperiment {
     static let declaration = Experiment(
         name: "init",
         summary: "Initialisation: W (m x d), E||Wx||^2 = ||x||^2 with N(0, 1/m) (identity), N(0, 2/m) (ReLU), and not with fan-in 1/d; E[(w^T x)^2] = ||x||^2/m per row; symmetric units of sum_j v_j sigma(<w_j, x>) stay equal; a deep CNN on digits (ReLU/sigmoid x Xavier/He/zero)",
-        options: [
-            .int("draws", default: 400, range: 10...1_000_000, help: "Monte Carlo draws of W per shape and variance"),
-            .string("shapes", default: "16x64,64x16,256x32", help: "part 1: W's shapes m x d (m outputs, d inputs; d != m tells N(0, 1/m) from fan-in N(0, 1/d))"),
-            .int("iterations", default: 600, range: 1...100_000, help: "training iterations of each CNN (part 3)"),
-            .int("eval-every", default: 25, range: 1...10_000, help: "validation accuracy every this many iterations"),
-            .double("lr", default: 0.05, max: 10, positive: true, help: "SGD learning rate of the CNNs (momentum 0.9)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_norm_z", goal: .lowerIsBetter, help: "largest |E||f(Wx)||^2 / ||x||^2 - 1| in standard errors, the text's N(0, 1/m) and N(0, 2/m)"),
             MetricSpec("max_row_z", goal: .lowerIsBetter, help: "largest distance in standard errors of m E[f(w^T x)^2] / ||x||^2 from 1, and (identity) of CS446 4(d)'s two sums from 1 and 0"),
@@ -22,6 +16,21 @@ public enum InitExperiment {
             MetricSpec("relu_he_accuracy", goal: .higherIsBetter), MetricSpec("relu_zero_accuracy"), MetricSpec("sigmoid_xavier_accuracy"),
         ],
         train: run)
+
+    /// The experiment's options. `shapes` stays text ("16x64,64x16"), read by `shapes(_:)`.
+    struct Settings: ExperimentSettings {
+        var draws = 400
+        var shapes = "16x64,64x16,256x32"
+        var iterations = 600, evalEvery = 25
+        var lr: Float = 0.05
+        static let fields: [SettingField<Settings>] = [
+            .int("draws", \.draws, range: 10...1_000_000, help: "Monte Carlo draws of W per shape and variance"),
+            .string("shapes", \.shapes, help: "part 1: W's shapes m x d (m outputs, d inputs; d != m tells N(0, 1/m) from fan-in N(0, 1/d))"),
+            .int("iterations", \.iterations, range: 1...100_000, help: "training iterations of each CNN (part 3)"),
+            .int("eval-every", \.evalEvery, range: 1...10_000, help: "validation accuracy every this many iterations"),
+            .double("lr", \.lr, max: 10, positive: true, help: "SGD learning rate of the CNNs (momentum 0.9)"),
+        ]
+    }
 
     /// Part 3's network: five 3x3 convolutions of 16 channels (padding 1), then average pooling
     /// and a linear layer; biases zero, weights by `scheme`.
@@ -127,17 +136,15 @@ public enum InitExperiment {
                                        rows: rows)
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
+    static func run(_ context: RunContext, _ settings: Settings) throws {
         var g = SeededGenerator(seed: context.seed)
-        let draws = try o.int("draws")
-        try normsPart(context, shapes: try shapes(o.string("shapes")), draws: draws, generator: &g)
+        try normsPart(context, shapes: try shapes(settings.shapes), draws: settings.draws, generator: &g)
         try symmetryPart(context, generator: &g)
 
         // Part 3: the deep CNN on digits, six initialisations.
         let data = try DigitsDataset.embedded()
         let (validation, train) = (data.slice(0..<180), data.slice(180..<data.count))
-        let iterations = try o.int("iterations"), every = try o.int("eval-every"), lr = Float(try o.double("lr"))
+        let (iterations, every, lr) = (settings.iterations, settings.evalEvery, settings.lr)
         let configs = [(false, "xavier"), (false, "he"), (false, "zero"), (true, "xavier"), (true, "he"), (true, "zero")]
         context.progress.begin("init: deep CNNs", total: configs.count * iterations, unit: "iterations")
         var series: [Series] = [], finals: [[String]] = []

@@ -9,11 +9,7 @@ public enum InitGradients {
     static let declaration = Experiment(
         name: "init-gradients",
         summary: "HW3 1(a): dR/dv_j = l'(f, y) sigma(<w_j, x>), dR/dw_j = l'(f, y) v_j sigma'(<w_j, x>) x against autograd (ReLU, tanh, sigmoid; squared, logistic loss)",
-        options: [
-            .int("m", default: 16, range: 1...4096, help: "hidden units m (rows w_j of W)"),
-            .int("d", default: 8, range: 1...4096, help: "input dimension d"),
-            .int("draws", default: 200, range: 1...100_000, help: "random (x, y, W, v) per activation and loss"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_dv_error", goal: .lowerIsBetter, help: "largest max_j |autograd - closed form| / max_j |closed form| of dR/dv_j"),
             MetricSpec("max_dw_error", goal: .lowerIsBetter, help: "the same for dR/dw_j, over all j and coordinates"),
@@ -21,6 +17,16 @@ public enum InitGradients {
             MetricSpec("symmetric_gradient_difference", goal: .lowerIsBetter, help: "1(b)'s step: largest |gradient of unit p - unit q| when w_p = w_q, v_p = v_q"),
         ],
         train: run)
+
+    /// The experiment's options: the network's size and the draws per activation and loss.
+    struct Settings: ExperimentSettings {
+        var m = 16, d = 8, draws = 200
+        static let fields: [SettingField<Settings>] = [
+            .int("m", \.m, range: 1...4096, help: "hidden units m (rows w_j of W)"),
+            .int("d", \.d, range: 1...4096, help: "input dimension d"),
+            .int("draws", \.draws, range: 1...100_000, help: "random (x, y, W, v) per activation and loss"),
+        ]
+    }
 
     /// sigma and sigma'.
     public enum Activation: String, CaseIterable, Sendable {
@@ -161,9 +167,8 @@ public enum InitGradients {
         return worst
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (m, d, draws) = (try o.int("m"), try o.int("d"), try o.int("draws"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (m, d, draws) = (settings.m, settings.d, settings.draws)
         var g = SeededGenerator(seed: context.seed)
         var lines = [["activation", "loss", "dR/dv_j error", "dR/dw_j error", "error / cancellation", "units 1, 2 equal: gradient difference"]]
         var worst = (dv: 0.0, dw: 0.0, discounted: 0.0, symmetric: 0.0)

@@ -6,16 +6,23 @@ public enum KLExperiment {
     static let declaration = Experiment(
         name: "kl",
         summary: "Fit a Gaussian to a two-mode mixture by gradient descent on KL(P||Q) (mode-covering) and KL(Q||P) (mode-seeking)",
-        options: [
-            .double("separation", default: 2, min: 0.1, max: 20, help: "the modes are at -separation and +separation"),
-            .double("width", default: 0.6, min: 0.05, max: 10, help: "standard deviation of each mode"),
-            .int("steps", default: 3000, range: 1...1_000_000, help: "Adam steps for each fit"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("forward_mean"), MetricSpec("forward_std"), MetricSpec("reverse_mean"), MetricSpec("reverse_std"),
             MetricSpec("forward_moment_error", goal: .lowerIsBetter, help: "|fit - moment match| for the forward KL's mean and std"),
         ],
         train: run)
+
+    /// The experiment's options: the mixture's two modes and the length of each fit.
+    struct Settings: ExperimentSettings {
+        var separation: Float = 2, width: Float = 0.6
+        var steps = 3000
+        static let fields: [SettingField<Settings>] = [
+            .double("separation", \.separation, min: 0.1, max: 20, help: "the modes are at -separation and +separation"),
+            .double("width", \.width, min: 0.05, max: 10, help: "standard deviation of each mode"),
+            .int("steps", \.steps, range: 1...1_000_000, help: "Adam steps for each fit"),
+        ]
+    }
 
     /// Fits N(mu, sigma) on the grid `z` to the density `p` by Adam on the forward or reverse KL.
     public static func fit(p: Tensor, z: Tensor, dz: Float, forward: Bool, start: (Float, Float), steps: Int) -> (mean: Double, std: Double) {
@@ -34,9 +41,8 @@ public enum KLExperiment {
         return (Double(mu.item), Double(rho.exp().item))
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (a, s, steps) = (Float(try o.double("separation")), Float(try o.double("width")), try o.int("steps"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (a, s, steps) = (settings.separation, settings.width, settings.steps)
         let count = 2001, low = -4 * a - 6 * s, high = 4 * a + 6 * s
         let dz = (high - low) / Float(count - 1)
         let zs = (0..<count).map { low + Float($0) * dz }

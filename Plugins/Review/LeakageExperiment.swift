@@ -7,18 +7,26 @@ public enum LeakageExperiment {
     static let declaration = Experiment(
         name: "leakage",
         summary: "Augment-then-split (leaky) against split-then-augment on digits: train, validation and test accuracy of each",
-        options: [
-            .int("copies", default: 4, range: 1...50, help: "augmented copies per image (a one-pixel shift and noise each)"),
-            .double("noise", default: 0.5, min: 0, max: 16, help: "standard deviation of the pixel noise of each copy (pixels are 0...16)"),
-            .int("epochs", default: 60, range: 1...10_000, help: "Adam epochs of the classifier (long enough to memorise its training set)"),
-            .int("hidden", default: 512, range: 1...10_000, help: "hidden units of the classifier"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("leaky_validation_accuracy"), MetricSpec("leaky_test_accuracy"),
             MetricSpec("proper_validation_accuracy"), MetricSpec("proper_test_accuracy"),
             MetricSpec("leaky_inflation", help: "leaky validation minus leaky test accuracy"),
         ],
         train: run)
+
+    /// The experiment's options: the augmentation and the classifier.
+    struct Settings: ExperimentSettings {
+        var copies = 4
+        var noise: Float = 0.5
+        var epochs = 60, hidden = 512
+        static let fields: [SettingField<Settings>] = [
+            .int("copies", \.copies, range: 1...50, help: "augmented copies per image (a one-pixel shift and noise each)"),
+            .double("noise", \.noise, min: 0, max: 16, help: "standard deviation of the pixel noise of each copy (pixels are 0...16)"),
+            .int("epochs", \.epochs, range: 1...10_000, help: "Adam epochs of the classifier (long enough to memorise its training set)"),
+            .int("hidden", \.hidden, range: 1...10_000, help: "hidden units of the classifier"),
+        ]
+    }
 
     /// `copies` versions of each image: shifted by one pixel in a random direction, plus noise.
     public static func augment(_ set: LabeledImages, copies: Int, noise: Float = 0.5, generator g: inout SeededGenerator) -> LabeledImages {
@@ -72,9 +80,8 @@ public enum LeakageExperiment {
         return (accuracy(train), accuracy(validation), accuracy(test))
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let copies = try o.int("copies"), epochs = try o.int("epochs"), hidden = try o.int("hidden"), noise = Float(try o.double("noise"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (copies, epochs, hidden, noise) = (settings.copies, settings.epochs, settings.hidden, settings.noise)
         let data = try DigitsDataset.embedded()
         var g = SeededGenerator(seed: context.seed)
         // 180 images drawn at random are a test set nobody touches; the rest is split 80/20.

@@ -15,13 +15,7 @@ public enum LeakageSelection {
     static let declaration = Experiment(
         name: "leakage-selection",
         summary: "Feature selection before cross-validation on pure noise: leaky (select on all data) against honest (select inside each fold), over seeds",
-        options: [
-            .int("samples", default: 100, range: 4...10_000, help: "samples per data set (labels: half 0, half 1, in random order)"),
-            .int("features", default: 5_000, range: 1...200_000, help: "Gaussian noise features per sample (none is related to the label)"),
-            .int("keep", default: 20, range: 1...10_000, help: "features kept: the ones with the largest |correlation| with the label"),
-            .int("folds", default: 5, range: 2...100, help: "cross-validation folds (stratified: each holds both labels in proportion)"),
-            .int("repeats", default: defaultRepeats, range: 2...1_000, help: "data sets (seeds) to repeat over, for the means and standard errors"),
-        ],
+        settings: RepeatedSettings.self,
         metrics: [
             MetricSpec("leaky_accuracy", help: "mean cross-validated accuracy, features selected on all the data"),
             MetricSpec("leaky_standard_error", help: "standard error of that mean over the repeats"),
@@ -32,20 +26,39 @@ public enum LeakageSelection {
         ],
         train: run)
 
-    /// The sizes of one data set and of its cross-validation.
-    public struct Settings: Sendable {
+    /// The sizes of one data set and of its cross-validation: the experiment's first options.
+    public struct Settings: ExperimentSettings, Sendable {
         /// Samples (rows).
-        public var samples: Int
+        public var samples = 100
         /// Noise features (columns).
-        public var features: Int
+        public var features = 5_000
         /// Features kept by the selection.
-        public var keep: Int
+        public var keep = 20
         /// Cross-validation folds.
-        public var folds: Int
+        public var folds = 5
+        /// The options' defaults.
+        public init() {}
         /// Creates settings; see the experiment's options for their meaning.
-        public init(samples: Int = 100, features: Int = 5_000, keep: Int = 20, folds: Int = 5) {
+        public init(samples: Int, features: Int, keep: Int, folds: Int) {
             self.samples = samples; self.features = features; self.keep = keep; self.folds = folds
         }
+
+        /// The options, in the order `host help` lists them.
+        public static let fields: [SettingField<Settings>] = [
+            .int("samples", \.samples, range: 4...10_000, help: "samples per data set (labels: half 0, half 1, in random order)"),
+            .int("features", \.features, range: 1...200_000, help: "Gaussian noise features per sample (none is related to the label)"),
+            .int("keep", \.keep, range: 1...10_000, help: "features kept: the ones with the largest |correlation| with the label"),
+            .int("folds", \.folds, range: 2...100, help: "cross-validation folds (stratified: each holds both labels in proportion)"),
+        ]
+    }
+
+    /// The experiment's options: one data set's settings and how many data sets to repeat over.
+    struct RepeatedSettings: ExperimentSettings {
+        var dataSet = Settings()
+        var repeats = defaultRepeats
+        static let fields: [SettingField<RepeatedSettings>] = SettingField.nested(\.dataSet, Settings.fields) + [
+            .int("repeats", \.repeats, range: 2...1_000, help: "data sets (seeds) to repeat over, for the means and standard errors"),
+        ]
     }
 
     /// A data set: `x` row-major, `samples` x `features`; `y` the labels 0/1.
@@ -176,10 +189,8 @@ public enum LeakageSelection {
         return Summary(runs: runs, leaky: stats(runs.map(\.leaky)), honest: stats(runs.map(\.honest)))
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let s = Settings(samples: try o.int("samples"), features: try o.int("features"), keep: try o.int("keep"), folds: try o.int("folds"))
-        let repeats = try o.int("repeats")
+    static func run(_ context: RunContext, _ settings: RepeatedSettings) throws {
+        let (s, repeats) = (settings.dataSet, settings.repeats)
         guard s.keep <= s.features else {
             throw PluginError.invalidInput("--keep \(s.keep) is more than the \(s.features) features", hint: "use --keep at most --features")
         }

@@ -7,21 +7,7 @@ public enum LinearNetworksExperiment {
     static let declaration = Experiment(
         name: "linear-networks",
         summary: "Linear networks (CS189 HW7 2): W̄ = W0 iff rank W0 <= min d_i (Eckart-Young residual), Q convex, dQ/dW̄ = (W̄X^T - Y^T)X and dR̂/dW_i by autograd, the zero critical point, invertible critical points are global minima",
-        options: [
-            .int("size", default: 8, range: 1...32, help: "part (a): W0 is size x size, of every rank 1...size"),
-            .integers("widths", default: [6, 3, 6], range: 1...64, help: "part (a): the hidden widths d_1, ..., d_{L-1} (d_0 = d_L = size; empty: L = 1)"),
-            .int("capacity-steps", default: 20_000, range: 1...1_000_000, help: "part (a): gradient steps on 1/2 ||W̄ - W0||_F^2 per rank"),
-            .int("n", default: 20, range: 1...10_000, help: "parts (b)-(f): examples (rows of X and Y); at least d"),
-            .int("d", default: 6, range: 1...64, help: "input dimension d = d_0"),
-            .int("p", default: 4, range: 1...64, help: "output dimension p = d_L"),
-            .double("noise", default: 0.5, min: 0, max: 100, help: "Y = X W_true^T + N(0, noise^2): noise > 0 keeps min Q above 0"),
-            .int("depth", default: 3, range: 1...8, help: "L of the networks trained in parts (d) and (f)"),
-            .int("bottleneck", default: 2, range: 1...64, help: "part (d): the hidden width of the narrow network (min d_i < min{p, d})"),
-            .int("steps", default: 6000, range: 1...1_000_000, help: "parts (d), (f): gradient steps of each network"),
-            .double("lr", default: 0.05, max: 10, positive: true, help: "gradient step in units of 1 / ||X||_2^2"),
-            .double("init-scale", default: 1, max: 10, positive: true, help: "random layers start with N(0, init-scale^2 / d_{i-1}) entries"),
-            .int("segments", default: 50, range: 1...100_000, help: "part (b): random segments (and random networks for R̂ = Q)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("construction_error", goal: .lowerIsBetter, help: "(a) largest ||W̄ - W0||_F of the hint's construction, rank W0 <= min d_i"),
             MetricSpec("residual_within", goal: .lowerIsBetter, help: "(a) largest ||W̄ - W0||_F^2 after gradient descent, rank W0 <= min d_i"),
@@ -46,29 +32,55 @@ public enum LinearNetworksExperiment {
         ],
         train: run)
 
+    /// The experiment's options: part (a)'s rank sweep, then the data, networks and descent of parts (b)-(f).
+    struct Settings: ExperimentSettings {
+        var size = 8
+        var widths = [6, 3, 6]
+        var capacitySteps = 20_000
+        var n = 20, d = 6, p = 4
+        var noise = 0.5
+        var depth = 3, bottleneck = 2, steps = 6000
+        var lr = 0.05, initScale = 1.0
+        var segments = 50
+        static let fields: [SettingField<Settings>] = [
+            .int("size", \.size, range: 1...32, help: "part (a): W0 is size x size, of every rank 1...size"),
+            .integers("widths", \.widths, range: 1...64, help: "part (a): the hidden widths d_1, ..., d_{L-1} (d_0 = d_L = size; empty: L = 1)"),
+            .int("capacity-steps", \.capacitySteps, range: 1...1_000_000, help: "part (a): gradient steps on 1/2 ||W̄ - W0||_F^2 per rank"),
+            .int("n", \.n, range: 1...10_000, help: "parts (b)-(f): examples (rows of X and Y); at least d"),
+            .int("d", \.d, range: 1...64, help: "input dimension d = d_0"),
+            .int("p", \.p, range: 1...64, help: "output dimension p = d_L"),
+            .double("noise", \.noise, min: 0, max: 100, help: "Y = X W_true^T + N(0, noise^2): noise > 0 keeps min Q above 0"),
+            .int("depth", \.depth, range: 1...8, help: "L of the networks trained in parts (d) and (f)"),
+            .int("bottleneck", \.bottleneck, range: 1...64, help: "part (d): the hidden width of the narrow network (min d_i < min{p, d})"),
+            .int("steps", \.steps, range: 1...1_000_000, help: "parts (d), (f): gradient steps of each network"),
+            .double("lr", \.lr, max: 10, positive: true, help: "gradient step in units of 1 / ||X||_2^2"),
+            .double("init-scale", \.initScale, max: 10, positive: true, help: "random layers start with N(0, init-scale^2 / d_{i-1}) entries"),
+            .int("segments", \.segments, range: 1...100_000, help: "part (b): random segments (and random networks for R̂ = Q)"),
+        ]
+    }
+
     static func f(_ v: Double) -> String { String(format: "%.3g", v) }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (n, d, p) = (try o.int("n"), try o.int("d"), try o.int("p"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (n, d, p) = (settings.n, settings.d, settings.p)
         guard n >= d else { throw PluginError.invalidInput("--n \(n) is below --d \(d): X^T X is singular and W* = Y^T X (X^T X)^{-1} does not exist", hint: "use --n \(d) or more") }
-        let (lr, steps, depth, initScale) = (try o.double("lr"), try o.int("steps"), try o.int("depth"), try o.double("init-scale"))
+        let (lr, steps, depth, initScale) = (settings.lr, settings.steps, settings.depth, settings.initScale)
         var g = SeededGenerator(seed: context.seed)
-        try capacityPart(context, generator: &g)
+        try capacityPart(context, settings, generator: &g)
         var parts: [[String]] = [["part", "claim", "measured", "closed form", "error"]]
 
         // (b) R̂ = Q(W̄) and Q's convexity.
-        let (x, y) = LinearNetworks.data(n: n, d: d, p: p, noise: try o.double("noise"), generator: &g)
+        let (x, y) = LinearNetworks.data(n: n, d: d, p: p, noise: settings.noise, generator: &g)
         guard let star = LinearNetworks.leastSquares(x: x, y: y) else {
             throw PluginError.invalidInput("X^T X is numerically singular for --n \(n), --d \(d)", hint: "use more examples (--n)")
         }
         let optimum = LinearNetworks.q(star, x: x, y: y)
         let wide = [d] + Array(repeating: max(p, d), count: depth - 1) + [p]
-        let narrow = [d] + Array(repeating: try o.int("bottleneck"), count: depth - 1) + [p]
-        let convex = LinearNetworks.convexity(x: x, y: y, dims: wide, segments: try o.int("segments"), generator: &g)
+        let narrow = [d] + Array(repeating: settings.bottleneck, count: depth - 1) + [p]
+        let convex = LinearNetworks.convexity(x: x, y: y, dims: wide, segments: settings.segments, generator: &g)
         for (name, value) in [("risk_q_error", convex.riskError), ("convexity_min_gap", convex.minGap), ("convexity_gap_error", convex.gapError),
                               ("layer_space_gap", convex.layerGap)] { context.metrics.final(name, value) }
-        parts.append(["(b)", "R̂(f_W) = Q(W̄)", "sum over x_i, \(try o.int("segments")) nets", "1/2 ||W̄X^T - Y^T||_F^2", f(convex.riskError) + " rel."])
+        parts.append(["(b)", "R̂(f_W) = Q(W̄)", "sum over x_i, \(settings.segments) nets", "1/2 ||W̄X^T - Y^T||_F^2", f(convex.riskError) + " rel."])
         parts.append(["(b)", "Q convex", "min gap " + f(convex.minGap), "1/2 t(1-t) ||(A-B)X^T||_F^2 >= 0", f(convex.gapError) + " rel."])
         parts.append(["(b)", "R̂ not convex in W_1, W_2", "midpoint gap " + f(convex.layerGap), "Q(W*) - Q(0)", "-"])
         try convexityPlot(convex, context: context)
@@ -118,7 +130,7 @@ public enum LinearNetworksExperiment {
         parts.append(["(d)", "bottleneck min d_i = \(k) \(k < min(p, d) ? "<" : ">=") min{p,d} = \(min(p, d))", "Q - Q* = " + f(trainedNarrow.excessLoss),
                       "1/2 sum_{i>k} sigma_i(W*C)^2 = " + f(trainedNarrow.rankOptimum - optimum), f(narrowError) + " rel."])
 
-        let square = LinearNetworks.data(n: n, d: d, p: d, noise: try o.double("noise"), generator: &g)
+        let square = LinearNetworks.data(n: n, d: d, p: d, noise: settings.noise, generator: &g)
         let squareDims = Array(repeating: d, count: depth + 1)
         let trainedSquare = LinearNetworks.train(dims: squareDims, x: square.x, y: square.y, lr: lr, steps: steps, every: every, initScale: initScale, generator: &g)
         let smallest = trainedSquare.smallestSingularValues.min() ?? .nan

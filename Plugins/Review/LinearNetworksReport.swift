@@ -3,11 +3,10 @@ import PluginAPI
 
 extension LinearNetworksExperiment {
     /// Part (a): the rank sweep, its table, CSV and plot, and its metrics.
-    static func capacityPart(_ context: RunContext, generator g: inout SeededGenerator) throws {
-        let o = context.options
-        let size = try o.int("size"), hidden = try o.integers("widths")
-        let rows = LinearNetworks.capacity(size: size, widths: hidden, steps: try o.int("capacity-steps"), lr: try o.double("lr"),
-                                          initScale: try o.double("init-scale"), generator: &g)
+    static func capacityPart(_ context: RunContext, _ settings: Settings, generator g: inout SeededGenerator) throws {
+        let (size, hidden) = (settings.size, settings.widths)
+        let rows = LinearNetworks.capacity(size: size, widths: hidden, steps: settings.capacitySteps, lr: settings.lr,
+                                          initScale: settings.initScale, generator: &g)
         let k = rows.first?.minWidth ?? 0
         let within = rows.filter { $0.rank <= k }, beyond = rows.filter { $0.rank > k }
         context.metrics.final("construction_error", within.compactMap(\.constructionError).max() ?? 0)
@@ -29,7 +28,7 @@ extension LinearNetworksExperiment {
         var plot = LinePlot(title: "(a) W_L...W_1 = W0 iff rank W0 <= min d_i = \(k) (layers \(dims))", xLabel: "rank of W0",
                             yLabel: "||W_L...W_1 - W0||_F^2", series: [
                                 Series("Eckart-Young bound", x: ranks, y: rows.map(\.tail)),
-                                Series("descent, \(try o.int("capacity-steps")) steps", x: ranks, y: rows.map(\.residual), markers: true, line: false),
+                                Series("descent, \(settings.capacitySteps) steps", x: ranks, y: rows.map(\.residual), markers: true, line: false),
                             ])
         plot.horizontalLines = [(label: "0", y: 0)]
         try context.artifacts.write(plot.svg(), to: "capacity.svg")

@@ -6,18 +6,7 @@ public enum NoiseExperiment {
     static let declaration = Experiment(
         name: "noise",
         summary: "Instance noise: E||X~w - y||^2 = ||Xw - y||^2 + m sigma^2 ||w||^2 by Monte Carlo, E[N N^T] = sigma^2 I, its minimiser is ridge with lambda = sigma^2; noisy gradient descent against its mean recurrence, shrinking y/x by 1/(1 + sigma^2/x^2)",
-        options: [
-            .int("m", default: 20, range: 1...10_000, help: "rows of X"), .int("n", default: 5, range: 1...10_000, help: "columns of X"),
-            .double("sigma", default: 0.5, min: 0, max: 100, help: "noise standard deviation"),
-            .int("samples", default: 20_000, range: 10...10_000_000, help: "Monte Carlo draws of the noise"),
-            .double("x", default: 1, min: -100, max: 100, help: "the scalar input of part 2"),
-            .double("y", default: 2, min: -100, max: 100, help: "the scalar target of part 2"),
-            .numbers("lrs", default: [0.1, 0.5, 1.2, 1.8], positive: true, help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
-            .int("steps", default: 40, range: 1...100_000, help: "gradient steps of part 2"),
-            .int("runs", default: 20_000, range: 10...10_000_000, help: "runs averaged in part 2"),
-            .int("batches", default: 20, range: 2...10_000, help: "batches of the noise draws for the minimiser's standard errors"),
-            .numbers("sigmas", default: [0, 0.25, 0.5, 1, 2, 4], min: 0, max: 100, help: "noise levels of the shrinkage sweep (0: plain gradient descent, which reaches y/x)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("expected_loss_z", goal: .lowerIsBetter, help: "|Monte Carlo - closed form| / standard error, part 1"),
             MetricSpec("max_recurrence_z", goal: .lowerIsBetter, help: "largest |mean w_t - recurrence| / standard error over the stable rates, part 2"),
@@ -29,6 +18,30 @@ public enum NoiseExperiment {
             MetricSpec("noiseless_error", goal: .lowerIsBetter, help: "|w_T - y/x| of plain gradient descent (sigma = 0 in --sigmas)"),
         ],
         train: run)
+
+    /// The experiment's options: X's shape and the noise of part 1, the scalar problem and the
+    /// learning rates of part 2, and the ridge and shrinkage checks (`NoiseRidge.swift`).
+    struct Settings: ExperimentSettings {
+        var m = 20, n = 5
+        var sigma = 0.5
+        var samples = 20_000
+        var x = 1.0, y = 2.0
+        var lrs = [0.1, 0.5, 1.2, 1.8]
+        var steps = 40, runs = 20_000, batches = 20
+        var sigmas: [Double] = [0, 0.25, 0.5, 1, 2, 4]
+        static let fields: [SettingField<Settings>] = [
+            .int("m", \.m, range: 1...10_000, help: "rows of X"), .int("n", \.n, range: 1...10_000, help: "columns of X"),
+            .double("sigma", \.sigma, min: 0, max: 100, help: "noise standard deviation"),
+            .int("samples", \.samples, range: 10...10_000_000, help: "Monte Carlo draws of the noise"),
+            .double("x", \.x, min: -100, max: 100, help: "the scalar input of part 2"),
+            .double("y", \.y, min: -100, max: 100, help: "the scalar target of part 2"),
+            .numbers("lrs", \.lrs, positive: true, help: "learning rates of part 2 (2 / (x^2 + sigma^2) is the edge)"),
+            .int("steps", \.steps, range: 1...100_000, help: "gradient steps of part 2"),
+            .int("runs", \.runs, range: 10...10_000_000, help: "runs averaged in part 2"),
+            .int("batches", \.batches, range: 2...10_000, help: "batches of the noise draws for the minimiser's standard errors"),
+            .numbers("sigmas", \.sigmas, min: 0, max: 100, help: "noise levels of the shrinkage sweep (0: plain gradient descent, which reaches y/x)"),
+        ]
+    }
 
     /// Part 1: the Monte Carlo mean and standard error of ||(X + N) w - y||^2 and the closed form.
     public static func expectedLoss(m: Int, n: Int, sigma: Double, samples: Int, generator g: inout SeededGenerator)
@@ -77,11 +90,10 @@ public enum NoiseExperiment {
         return (mean, se, recurrence)
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
+    static func run(_ context: RunContext, _ settings: Settings) throws {
         var g = SeededGenerator(seed: context.seed)
-        let sigma = try o.double("sigma")
-        let part1 = expectedLoss(m: try o.int("m"), n: try o.int("n"), sigma: sigma, samples: try o.int("samples"), generator: &g)
+        let sigma = settings.sigma
+        let part1 = expectedLoss(m: settings.m, n: settings.n, sigma: sigma, samples: settings.samples, generator: &g)
         let z1 = abs(part1.mean - part1.closedForm) / max(part1.standardError, 1e-300)
         context.metrics.final("expected_loss_z", z1)
         var lossPlot = LinePlot(title: "Instance noise: E||X~w - y||^2 by Monte Carlo (± 2 s.e.) as draws accumulate", xLabel: "draws of N",
@@ -92,10 +104,9 @@ public enum NoiseExperiment {
         try context.artifacts.write(lossPlot.svg(), to: "expected_loss.svg")
         context.log(String(format: "noise: E||X~w - y||^2 = %.5g ± %.2g by Monte Carlo; ||Xw - y||^2 + m sigma^2 ||w||^2 = %.5g (%.2f standard errors apart)",
                            part1.mean, part1.standardError, part1.closedForm, z1))
-        let (x, y) = (try o.double("x"), try o.double("y"))
+        let (x, y) = (settings.x, settings.y)
         let edge = 2 / (x * x + sigma * sigma), limit = x * y / (x * x + sigma * sigma)
-        let lrs = try o.numbers("lrs")
-        let steps = try o.int("steps"), runs = try o.int("runs")
+        let (lrs, steps, runs) = (settings.lrs, settings.steps, settings.runs)
         var worstZ = 0.0, worstLimit = 0.0, panels: [LinePlot] = [], rows: [[String]] = []
         for lr in lrs {
             let part2 = noisyDescent(x: x, y: y, sigma: sigma, lr: lr, steps: steps, runs: runs, generator: &g)
@@ -129,6 +140,6 @@ public enum NoiseExperiment {
         let figure = PlotGrid(title: "Noisy gradient descent: mean of w_t over \(runs) runs against its recurrence",
                               columns: 2, panels: panels, sharedAxes: false)
         try context.artifacts.write(figure.svg(), to: "descent.svg")
-        try ridgeParts(context, generator: &g)
+        try ridgeParts(context, settings, generator: &g)
     }
 }

@@ -116,14 +116,13 @@ extension NoiseExperiment {
     }
 
     /// Runs the three checks, logs their table, writes `ridge.csv`, `shrinkage.csv`, `shrinkage.svg`.
-    static func ridgeParts(_ context: RunContext, generator g: inout SeededGenerator) throws {
-        let o = context.options
-        let (m, n, sigma, samples) = (try o.int("m"), try o.int("n"), try o.double("sigma"), try o.int("samples"))
+    static func ridgeParts(_ context: RunContext, _ settings: Settings, generator g: inout SeededGenerator) throws {
+        let (m, n, sigma, samples) = (settings.m, settings.n, settings.sigma, settings.samples)
         var lines = [["claim", "measured", "closed form", "standard errors apart"]]
         let covariance = noiseCovariance(n: n, sigma: sigma, samples: samples, generator: &g)
         context.metrics.final("noise_covariance_z", covariance.maxZ)
         lines.append(["E[N_i N_i^T] = sigma^2 I_n", "max |entry error| " + formatNumber(covariance.maxDeviation), "sigma^2 = " + formatNumber(sigma * sigma), String(format: "%.2f (worst entry)", covariance.maxZ)])
-        guard let minimizer = noisyMinimizer(m: m, n: n, sigma: sigma, samples: samples, batches: try o.int("batches"), generator: &g) else {
+        guard let minimizer = noisyMinimizer(m: m, n: n, sigma: sigma, samples: samples, batches: settings.batches, generator: &g) else {
             throw PluginError.invalidInput("X^T X + m sigma^2 I is singular for --m \(m), --n \(n), --sigma \(sigma)", hint: "use --m at least --n, or --sigma > 0")
         }
         let (zRidge, zOLS, zWithoutM) = (minimizer.z(minimizer.ridge), minimizer.z(minimizer.leastSquares), minimizer.z(minimizer.withoutM))
@@ -137,9 +136,8 @@ extension NoiseExperiment {
                                        rows: (0..<n).map { j in [String(j + 1), formatNumber(minimizer.monteCarlo[j]), formatNumber(minimizer.standardError[j]), formatNumber(minimizer.ridge[j]),
                                                                  formatNumber(minimizer.leastSquares[j]), formatNumber(minimizer.withoutM[j])] })
 
-        let (x, y) = (try o.double("x"), try o.double("y"))
-        let sigmas = try o.numbers("sigmas")
-        let rows = shrinkage(x: x, y: y, sigmas: sigmas, steps: try o.int("steps"), runs: try o.int("runs"), generator: &g)
+        let (x, y, sigmas) = (settings.x, settings.y, settings.sigmas)
+        let rows = shrinkage(x: x, y: y, sigmas: sigmas, steps: settings.steps, runs: settings.runs, generator: &g)
         var worstZ = 0.0, noiseless = 0.0
         for r in rows {
             let e = abs(r.mean - r.closedForm)

@@ -6,16 +6,24 @@ public enum ShapesExperiment {
     static let declaration = Experiment(
         name: "shapes",
         summary: "The sheet's table 1: CONV3-10, POOL2, CONV3-10, POOL2, FLATTEN, FC-3 on 28x28x1, each layer's parameters and activations by the formulas (K^2 C F + F; floor((W - K + 2P) / S) + 1; floor((W - K) / S) + 1), checked against the engine's layers; K, F, P, S of the conv layers and K, S of the pools can be changed",
-        options: [.int("size", default: 28, range: 4...1024, help: "input height and width (the sheet: 28)"),
-                  .int("kernel", default: 3, range: 1...11, help: "filter size K of both conv layers, K x K (the sheet: 3, CONV3)"),
-                  .int("filters", default: 10, range: 1...64, help: "number of filters F of both conv layers (the sheet: 10, CONV3-10)"),
-                  .int("padding", default: 1, range: 0...8, help: "padding P of both conv layers (the sheet: 1)"),
-                  .int("stride", default: 1, range: 1...8, help: "stride S of both conv layers (the sheet: 1)"),
-                  .int("pool-kernel", default: 2, range: 1...8, help: "window size K of both max-pooling layers, K x K (the sheet: 2, POOL2)"),
-                  .int("pool-stride", default: 2, range: 1...8, help: "stride S of both max-pooling layers (the sheet: 2)")],
+        settings: Settings.self,
         metrics: [MetricSpec("parameters", help: "total parameters (the sheet: 2,483)"),
                   MetricSpec("mismatches", goal: .lowerIsBetter, help: "rows whose engine shape or parameter count differs from the formulas")],
         train: run)
+
+    /// The experiment's options: the architecture's hyperparameters, the sheet's by default.
+    struct Settings: ExperimentSettings {
+        var architecture = Architecture.sheet
+        static let fields: [SettingField<Settings>] = [
+            .int("size", \.architecture.size, range: 4...1024, help: "input height and width (the sheet: 28)"),
+            .int("kernel", \.architecture.kernel, range: 1...11, help: "filter size K of both conv layers, K x K (the sheet: 3, CONV3)"),
+            .int("filters", \.architecture.filters, range: 1...64, help: "number of filters F of both conv layers (the sheet: 10, CONV3-10)"),
+            .int("padding", \.architecture.padding, range: 0...8, help: "padding P of both conv layers (the sheet: 1)"),
+            .int("stride", \.architecture.stride, range: 1...8, help: "stride S of both conv layers (the sheet: 1)"),
+            .int("pool-kernel", \.architecture.poolKernel, range: 1...8, help: "window size K of both max-pooling layers, K x K (the sheet: 2, POOL2)"),
+            .int("pool-stride", \.architecture.poolStride, range: 1...8, help: "stride S of both max-pooling layers (the sheet: 2)"),
+        ]
+    }
 
     /// The hyperparameters of the sheet's network that the formulas of parts 1 and 2 take as symbols;
     /// the defaults are table 1's (28x28x1 input, CONV3-10 with P 1, S 1, POOL2 with stride 2).
@@ -183,10 +191,8 @@ public enum ShapesExperiment {
         return TextTable.aligned(lines)
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let a = Architecture(size: try o.int("size"), kernel: try o.int("kernel"), filters: try o.int("filters"), padding: try o.int("padding"),
-                             stride: try o.int("stride"), poolKernel: try o.int("pool-kernel"), poolStride: try o.int("pool-stride"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let a = settings.architecture
         let formula = try formulaTable(a)
         let engine = try engineTable(a, seed: context.seed)
         let wrong = mismatches(formula, engine)
