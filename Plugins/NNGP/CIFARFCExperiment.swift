@@ -8,17 +8,7 @@ enum CIFARFCExperiment {
     static let declaration = Experiment(
         name: "cifar-fc",
         summary: "A width-128 ReLU network without bias on flattened CIFAR-10: SGD or Adam, cross-entropy or MSE; test accuracy per epoch",
-        options: [
-            .choice("optimizer", ["sgd", "adam"], default: "sgd", help: "plain SGD, or Adam (PyTorch's defaults but the rate)"),
-            .choice("loss", ["ce", "mse"], default: "ce", help: "cross-entropy on the outputs, or mean squared error to one-hot labels"),
-            .double("lr", default: 0, min: 0, max: 100, help: "learning rate (0: 0.05 for SGD, 0.001 for Adam)"),
-            .int("width", default: 128, range: 1...100_000, help: "hidden width"),
-            .int("epochs", default: 10, range: 1...1000, help: "passes over the training images"),
-            .int("batch-size", default: 128, range: 1...50_000, help: "images per step"),
-            CIFAR10.folderOption(),
-            .int("subset-train", default: 50_000, range: 1...50_000, help: "use the first this many training images"),
-            .int("subset-test", default: 10_000, range: 1...10_000, help: "use the first this many test images"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("test_accuracy", goal: .higherIsBetter, help: "test accuracy after the last epoch"),
             MetricSpec("best_test_accuracy", goal: .higherIsBetter, help: "best test accuracy over the epochs"),
@@ -27,14 +17,43 @@ enum CIFARFCExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
-        let train = try CIFAR10.readTrainingBytes(folder: folder, limit: try o.int("subset-train"))
-        let test = try CIFAR10.readTestBytes(folder: folder, limit: try o.int("subset-test"))
-        let (useAdam, useMSE) = (try o.string("optimizer") == "adam", try o.string("loss") == "mse")
-        let lr = try o.double("lr") > 0 ? Float(try o.double("lr")) : (useAdam ? 0.001 : 0.05)
-        let (epochs, batch, width) = (try o.int("epochs"), try o.int("batch-size"), try o.int("width"))
+    /// The experiment's options: the optimizer and loss, the network and its training, the data.
+    struct Settings: ExperimentSettings {
+        var optimizer = OptimizerKind.sgd
+        var loss = LossKind.ce
+        /// The learning rate; 0 picks the optimizer's own (`learningRate`).
+        var lr = 0.0
+        var width = 128, epochs = 10, batchSize = 128
+        var cifar = CIFARFolderSettings()
+        var subsetTrain = 50_000, subsetTest = 10_000
+
+        /// The update rule.
+        enum OptimizerKind: String, CaseIterable, Sendable { case sgd, adam }
+        /// The training loss: cross-entropy, or the squared error to one-hot labels.
+        enum LossKind: String, CaseIterable, Sendable { case ce, mse }
+
+        /// `lr` when given, else 0.05 for SGD and 0.001 for Adam.
+        var learningRate: Float { lr > 0 ? Float(lr) : (optimizer == .adam ? 0.001 : 0.05) }
+
+        static let fields: [SettingField<Settings>] = [
+            .choice("optimizer", \.optimizer, help: "plain SGD, or Adam (PyTorch's defaults but the rate)"),
+            .choice("loss", \.loss, help: "cross-entropy on the outputs, or mean squared error to one-hot labels"),
+            .double("lr", \.lr, min: 0, max: 100, help: "learning rate (0: 0.05 for SGD, 0.001 for Adam)"),
+            .int("width", \.width, range: 1...100_000, help: "hidden width"),
+            .int("epochs", \.epochs, range: 1...1000, help: "passes over the training images"),
+            .int("batch-size", \.batchSize, range: 1...50_000, help: "images per step"),
+        ] + SettingField.nested(\.cifar, CIFARFolderSettings.fields) + [
+            .int("subset-train", \.subsetTrain, range: 1...50_000, help: "use the first this many training images"),
+            .int("subset-test", \.subsetTest, range: 1...10_000, help: "use the first this many test images"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let folder = try settings.cifar.requireFolder()
+        let train = try CIFAR10.readTrainingBytes(folder: folder, limit: settings.subsetTrain)
+        let test = try CIFAR10.readTestBytes(folder: folder, limit: settings.subsetTest)
+        let (useAdam, useMSE, lr) = (settings.optimizer == .adam, settings.loss == .mse, settings.learningRate)
+        let (epochs, batch, width) = (settings.epochs, settings.batchSize, settings.width)
         var generator = SeededGenerator(seed: context.seed)
         let network = Sequential(Linear(3072, width, bias: false, generator: &generator), ReLU(), Linear(width, 10, bias: false, generator: &generator))
         let optimizer: Optimizer = useAdam ? Adam(network.parameters(), lr: lr) : SGD(network.parameters(), lr: lr)

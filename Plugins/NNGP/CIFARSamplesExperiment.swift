@@ -8,11 +8,7 @@ enum CIFARSamplesExperiment {
     static let declaration = Experiment(
         name: "cifar-samples",
         summary: "Problem 2(a): CIFAR-10's 50,000/10,000 split and 5,000/1,000 images per class counted, and a PNG of sample images per class (train and test)",
-        options: [
-            CIFAR10.folderOption(),
-            .int("per-class", default: 8, range: 1...64, help: "images of each class drawn from each split (uniformly, from --seed)"),
-            .int("scale", default: 2, range: 1...8, help: "each 32 x 32 image is shown this many times larger (no blur)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("train_images", help: "images in data_batch_1.bin ... data_batch_5.bin (expected 50,000)"),
             MetricSpec("test_images", help: "images in test_batch.bin (expected 10,000)"),
@@ -28,10 +24,19 @@ enum CIFARSamplesExperiment {
         } + [MetricSpec("seconds", unit: "s", goal: .lowerIsBetter, help: "reading and counting time")],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
-        let (perClass, scale) = (try o.int("per-class"), try o.int("scale"))
+    /// The CIFAR-10 folder, and how many images of each class the sheet shows and how large.
+    struct Settings: ExperimentSettings {
+        var cifar = CIFARFolderSettings()
+        var perClass = 8, scale = 2
+        static let fields: [SettingField<Settings>] = SettingField.nested(\.cifar, CIFARFolderSettings.fields) + [
+            .int("per-class", \.perClass, range: 1...64, help: "images of each class drawn from each split (uniformly, from --seed)"),
+            .int("scale", \.scale, range: 1...8, help: "each 32 x 32 image is shown this many times larger (no blur)"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let folder = try settings.cifar.requireFolder()
+        let (perClass, scale) = (settings.perClass, settings.scale)
         let names = CIFAR10.classNames(folder: folder)
         let start = DispatchTime.now().uptimeNanoseconds
         var generator = SeededGenerator(seed: context.seed, stream: 21)

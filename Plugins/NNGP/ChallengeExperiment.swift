@@ -8,19 +8,7 @@ enum ChallengeExperiment {
     static let declaration = Experiment(
         name: "challenge",
         summary: "Digits or CIFAR-10: fully connected ReLU networks (widths x depths) against ReLU NNGP kernel regression with a validated ridge",
-        options: [
-            .integers("widths", default: [64, 256, 1024], range: 1...100_000, help: "hidden widths of the networks"),
-            .integers("depths", default: [1, 2], range: 1...100_000, help: "numbers of hidden layers"),
-            .int("epochs", default: 40, range: 1...10_000, help: "Adam epochs for each network"),
-            .double("lr", default: 1e-3, max: 10, positive: true, help: "Adam learning rate"),
-            .int("batch", default: 64, range: 1...100_000, help: "minibatch size"),
-            .choice("data", ["digits", "cifar10"], default: "digits", help: "the embedded digits (180 test, 180 validation, the rest training) or CIFAR-10"),
-            .path("digits-dir", help: "MNIST-style IDX files instead of the embedded digits"),
-            CIFAR10.folderOption(),
-            .int("subset-train", default: 4000, range: 10...49_000, help: "CIFAR-10: training images (the first of the training batches)"),
-            .int("subset-val", default: 1000, range: 10...10_000, help: "CIFAR-10: validation images (the training images after those)"),
-            .int("subset-test", default: 2000, range: 10...10_000, help: "CIFAR-10: test images (the first of the test batch)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("nngp_test_accuracy", goal: .higherIsBetter, help: "ReLU NNGP kernel regression, ridge chosen on the validation split"),
             MetricSpec("best_network_test_accuracy", goal: .higherIsBetter, help: "the best network's test accuracy"),
@@ -54,13 +42,13 @@ enum ChallengeExperiment {
 
     /// The images and their split: the digits, or the CIFAR-10 subsets laid out as test,
     /// validation, training for `split`.
-    static func load(_ o: OptionValues) throws -> (LabeledImages, Split, String) {
-        guard try o.string("data") == "cifar10" else {
-            let set = try o.optionalString("digits-dir").map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
+    static func load(_ settings: Settings) throws -> (LabeledImages, Split, String) {
+        guard settings.data == .cifar10 else {
+            let set = try settings.digitsDir.map { try DigitsDataset.read(folder: $0) } ?? DigitsDataset.embedded()
             return (set, try split(set), "Digits")
         }
-        let folder = try CIFAR10.requireFolder(option: o.optionalString("cifar-dir"))
-        let (train, validation, test) = (try o.int("subset-train"), try o.int("subset-val"), try o.int("subset-test"))
+        let folder = try settings.cifar.requireFolder()
+        let (train, validation, test) = (settings.subsetTrain, settings.subsetVal, settings.subsetTest)
         let trainBytes = try CIFAR10.readTrainingBytes(folder: folder, limit: train + validation)
         let testBytes = try CIFAR10.readTestBytes(folder: folder, limit: test)
         guard trainBytes.count == train + validation, testBytes.count == test else {
@@ -98,11 +86,9 @@ enum ChallengeExperiment {
         return scores
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (set, data, dataName) = try load(o)
-        let widths = try o.integers("widths")
-        let depths = try o.integers("depths")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (set, data, dataName) = try load(settings)
+        let (widths, depths) = (settings.widths, settings.depths)
         guard !widths.isEmpty, !depths.isEmpty else {
             throw PluginError.invalidInput("--widths and --depths need at least one value each", hint: "for example --widths 64,256 --depths 1,2")
         }
@@ -136,7 +122,7 @@ enum ChallengeExperiment {
         // The networks.
         func tensor(_ m: DMatrix) -> Tensor { Tensor(m.values.map(Float.init), shape: [m.rows, m.columns]) }
         let (xTrain, xValidation, xTest) = (tensor(data.train.x), tensor(data.validation.x), tensor(data.test.x))
-        let epochs = try o.int("epochs"), batch = try o.int("batch"), lr = Float(try o.double("lr"))
+        let (epochs, batch, lr) = (settings.epochs, settings.batch, settings.lr)
         var bestNetwork = 0.0
         context.progress.begin("challenge", total: widths.count * depths.count * epochs, unit: "epochs")
         var done = 0

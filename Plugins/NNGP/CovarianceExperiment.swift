@@ -9,10 +9,7 @@ public enum CovarianceExperiment {
     static let declaration = Experiment(
         name: "covariance",
         summary: "Problem 10: u = w^T x, v = w^T x' for w ~ N(0, I): Monte Carlo mean and covariance with standard errors against (0, 0) and x^T x'",
-        options: [
-            .int("d", default: 20, range: 1...10_000, help: "dimension of w, x, x'"),
-            .int("samples", default: 200_000, range: 100...100_000_000, help: "draws of w"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_abs_z_mean", goal: .lowerIsBetter, help: "largest |mean of u or v| / standard error over the pairs (expected 0)"),
             MetricSpec("max_abs_z_covariance", goal: .lowerIsBetter, help: "largest |Cov(u, v) - x^T x'| / standard error over the pairs"),
@@ -22,6 +19,15 @@ public enum CovarianceExperiment {
             MetricSpec("seconds", unit: "s", goal: .lowerIsBetter, help: "sampling time"),
         ],
         train: run)
+
+    /// The experiment's options.
+    struct Settings: ExperimentSettings {
+        var d = 20, samples = 200_000
+        static let fields: [SettingField<Settings>] = [
+            .int("d", \.d, range: 1...10_000, help: "dimension of w, x, x'"),
+            .int("samples", \.samples, range: 100...100_000_000, help: "draws of w"),
+        ]
+    }
 
     /// A pair (x, x') given by lengths and the cosine of its angle.
     public struct Pair: Sendable {
@@ -96,8 +102,8 @@ public enum CovarianceExperiment {
         }
     }
 
-    static func run(_ context: RunContext) throws {
-        let (d, samples) = (try context.options.int("d"), try context.options.int("samples"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (d, samples) = (settings.d, settings.samples)
         var g = SeededGenerator(seed: context.seed, stream: 31)
         let pairs = pairs(d: d, shapes: shapes, generator: &g)
         let start = DispatchTime.now().uptimeNanoseconds

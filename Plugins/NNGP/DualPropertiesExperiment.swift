@@ -9,13 +9,7 @@ enum DualPropertiesExperiment {
     static let declaration = Experiment(
         name: "dual-properties",
         summary: "Problem 8: duals of ten activations by quadrature against closed forms and Hermite series; (a phi)-check = a^2 phi-check; non-decreasing and convex on [0, 1]",
-        options: [
-            .int("points", default: 101, range: 5...2001, help: "grid points of xi in [-1, 1] (odd, so that 0 is one)"),
-            .int("terms", default: 40, range: 1...150, help: "Hermite coefficients a_0 ... a_terms"),
-            .int("order", default: 10, range: 2...40, help: "Gauss-Legendre points per panel"),
-            .int("panels", default: 24, range: 4...400, help: "panels on [-12, 12] (before the kinks are added)"),
-            .double("c", default: 1, min: -3, max: 3, help: "C of phi(x) = exp(-C^2 + C x)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_closed_form_error", goal: .lowerIsBetter, help: "largest |quadrature - closed form| over the activations with one and every xi"),
             MetricSpec("max_series_error", goal: .lowerIsBetter, help: "largest |sum_{n <= terms} a_n^2 xi^n - quadrature| for |xi| <= 0.9"),
@@ -28,14 +22,26 @@ enum DualPropertiesExperiment {
         ],
         train: run)
 
+    /// The experiment's options.
+    struct Settings: ExperimentSettings {
+        var points = 101, terms = 40, order = 10, panels = 24
+        var c = 1.0
+        static let fields: [SettingField<Settings>] = [
+            .int("points", \.points, range: 5...2001, help: "grid points of xi in [-1, 1] (odd, so that 0 is one)"),
+            .int("terms", \.terms, range: 1...150, help: "Hermite coefficients a_0 ... a_terms"),
+            .int("order", \.order, range: 2...40, help: "Gauss-Legendre points per panel"),
+            .int("panels", \.panels, range: 4...400, help: "panels on [-12, 12] (before the kinks are added)"),
+            .double("c", \.c, min: -3, max: 3, help: "C of phi(x) = exp(-C^2 + C x)"),
+        ]
+    }
+
     static let scales: [Double] = [-3, -0.5, 2]
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        var points = try o.int("points")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        var points = settings.points
         if points % 2 == 0 { points += 1 }
-        let quadrature = GaussianQuadrature(order: try o.int("order"), panels: try o.int("panels"))
-        let (terms, activations) = (try o.int("terms"), DualProperties.activations(c: try o.double("c")))
+        let quadrature = GaussianQuadrature(order: settings.order, panels: settings.panels)
+        let (terms, activations) = (settings.terms, DualProperties.activations(c: settings.c))
         let xi = (0..<points).map { -1 + 2 * Double($0) / Double(points - 1) }
         let start = DispatchTime.now().uptimeNanoseconds
         var results: [DualProperties.Result] = []

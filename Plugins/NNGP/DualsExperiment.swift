@@ -7,16 +7,23 @@ enum DualsExperiment {
     static let declaration = Experiment(
         name: "duals",
         summary: "Monte Carlo check of dual activations (identity, exp, sin, cos, ReLU) against their closed forms on a grid of xi",
-        options: [
-            .int("samples", default: 200_000, range: 100...100_000_000, help: "Monte Carlo samples per xi"),
-            .int("points", default: 21, range: 2...1001, help: "grid points of xi in [-1, 1]"),
-            .double("c", default: 1, min: -10, max: 10, help: "C of phi(x) = exp(-C^2 + C x)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("max_abs_z", goal: .lowerIsBetter, help: "largest |estimate - closed form| / standard error over all activations and xi"),
             MetricSpec("max_abs_error", goal: .lowerIsBetter, help: "largest |estimate - closed form|"),
         ],
         train: run)
+
+    /// The experiment's options.
+    struct Settings: ExperimentSettings {
+        var samples = 200_000, points = 21
+        var c = 1.0
+        static let fields: [SettingField<Settings>] = [
+            .int("samples", \.samples, range: 100...100_000_000, help: "Monte Carlo samples per xi"),
+            .int("points", \.points, range: 2...1001, help: "grid points of xi in [-1, 1]"),
+            .double("c", \.c, min: -10, max: 10, help: "C of phi(x) = exp(-C^2 + C x)"),
+        ]
+    }
 
     /// An activation and its dual's closed form.
     struct Dual {
@@ -52,9 +59,9 @@ enum DualsExperiment {
         }
     }
 
-    static func run(_ context: RunContext) throws {
-        let samples = try context.options.int("samples"), points = try context.options.int("points")
-        let duals = duals(c: try context.options.double("c"))
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (samples, points) = (settings.samples, settings.points)
+        let duals = duals(c: settings.c)
         let grid = (0..<points).map { -1 + 2 * Double($0) / Double(points - 1) }
         var generator = SeededGenerator(seed: context.seed)
         var estimates: [[(mean: Double, standardError: Double)]] = []

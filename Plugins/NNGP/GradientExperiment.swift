@@ -9,14 +9,7 @@ enum GradientExperiment {
     static let declaration = Experiment(
         name: "gradient",
         summary: "Problem 1: the gradient of 1/2 ||y - A B X||^2 (A 1 x k, B k x d) in closed form against autograd and central differences; the update rule against SGD",
-        options: [
-            .int("k", default: 16, range: 1...4096, help: "hidden width (A is 1 x k, B is k x d)"),
-            .int("d", default: 10, range: 1...4096, help: "input dimension (X is d x n)"),
-            .int("n", default: 50, range: 1...100_000, help: "samples"),
-            .int("trials", default: 10, range: 1...1000, help: "random problems checked (X, y, A, B drawn anew)"),
-            .double("lr", default: 0.002, max: 10, positive: true, help: "learning rate eta of the gradient-descent comparison"),
-            .int("steps", default: 100, range: 1...100_000, help: "gradient-descent steps"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("autograd_error_a", goal: .lowerIsBetter, help: "max |autograd - closed form| / max |closed form| for grad_A, worst trial (autograd in float32)"),
             MetricSpec("autograd_error_b", goal: .lowerIsBetter, help: "the same for grad_B"),
@@ -29,10 +22,24 @@ enum GradientExperiment {
         ],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let (k, d, n, trials) = (try o.int("k"), try o.int("d"), try o.int("n"), try o.int("trials"))
-        let (lr, steps) = (try o.double("lr"), try o.int("steps"))
+    /// The experiment's options.
+    struct Settings: ExperimentSettings {
+        var k = 16, d = 10, n = 50, trials = 10
+        var lr = 0.002
+        var steps = 100
+        static let fields: [SettingField<Settings>] = [
+            .int("k", \.k, range: 1...4096, help: "hidden width (A is 1 x k, B is k x d)"),
+            .int("d", \.d, range: 1...4096, help: "input dimension (X is d x n)"),
+            .int("n", \.n, range: 1...100_000, help: "samples"),
+            .int("trials", \.trials, range: 1...1000, help: "random problems checked (X, y, A, B drawn anew)"),
+            .double("lr", \.lr, max: 10, positive: true, help: "learning rate eta of the gradient-descent comparison"),
+            .int("steps", \.steps, range: 1...100_000, help: "gradient-descent steps"),
+        ]
+    }
+
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let (k, d, n, trials) = (settings.k, settings.d, settings.n, settings.trials)
+        let (lr, steps) = (settings.lr, settings.steps)
         guard k * d + d * n <= 50_000_000 else {
             throw PluginError.invalidInput("k d + d n = \(k * d + d * n) entries is too large for this check", hint: "lower --k, --d or --n")
         }

@@ -7,15 +7,15 @@ enum KernelsExperiment {
     static let declaration = Experiment(
         name: "kernels",
         summary: "Kernel regression (exact fit, double precision) with the ReLU, sine, erf NNGP kernels and the Laplace kernel: test MSE of each",
-        options: RegressionData.options,
+        settings: RegressionSettings.self,
         metrics: NNGPKernel.allCases.map { MetricSpec("mse_\($0.rawValue)", goal: .lowerIsBetter, help: "test MSE with the \($0.rawValue) kernel") }
             + [MetricSpec("mse_zero", help: "test MSE of predicting 0 (the baseline)"),
                MetricSpec("max_residual", goal: .lowerIsBetter, help: "largest ||K a - y|| / ||y|| over the kernels"),
                MetricSpec("seconds", unit: "s", goal: .lowerIsBetter, help: "computation time: inner products, four kernels, solves and predictions")],
         train: run)
 
-    static func run(_ context: RunContext) throws {
-        let data = try RegressionData.load(context.options, seed: context.seed)
+    static func run(_ context: RunContext, _ settings: RegressionSettings) throws {
+        let data = try RegressionData.load(settings, seed: context.seed)
         context.log("kernels: \(data.x.rows) training and \(data.xTest.rows) test points of dimension \(data.x.columns) (\(data.source))")
         let kernels = NNGPKernel.allCases
         context.progress.begin("kernels", total: kernels.count, unit: "kernels")

@@ -64,32 +64,20 @@ public struct RegressionData {
                               source: "arrays \(x), \(y), \(xTest), \(yTest)")
     }
 
-    /// The data an experiment's options ask for.
-    static func load(_ o: OptionValues, seed: UInt64) throws -> RegressionData {
-        let paths = ["x", "y", "x-test", "y-test"].map { o.optionalString($0) }
+    /// The data `settings` ask for: the user's arrays when given, else generated from `seed`.
+    static func load(_ settings: RegressionSettings, seed: UInt64) throws -> RegressionData {
+        let paths = [settings.x, settings.y, settings.xTest, settings.yTest]
         let given = paths.compactMap { $0 }
         if given.isEmpty {
-            let (n, nTest, d) = (try o.int("n"), try o.int("n-test"), try o.int("d"))
+            let (n, nTest, d) = (settings.n, settings.nTest, settings.d)
             // The points, then the kernel matrices: n x n for the fit, n-test x n for the predictions.
             try MemoryBudget.require(MemoryBudget.bytes([([n + nTest, d], 8), ([n, n], 8 * 3), ([nTest, n], 8 * 2)]),
                                      for: "--n \(n), --n-test \(nTest) and --d \(d)", hint: "lower --n-test or --d")
-            return generate(n: n, nTest: nTest, d: d, seed: seed, rawTestLabels: try o.string("test-labels") == "raw")
+            return generate(n: n, nTest: nTest, d: d, seed: seed, rawTestLabels: settings.testLabels == .raw)
         }
         guard given.count == 4, let x = paths[0], let y = paths[1], let xt = paths[2], let yt = paths[3] else {
             throw PluginError.invalidInput("give all of --x, --y, --x-test and --y-test, or none", hint: "the four .npy arrays replace the generated data together")
         }
         return try fromFiles(x: x, y: y, xTest: xt, yTest: yt)
     }
-
-    static let options: [OptionSpec] = [
-        .int("n", default: 100, range: 1...20_000, help: "training points (generated data)"),
-        .int("n-test", default: 5_000, range: 1...1_000_000, help: "test points (generated data)"),
-        .int("d", default: 200, range: 1...100_000, help: "input dimension (generated data)"),
-        .choice("test-labels", ["normalized", "raw"], default: "normalized",
-                help: "y_t = f(X_t) of the normalised test rows, as the training labels; raw: of the rows before normalising (the text's literal order)"),
-        .path("x", help: "training inputs, n x d .npy (with --y, --x-test, --y-test: replaces the generated data)"),
-        .path("y", help: "training targets, n .npy"),
-        .path("x-test", help: "test inputs, m x d .npy"),
-        .path("y-test", help: "test targets, m .npy"),
-    ]
 }

@@ -8,18 +8,31 @@ public enum WidthExperiment {
     static let declaration = Experiment(
         name: "width",
         summary: "Random ReLU features of width k = 1 ... 1024, only the last layer fitted (minimum norm): test MSE against k, and the NNGP limit",
-        options: RegressionData.options + [
-            .int("max-width", default: 1024, range: 1...65_536, help: "largest width; widths are the powers of 2 up to it"),
-            .int("draws", default: 5, range: 1...1000, help: "draws of B per width (mean and spread)"),
-            .choice("solver", ["lstsq", "gd"], default: "lstsq", help: "lstsq: the minimum-norm least-squares A; gd: gradient descent on A from 0 (converges to it)"),
-            .int("gd-steps", default: 20_000, range: 1...10_000_000, help: "gradient descent steps (--solver gd)"),
-        ],
+        settings: Settings.self,
         metrics: [
             MetricSpec("mse_nngp", goal: .lowerIsBetter, help: "test MSE of ReLU NNGP kernel regression"),
             MetricSpec("mse_widest", goal: .lowerIsBetter, help: "mean test MSE at the largest width"),
             MetricSpec("peak_width", help: "the width with the largest mean test MSE (double descent: near k = n)"),
         ],
         train: run)
+
+    /// The regression data's options, then the widths, draws and how A is fitted.
+    struct Settings: ExperimentSettings {
+        var data = RegressionSettings()
+        var maxWidth = 1024, draws = 5
+        var solver = Solver.lstsq
+        var gdSteps = 20_000
+
+        /// How the last layer A is fitted.
+        enum Solver: String, CaseIterable, Sendable { case lstsq, gd }
+
+        static let fields: [SettingField<Settings>] = SettingField.nested(\.data, RegressionSettings.fields) + [
+            .int("max-width", \.maxWidth, range: 1...65_536, help: "largest width; widths are the powers of 2 up to it"),
+            .int("draws", \.draws, range: 1...1000, help: "draws of B per width (mean and spread)"),
+            .choice("solver", \.solver, help: "lstsq: the minimum-norm least-squares A; gd: gradient descent on A from 0 (converges to it)"),
+            .int("gd-steps", \.gdSteps, range: 1...10_000_000, help: "gradient descent steps (--solver gd)"),
+        ]
+    }
 
     /// Features sqrt(2/k) relu(X B^T) of the rows of x, with B given as (k x d).
     static func features(_ x: DMatrix, _ b: DMatrix) -> DMatrix {
@@ -65,10 +78,9 @@ public enum WidthExperiment {
         return a
     }
 
-    static func run(_ context: RunContext) throws {
-        let o = context.options
-        let data = try RegressionData.load(o, seed: context.seed)
-        let draws = try o.int("draws"), maxWidth = try o.int("max-width"), useGD = try o.string("solver") == "gd", steps = try o.int("gd-steps")
+    static func run(_ context: RunContext, _ settings: Settings) throws {
+        let data = try RegressionData.load(settings.data, seed: context.seed)
+        let (draws, maxWidth, useGD, steps) = (settings.draws, settings.maxWidth, settings.solver == .gd, settings.gdSteps)
         var widths: [Int] = []
         var w = 1
         while w <= maxWidth { widths.append(w); w *= 2 }
