@@ -101,7 +101,7 @@ enum CIFARFCExperiment {
 
     static func oneHot(_ labels: [Int]) -> Tensor {
         let y = Tensor(zeros: [labels.count, 10])
-        for (r, label) in labels.enumerated() { y.data[r * 10 + label] = 1 }
+        for (r, label) in labels.enumerated() { y[flat: r * 10 + label] = 1 }
         return y
     }
 

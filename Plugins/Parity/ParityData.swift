@@ -25,10 +25,10 @@ public struct ParityData {
                 if available == 0 { bits = generator.next(); available = 64 }
                 let bit = Int(bits & 1)
                 bits >>= 1; available -= 1
-                x.data[row * d + j] = Float(bit)
+                x[flat: row * d + j] = Float(bit)
                 if mask[j] != 0 { parity ^= bit }
             }
-            y.data[row] = Float(1 - 2 * parity)
+            y[flat: row] = Float(1 - 2 * parity)
         }
     }
 

@@ -131,7 +131,7 @@ public enum TrainExperiment {
             let x = Tensor.zeros([n, data.d]), y = Tensor.zeros([n])
             data.sample(into: x, labels: y, generator: &generator)
             let f = noGrad { network(x) }
-            for i in 0..<n where (f.data[i] >= 0 ? 1 : -1) == y.data[i] { correct += 1 }
+            for i in 0..<n where (f[flat: i] >= 0 ? 1 : -1) == y[flat: i] { correct += 1 }
             seen += n
         }
         return Double(correct) / Double(samples)

@@ -103,8 +103,8 @@ extension InitExperiment {
             risk.backward()
             optimizer.step()
         }
-        var difference = abs(v.data[1] - v.data[0])
-        for k in 0..<d { difference = max(difference, abs(w.data[d + k] - w.data[k])) }
+        var difference = abs(v[flat: 1] - v[flat: 0])
+        for k in 0..<d { difference = max(difference, abs(w[flat: d + k] - w[flat: k])) }
         return Double(difference)
     }
 }

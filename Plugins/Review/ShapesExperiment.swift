@@ -242,7 +242,7 @@ public enum DilationExperiment {
         let y = conv2d(conv2d(x + 1, weight: Tensor.ones([1, 1, 3, 3]), padding: 1), weight: Tensor.ones([1, 1, 3, 3]), padding: 2, dilation: 2)
         let centre = size / 2
         let mask = Tensor.zeros(y.shape)
-        mask.data[centre * size + centre] = 1
+        mask[flat: centre * size + centre] = 1
         (y * mask).sum().backward()
         return x.grad?.values ?? []
     }

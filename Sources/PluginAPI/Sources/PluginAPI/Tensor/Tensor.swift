@@ -46,6 +46,18 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     public var data: UnsafeMutablePointer<Float> { storage.base }
     /// The values as an array.
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+    /// Element `index` of the values in row-major order, bounds-checked: `y[flat: r * 10 + label] = 1`.
+    /// The safe way for plugin code to read or write single values (no pointer to keep valid).
+    public subscript(flat index: Int) -> Float {
+        get {
+            engineCheck(index >= 0 && index < count, "tensor[flat: \(index)] is outside its \(count) values (shape \(shape))")
+            return data[index]
+        }
+        set {
+            engineCheck(index >= 0 && index < count, "tensor[flat: \(index)] is outside its \(count) values (shape \(shape))")
+            data[index] = newValue
+        }
+    }
     /// The single value of a one-element tensor (PyTorch's `item()`).
     public var item: Float { engineCheck(count == 1, "item() needs one element, the tensor has \(count)"); return data[0] }
     /// Whether this tensor was produced by a recorded operation (not a leaf).
