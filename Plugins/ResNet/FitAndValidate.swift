@@ -172,16 +172,23 @@ public enum FitAndValidate {
         Swift.max(1, Swift.min(2048, (1 << 22) / Swift.max(1, channels * imageSize)))
     }
 
+    /// Calls body(range, logits) with `model`'s logits for consecutive ranges of `set`, at most
+    /// `evaluationChunk` images each, in order (call inside `noGrad`).
+    static func forEachChunk(_ model: HW3ResNet, _ set: LabeledImages, _ body: (Range<Int>, Tensor) -> Void) {
+        let chunk = evaluationChunk(channels: model.conv1.weight.shape[0], imageSize: set.height * set.width)
+        for start in stride(from: 0, to: set.count, by: chunk) {
+            let range = start..<min(start + chunk, set.count)
+            body(range, model(set.batch(range)))
+        }
+    }
+
     /// Mean cross-entropy and accuracy of `model` on `set` (call inside `noGrad`): the
     /// size-weighted mean of the chunks' means.
     static func lossAndAccuracy(_ model: HW3ResNet, _ set: LabeledImages) -> (Double, Double) {
         guard set.count > 0 else { return (.nan, .nan) }
-        let chunk = evaluationChunk(channels: model.conv1.weight.shape[0], imageSize: set.height * set.width)
         var (lossSum, correct) = (0.0, 0.0)
-        for start in stride(from: 0, to: set.count, by: chunk) {
-            let range = start..<min(start + chunk, set.count)
+        forEachChunk(model, set) { range, logits in
             let labels = Array(set.labels[range])
-            let logits = model(set.batch(range))
             lossSum += Double(crossEntropy(logits, targets: labels).item) * Double(range.count)
             correct += accuracy(logits, targets: labels) * Double(range.count)
         }

@@ -20,12 +20,8 @@ enum ResNetPlots {
         model.eval()
         defer { model.train() }
         // In the evaluation's chunks: 10,000 MNIST images in one pass took 640 MB.
-        let chunk = FitAndValidate.evaluationChunk(channels: model.conv1.weight.shape[0], imageSize: set.height * set.width)
-        let predicted = noGrad {
-            stride(from: 0, to: set.count, by: chunk).flatMap { start in
-                model(set.batch(start..<min(start + chunk, set.count))).argmax(axis: 1)
-            }
-        }
+        var predicted: [Int] = []
+        noGrad { FitAndValidate.forEachChunk(model, set) { _, logits in predicted += logits.argmax(axis: 1) } }
         var counts = [[Double]](repeating: [Double](repeating: 0, count: classes), count: classes)
         for (truth, guess) in zip(set.labels, predicted) { counts[truth][guess] += 1 }
         return counts

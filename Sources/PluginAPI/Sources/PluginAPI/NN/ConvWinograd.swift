@@ -17,9 +17,6 @@
 /// The transform matrices have entries 0, ±1 and ±1/2, so results agree with im2col to a few
 /// units in the last place of the sums (tested against the direct definition).
 struct WinogradConv {
-    typealias Plan = WinogradPlan
-    typealias TileLayout = WinogradTileLayout
-
     let geo: ConvGeometry
 
     /// Whether the kernel shape is one this algorithm computes (3x3, stride 1, no dilation,
@@ -36,13 +33,13 @@ struct WinogradConv {
         computes(geo) && geo.c >= 16 && geo.oc >= 16 && (geo.ow >= 16 || Swift.min(geo.c, geo.oc) >= 64)
     }
 
-    var forwardPlan: Plan {
-        Plan(n: geo.n, channelsIn: geo.c, channelsOut: geo.oc, inH: geo.h, inW: geo.w, outH: geo.oh, outW: geo.ow, padding: geo.padding)
+    var forwardPlan: WinogradPlan {
+        WinogradPlan(n: geo.n, channelsIn: geo.c, channelsOut: geo.oc, inH: geo.h, inW: geo.w, outH: geo.oh, outW: geo.ow, padding: geo.padding)
     }
 
     /// The input gradient's convolution: output gradient in, input gradient out.
-    var backwardDataPlan: Plan {
-        Plan(n: geo.n, channelsIn: geo.oc, channelsOut: geo.c, inH: geo.oh, inW: geo.ow, outH: geo.h, outW: geo.w, padding: 2 - geo.padding)
+    var backwardDataPlan: WinogradPlan {
+        WinogradPlan(n: geo.n, channelsIn: geo.oc, channelsOut: geo.c, inH: geo.oh, inW: geo.ow, outH: geo.h, outW: geo.w, padding: 2 - geo.padding)
     }
 
     /// out (N, OC, OH, OW) = conv(x, weight) + bias.
@@ -72,16 +69,17 @@ struct WinogradConv {
         let group = Swift.min(plan.n, Swift.max(plan.group, minimum))
         let (c, oc) = (plan.channelsIn, plan.channelsOut)
         let maxTiles = group * plan.tilesPerImage
-        let inputs = Tensor(zeros: [TileLayout.rows(channels: c, tiles: maxTiles).count], zeroed: false)
-        let grads = Tensor(zeros: [TileLayout.rows(channels: oc, tiles: maxTiles).count], zeroed: false)
+        let inputs = Tensor(zeros: [WinogradTileLayout.rows(channels: c, tiles: maxTiles).count], zeroed: false)
+        let grads = Tensor(zeros: [WinogradTileLayout.rows(channels: oc, tiles: maxTiles).count], zeroed: false)
         let du = Tensor(zeros: [16, oc, c], zeroed: false)
         var first = 0
         while first < plan.n {
             let count = Swift.min(group, plan.n - first), tiles = count * plan.tilesPerImage
             WinogradKernels.input(plan, x, first: first, count: count, into: inputs.data, layout: .rows(channels: c, tiles: tiles))
             WinogradKernels.outputGradient(plan, grad, first: first, count: count, into: grads.data, layout: .rows(channels: oc, tiles: tiles))
-            Self.multiplyKernelGradients(grads: grads.data, inputs: inputs.data, outChannels: oc, inChannels: c, tiles: tiles,
-                                         accumulate: first > 0, into: du.data)
+            // dU_ξ (oc x c) (+)= Z_ξ · V_ξᵀ for all 16 ξ: dot products over the tiles.
+            GEMM.rowDotProducts(batch: 16, a: grads.data, rows: oc, b: inputs.data, columns: c, length: tiles,
+                                accumulate: first > 0, into: du.data)
             first += count
         }
         Self.untransformKernelGradient(du.data, outChannels: oc, inChannels: c, into: dw)
@@ -89,16 +87,16 @@ struct WinogradConv {
 
     /// One Winograd convolution: per group of images, transform the input tiles, 16 products
     /// with the transformed kernels (packed by `transformKernels`), transform back.
-    static func convolve(_ plan: Plan, input: UnsafePointer<Float>, kernels u: UnsafePointer<Float>,
+    static func convolve(_ plan: WinogradPlan, input: UnsafePointer<Float>, kernels u: UnsafePointer<Float>,
                          bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         let (c, oc, group) = (plan.channelsIn, plan.channelsOut, plan.group)
-        let maxLayout = TileLayout.tilePanels(channels: c, tiles: group * plan.tilesPerImage)
+        let maxLayout = WinogradTileLayout.tilePanels(channels: c, tiles: group * plan.tilesPerImage)
         let v = Tensor(zeros: [maxLayout.count], zeroed: false)
         let m = Tensor(zeros: [16 * oc * maxLayout.paddedTiles], zeroed: false)
         var first = 0
         while first < plan.n {
             let count = Swift.min(group, plan.n - first)
-            let layout = TileLayout.tilePanels(channels: c, tiles: count * plan.tilesPerImage)
+            let layout = WinogradTileLayout.tilePanels(channels: c, tiles: count * plan.tilesPerImage)
             WinogradKernels.input(plan, input, first: first, count: count, into: v.data, layout: layout)
             multiplyTiles(kernels: u, tiles: v.data, layout: layout, outChannels: oc, inChannels: c, into: m.data)
             WinogradKernels.output(plan, m.data, rowLength: layout.paddedTiles, bias: bias, first: first, count: count, into: out)
@@ -136,7 +134,7 @@ extension WinogradConv {
     /// M_ξ (outChannels x paddedTiles, row-major, ξ-major) = U_ξ · V_ξ for all 16 ξ: one pool
     /// pass over (ξ, run of tile panels); a tile panel (k x 16) stays in L1 while every
     /// kernel panel passes over it.
-    static func multiplyTiles(kernels u: UnsafePointer<Float>, tiles v: UnsafePointer<Float>, layout: TileLayout,
+    static func multiplyTiles(kernels u: UnsafePointer<Float>, tiles v: UnsafePointer<Float>, layout: WinogradTileLayout,
                               outChannels oc: Int, inChannels c: Int, into m: UnsafeMutablePointer<Float>) {
         let (mr, nr) = (GEMM.mr, GEMM.nr)
         let rowLength = layout.paddedTiles, tilePanels = rowLength / nr, kernelPanels = (oc + mr - 1) / mr
@@ -150,12 +148,5 @@ extension WinogradConv {
                 GEMM.panelProducts6x16(kc: c, a: a, rows: oc, b: b + s * c * nr, c: out + s * nr, ldc: rowLength)
             }
         }
-    }
-
-    /// dU_ξ (outChannels x inChannels) (+)= Z_ξ · V_ξᵀ for all 16 ξ, both in `.rows` layout:
-    /// dot products over the tiles, in the active kernel set (`GEMM.rowDotProducts`).
-    static func multiplyKernelGradients(grads z: UnsafePointer<Float>, inputs v: UnsafePointer<Float>, outChannels oc: Int,
-                                        inChannels c: Int, tiles: Int, accumulate: Bool, into du: UnsafeMutablePointer<Float>) {
-        GEMM.rowDotProducts(batch: 16, a: z, rows: oc, b: v, columns: c, length: tiles, accumulate: accumulate, into: du)
     }
 }
