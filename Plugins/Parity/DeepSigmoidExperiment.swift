@@ -50,36 +50,19 @@ enum DeepSigmoidExperiment {
         let k = settings.widthFactor * settings.d
         context.log("deep-sigmoid: d = \(settings.d), \(depth) sigmoid layers of \(k) units, beside the two-layer ReLU network; \(settings.iters) steps each")
         var norms: [(step: Int, norms: [Double])] = []
-        var outcomes = [TrainExperiment.Outcome?](repeating: nil, count: 2)
-        var failure: Error?
         let lock = NSLock()
-        context.progress.begin("deep-sigmoid", total: 2 * settings.iters, unit: "steps")
-        var done = 0
-        WorkerPool.shared.parallelRanges(2, grain: 1) { range in
-            for which in range {
-                do {
-                    let sigmoid = which == 0
-                    let outcome = try TrainExperiment.train(
-                        settings, seed: context.seed,
-                        model: sigmoid ? { g in deepSigmoid(d: settings.d, width: k, depth: depth, generator: &g) } : nil,
-                        isCancelled: { context.isCancelled },
-                        inspect: { step, model in
-                            guard sigmoid else { return }
-                            let n = weightGradNorms(model)
-                            lock.lock(); norms.append((step, n)); lock.unlock()
-                        },
-                        log: { _, _, _ in
-                            lock.lock(); done += settings.logEvery; let now = done; lock.unlock()
-                            context.progress.update(completed: min(now, 2 * settings.iters), values: [])
-                        })
-                    lock.lock(); outcomes[which] = outcome; lock.unlock()
-                } catch {
-                    lock.lock(); failure = error; lock.unlock()
-                }
-            }
+        let outcomes = try TrainingSweep.run([true, false], unitsPerRun: settings.iters, unit: .step, context: context, failFast: true,
+                                             name: { $0 ? "deep sigmoid" : "two-layer ReLU" }) { sigmoid, watch in
+            try TrainExperiment.train(
+                settings, seed: context.seed,
+                model: sigmoid ? { g in deepSigmoid(d: settings.d, width: k, depth: depth, generator: &g) } : nil,
+                watch: watch,
+                inspect: { step, model in
+                    guard sigmoid else { return }
+                    let n = weightGradNorms(model)
+                    lock.lock(); norms.append((step, n)); lock.unlock()
+                })
         }
-        context.progress.end()
-        if let failure { throw failure }
         guard let sigmoid = outcomes[0], let relu = outcomes[1] else { return }
         let initial = initialNorms(settings: settings, depth: depth, seed: context.seed)
         try report(sigmoid: sigmoid, relu: relu, initial: initial, norms: norms, settings: settings, depth: depth, context: context)

@@ -28,22 +28,12 @@ enum SweepExperiment {
         guard !dims.isEmpty else { throw PluginError.invalidInput("--ds is empty", hint: "give the input dimensions, for example --ds 5,10,30") }
         let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }
         context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(seeds) seeds each), \(context.threads) at a time")
-        context.progress.begin("sweep", total: jobs.count * settings.iters, unit: "steps")
-        let stepsDone = SharedCounter()
-        let results = WorkerPool.shared.runJobs(jobs.count) { index -> TrainExperiment.Outcome in
+        let outcomes = try TrainingSweep.run(jobs, unitsPerRun: settings.iters, unit: .step, context: context,
+                                             name: { "d = \($0.d) seed \($0.seed)" }) { job, watch in
             var s = settings
-            s.d = jobs[index].d
-            return try TrainExperiment.train(s, seed: context.seed &+ UInt64(jobs[index].seed), isCancelled: { context.isCancelled }, log: { _, _, _ in
-                context.progress.update(completed: min(stepsDone.add(s.logEvery), jobs.count * s.iters), values: [])
-            })
+            s.d = job.d
+            return try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), watch: watch)
         }
-        let outcomes = results.map { try? $0.get() }
-        let failures = zip(jobs, results).compactMap { job, result -> String? in
-            if case .failure(let error) = result { return "d = \(job.d) seed \(job.seed): \(error)" }
-            return nil
-        }
-        context.progress.end()
-        for failure in failures { context.log("sweep: run failed: \(failure)") }
         try report(dims: dims, jobs: jobs, outcomes: outcomes, context: context)
     }
 

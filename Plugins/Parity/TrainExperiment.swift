@@ -60,12 +60,7 @@ public enum TrainExperiment {
     static func run(_ context: RunContext, _ settings: Settings) throws {
         var settings = settings
         settings.threads = context.threads
-        context.progress.begin("train d=\(settings.d)", total: settings.iters, unit: "steps")
-        let outcome = try train(settings, seed: context.seed, isCancelled: { context.isCancelled }, log: { step, loss, running in
-            context.metrics.log(step: step, [("loss", loss), ("running_mean_loss", running)])
-            context.progress.update(completed: step, values: [("loss", loss)])
-        })
-        context.progress.end()
+        let outcome = try train(settings, seed: context.seed, watch: TrainingWatch(context))
         context.metrics.final("final_loss", outcome.finalLoss)
         context.metrics.final("test_accuracy", outcome.testAccuracy)
         context.metrics.final("steps_per_second", Double(outcome.curve.last?.step ?? 0) / max(outcome.seconds, 1e-9))
@@ -74,13 +69,13 @@ public enum TrainExperiment {
         try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
     }
 
-    /// Trains one network. `log(step, windowLoss, runningMean)` is called every `logEvery` steps.
-    /// Throws `PluginError.diverged` when the loss becomes NaN or infinite.
-    /// `model` builds another network than the two-layer ReLU one; `inspect(step, model)` runs at
-    /// every logging step after the update, while the gradients are still there.
+    /// Trains one network, logging the window and running mean losses every `logEvery` steps to
+    /// `watch` (whose cancellation ends the run early). Throws `PluginError.diverged` when the
+    /// loss becomes NaN or infinite. `model` builds another network than the two-layer ReLU
+    /// one; `inspect(step, model)` runs at every logging step after the update, while the
+    /// gradients are still there.
     public static func train(_ s: Settings, seed: UInt64, model: ((inout SeededGenerator) -> Module)? = nil,
-                             isCancelled: () -> Bool = { false }, inspect: (Int, Module) -> Void = { _, _ in },
-                             log: (Int, Double, Double) -> Void = { _, _, _ in }) throws -> Outcome {
+                             watch: TrainingWatch = .silent, inspect: (Int, Module) -> Void = { _, _ in }) throws -> Outcome {
         var generator = SeededGenerator(seed: seed)
         let data = ParityData(d: s.d, generator: &generator)
         let network: Module = model?(&generator) ?? TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
@@ -90,33 +85,22 @@ public enum TrainExperiment {
         } : nil
         let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
         var outcome = Outcome()
-        var window = 0.0, total = 0.0
-        let start = DispatchTime.now().uptimeNanoseconds
-        for step in 1...s.iters {
-            if isCancelled() { break }
+        let loop = TrainingLoop("train d=\(s.d)", total: s.iters, logEvery: s.logEvery, watch: watch,
+                                divergenceHint: "lower --lr (now \(s.lr))")
+        let report = try loop.run(step: { _ in
             data.sample(into: x, labels: y, generator: &generator)
-            let value: Double
-            if let fused {
-                value = Double(fused.step(x: x.data, y: y.data))
-            } else {
-                optimizer.zeroGrad()
-                let loss = hingeLoss(network(x).reshape([s.batch]), y)
-                value = Double(loss.item)
-                if value.isFinite { loss.backward(); optimizer.step() }
-            }
-            guard value.isFinite else {
-                throw PluginError.diverged("the loss became \(value) at step \(step)", hint: "lower --lr (now \(s.lr))")
-            }
-            window += value; total += value
-            if step % s.logEvery == 0 || step == s.iters {
-                let count = step % s.logEvery == 0 ? s.logEvery : step % s.logEvery
-                outcome.curve.append((step, window / Double(count), total / Double(step)))
-                inspect(step, network)
-                log(step, window / Double(count), total / Double(step))
-                window = 0
-            }
-        }
-        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if let fused { return Double(fused.step(x: x.data, y: y.data)) }
+            optimizer.zeroGrad()
+            let loss = hingeLoss(network(x).reshape([s.batch]), y)
+            let value = Double(loss.item)
+            if value.isFinite { loss.backward(); optimizer.step() }
+            return value
+        }, log: { point in
+            outcome.curve.append((point.step, point.windowLoss, point.runningLoss))
+            inspect(point.step, network)
+            return [("loss", point.windowLoss), ("running_mean_loss", point.runningLoss)]
+        })
+        outcome.seconds = report.seconds
         if let fused, let network = network as? TwoLayerReLU { fused.store(into: network) }
         outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
         return outcome

@@ -30,13 +30,7 @@ enum DigitsExperiment {
         let data = try DigitsSplit.load(options.data)
         let model = try FitAndValidate.makeModel(settings, data: data, seed: context.seed)
         context.log("digits: \(settings.label), C = \(settings.channels), \(data.train.count) training and \(data.validation.count) validation images of \(data.train.height) x \(data.train.width) from \(data.source)")
-        context.progress.begin("digits \(settings.label)", total: settings.epochs, unit: "epochs")
-        let outcome = try FitAndValidate.run(model, data: data, settings: settings, threads: context.threads, isCancelled: { context.isCancelled }) { epoch, point in
-            context.metrics.log(step: epoch, [("train_loss", point.trainLoss), ("validation_loss", point.validationLoss),
-                                              ("validation_accuracy", point.validationAccuracy)])
-            context.progress.update(completed: epoch, values: [("train", point.trainLoss), ("val", point.validationLoss)])
-        }
-        context.progress.end()
+        let outcome = try FitAndValidate.run(model, data: data, settings: settings, threads: context.threads, watch: TrainingWatch(context))
         let last = outcome.last
         context.metrics.final("final_train_loss", last.trainLoss)
         context.metrics.final("final_validation_loss", last.validationLoss)

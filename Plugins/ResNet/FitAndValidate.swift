@@ -58,26 +58,27 @@ public enum FitAndValidate {
         return model
     }
 
-    /// Trains `model` on `data`. `log(epoch, point)` is called for epoch 0 (before training) and
-    /// after every epoch, in order. Throws `PluginError.diverged` when a loss becomes NaN or
-    /// infinite.
+    /// Trains `model` on `data`, measuring before the first epoch and after each one; the
+    /// measurements go to `watch`'s metrics as rows 0, 1, ... (train_loss, validation_loss,
+    /// validation_accuracy), and its cancellation ends the run after an epoch. Throws
+    /// `PluginError.diverged` when a loss becomes NaN or infinite.
     ///
     /// With `threads` > 1 each measurement runs on a copy of the network taken at the end of
     /// its epoch, on a second thread, while the next epoch trains: the same numbers as measuring
     /// in line (the copy holds the same weights and running statistics), about a fifth less time.
     public static func run(_ model: HW3ResNet, data: DigitsSplit, settings s: Settings, threads: Int = 1,
-                           isCancelled: () -> Bool = { false }, log: (Int, Point) -> Void = { _, _ in }) throws -> Outcome {
+                           watch: TrainingWatch = .silent) throws -> Outcome {
         let optimizer = SGD(model.parameters(), lr: s.lr)
         let evaluator = threads > 1 ? BackgroundEvaluator(data: data) : nil
         var outcome = Outcome()
-        let start = DispatchTime.now().uptimeNanoseconds
         func record(_ epoch: Int, _ point: Point) throws {
             guard point.trainLoss.isFinite, point.validationLoss.isFinite else {
                 throw PluginError.diverged("the loss became \(point.trainLoss) (training) / \(point.validationLoss) (validation) after epoch \(epoch)",
                                            hint: "lower --lr (now \(s.lr))")
             }
             outcome.points.append(point)
-            log(epoch, point)
+            watch.metrics?.log(step: epoch, [("train_loss", point.trainLoss), ("validation_loss", point.validationLoss),
+                                             ("validation_accuracy", point.validationAccuracy)])
         }
         func measure(_ epoch: Int) throws {
             guard let evaluator else { return try record(epoch, evaluate(model, data)) }
@@ -86,23 +87,28 @@ public enum FitAndValidate {
         }
         try measure(0)
         let train = data.train
-        var epoch = 0
-        while epoch < s.epochs && !isCancelled() {
-            epoch += 1
+        let loop = TrainingLoop("digits \(s.label)", total: s.epochs, unit: .epoch, watch: TrainingWatch(isCancelled: watch.isCancelled, progress: watch.progress),
+                                divergenceHint: "lower --lr (now \(s.lr))")
+        let report = try loop.run(step: { _ in
             model.train()
-            var first = 0
+            var (first, lossSum, batches) = (0, 0.0, 0)
             while first < train.count {
                 let range = first..<min(first + s.batch, train.count)
                 optimizer.zeroGrad()
                 let loss = crossEntropy(model(train.batch(range)), targets: Array(train.labels[range]))
                 loss.backward()
                 optimizer.step()
+                lossSum += Double(loss.item)
+                batches += 1
                 first = range.upperBound
             }
-            try measure(epoch)
-        }
+            return lossSum / Double(max(batches, 1))
+        }, log: { point in
+            try measure(point.step)
+            return []
+        })
         if let evaluator, let (last, point) = evaluator.finish() { try record(last, point) }
-        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        outcome.seconds = report.seconds
         return outcome
     }
 

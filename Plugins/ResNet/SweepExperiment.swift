@@ -38,26 +38,13 @@ enum SweepExperiment {
         let data = try DigitsSplit.load(options.data)
         let jobs = combinations.indices.flatMap { c in (0..<seeds).map { Job(combination: c, seed: $0) } }
         context.log("sweep: \(jobs.count) runs of \(base.epochs) epochs on \(data.train.count) images, \(context.threads) at a time")
-        context.progress.begin("sweep", total: jobs.count * base.epochs, unit: "epochs")
-        let epochsDone = SharedCounter()
-        let results = WorkerPool.shared.runJobs(jobs.count) { index -> FitAndValidate.Outcome in
-            let job = jobs[index], combo = combinations[job.combination]
+        let outcomes = try TrainingSweep.run(jobs, unitsPerRun: base.epochs, unit: .epoch, context: context,
+                                             name: { "\(combinations[$0.combination].label) seed \($0.seed)" }) { job, watch in
+            let combo = combinations[job.combination]
             var s = base
             s.activation = combo.act; s.norm = combo.norm
             let model = try FitAndValidate.makeModel(s, data: data, seed: context.seed &+ UInt64(job.seed))
-            return try FitAndValidate.run(model, data: data, settings: s, isCancelled: { context.isCancelled }) { epoch, _ in
-                if epoch > 0 { context.progress.update(completed: epochsDone.add(1), values: []) }
-            }
-        }
-        let outcomes = results.map { try? $0.get() }
-        let failures = zip(jobs, results).compactMap { job, result -> String? in
-            if case .failure(let error) = result { return "\(combinations[job.combination].label) seed \(job.seed): \(error)" }
-            return nil
-        }
-        context.progress.end()
-        for failure in failures { context.log("sweep: run failed: \(failure)") }
-        guard outcomes.contains(where: { $0 != nil }) else {
-            throw PluginError.failure("every run failed; the first: \(failures.first ?? "cancelled")", hint: "run `host run ResNet digits` with the same options to see the error alone")
+            return try FitAndValidate.run(model, data: data, settings: s, watch: watch)
         }
         try report(jobs: jobs, outcomes: outcomes, seeds: seeds, context: context)
     }

@@ -22,9 +22,11 @@ final class TrainTests: XCTestCase {
     func testSmallDLearnsAndTheCurveIsLogged() throws {
         var s = TrainExperiment.Settings()
         (s.d, s.iters, s.logEvery, s.testSamples) = (4, 8000, 500, 2000)
-        var logged: [Int] = []
-        let outcome = try TrainExperiment.train(s, seed: 1, log: { step, _, _ in logged.append(step) })
-        XCTAssertEqual(logged, Array(stride(from: 500, through: 8000, by: 500)))
+        let metrics = MetricsLog()
+        let outcome = try TrainExperiment.train(s, seed: 1, watch: TrainingWatch(metrics: metrics))
+        XCTAssertEqual(metrics.rows.map(\.step), Array(stride(from: 500, through: 8000, by: 500)))
+        XCTAssertEqual(metrics.rows.map { $0.values.map(\.0) }.first, ["loss", "running_mean_loss"])
+        XCTAssertEqual(outcome.curve.map(\.step), metrics.rows.map(\.step))
         XCTAssertEqual(outcome.testAccuracy, 1, "d = 4 is learned")
         XCTAssertLessThan(outcome.finalLoss, 0.05)
         XCTAssertGreaterThan(outcome.curve[0].loss, outcome.finalLoss)

@@ -28,7 +28,7 @@ public enum PluginABI {
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-70be7d83c98e226d" }
+    public static var runtimeBuildID: StaticString { "pluginapi-bd1b26b835997cd5" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
