@@ -55,11 +55,11 @@ enum CIFARTraining {
         let batches = (train.count + s.batchSize - 1) / s.batchSize
         let batcher = CIFARBatcher(augment: true, seed: s.seed)
         // Never past --epochs, and nothing at all when the state is already there.
-        let end = min(s.epochs, s.stopAfter ?? s.epochs)
-        guard state.completedEpochs < end else { return state }
-        for epoch in state.completedEpochs..<end {
-            if context.isCancelled { break }
-            let start = DispatchTime.now().uptimeNanoseconds
+        let epochs = TrainingLoop("training", total: min(s.epochs, s.stopAfter ?? s.epochs), unit: .epoch,
+                                  watch: TrainingWatch(isCancelled: { context.isCancelled }), lossName: "training loss",
+                                  divergenceHint: "use a gentler --lr-scheme (constant) or a smaller --batch-size")
+        try epochs.run(from: state.completedEpochs, step: { completed in
+            let epoch = completed - 1, clock = Stopwatch()
             var order = Array(0..<train.count)
             var shuffler = SeededGenerator(seed: s.seed, stream: 1000 + UInt64(epoch))
             order.shuffle(using: &shuffler)
@@ -70,20 +70,20 @@ enum CIFARTraining {
             model.train()
             var (lossSum, correct, seen) = (0.0, 0.0, 0)
             var lr = 0.0
-            context.progress.begin("epoch \(epoch + 1)/\(s.epochs)", total: batches, unit: "batches")
-            for k in 0..<batches {
-                guard let (x, labels) = prefetcher.nextBatch(), !context.isCancelled else { break }
-                let progress = Double(epoch) + Double(k) / Double(batches)
+            let steps = TrainingLoop("epoch \(completed)/\(s.epochs)", total: batches, unit: .batch, logEvery: batches,
+                                     watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
+                                     lossName: "training loss of epoch \(completed)",
+                                     divergenceHint: "use a gentler --lr-scheme (constant) or a smaller --batch-size")
+            let report = try steps.run(step: { batch in
+                guard let (x, labels) = prefetcher.nextBatch() else { steps.stop(); return nil }
+                let progress = Double(epoch) + Double(batch - 1) / Double(batches)
                 lr = s.scheme.rate(step: state.step, progress: progress, epochs: s.epochs)
                 optimizer.lr = Float(lr)
                 optimizer.zeroGrad()
                 let logits = model(x)
                 let loss = crossEntropy(logits, targets: labels)
                 let value = Double(loss.item)
-                guard value.isFinite else {
-                    throw PluginError.diverged("the training loss became \(value) at epoch \(epoch + 1), batch \(k + 1) (learning rate \(formatNumber(lr)))",
-                                               hint: "use a gentler --lr-scheme (constant) or a smaller --batch-size")
-                }
+                guard value.isFinite else { return value }
                 loss.backward()
                 optimizer.step()
                 stepDone(StepRecord(step: state.step, progress: progress, lr: lr, loss: value))
@@ -91,18 +91,20 @@ enum CIFARTraining {
                 lossSum += value * Double(labels.count)
                 correct += accuracy(logits, targets: labels) * Double(labels.count)
                 seen += labels.count
-                context.progress.update(completed: k + 1, values: [("loss", lossSum / Double(seen)), ("acc", correct / Double(seen))])
-            }
-            context.progress.end()
-            if context.isCancelled { break }
+                return value
+            })
+            // A cancelled epoch is not recorded: a resumed run repeats it whole.
+            if report.cancelled { throw CancellationError() }
             let (validationLoss, validationAccuracy) = evaluate(model, data.validation)
-            let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(seen), trainAccuracy: correct / Double(seen),
+            let record = EpochRecord(epoch: completed, trainLoss: lossSum / Double(seen), trainAccuracy: correct / Double(seen),
                                      validationLoss: validationLoss, validationAccuracy: validationAccuracy, lr: lr,
-                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            state.completedEpochs = epoch + 1
+                                     seconds: clock.seconds)
+            state.completedEpochs = completed
             state.history.append(record)
-            try epochDone(record, state)
-        }
+            return record.trainLoss
+        }, checkpoint: { _ in
+            if let record = state.history.last { try epochDone(record, state) }
+        })
         return state
     }
 

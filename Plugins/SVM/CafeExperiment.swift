@@ -56,32 +56,29 @@ enum CafeExperiment {
         var generator = SeededGenerator(seed: context.seed)
         let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
         context.log("cafe: \(data.train.count) training and \(data.test.count) test images from \(data.folder); \(epochs) epochs of Adam")
-        context.progress.begin("cafe", total: epochs, unit: "epochs")
         var losses: [Double] = []
-        let start = DispatchTime.now().uptimeNanoseconds
         let trainer = CafeTrainer(images: data.train.images, labels: data.train.labels, weight: model.weight.values,
                                   bias: model.bias?.values ?? [Float](repeating: 0, count: CafeTrainer.classes), lr: lr)
         // As the starter's fit(net, X, y, n_epochs=201): each epoch records the loss of the
         // current weights, then takes one step, so the curve holds epochs 0 (before training)
         // through epochs - 1 (plot_cafe_loss's "zero'th through 200'th"); the trained model
-        // has taken `epochs` steps.
-        for epoch in 0..<epochs {
-            if context.isCancelled { break }
+        // has taken `epochs` steps. metrics.csv numbers its rows by those epochs.
+        let loop = TrainingLoop("cafe", total: epochs, unit: .epoch, watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
+                                lossName: "cross-entropy", divergenceHint: "lower --lr")
+        let training = try loop.run(step: { _ in
             let value = trainer.loss
-            guard value.isFinite else {
-                throw PluginError.diverged("the cross-entropy became \(value) after epoch \(epoch)", hint: "lower --lr")
-            }
-            losses.append(value)
-            context.metrics.log(step: epoch, [("loss", value)])
-            context.progress.update(completed: epoch, values: [("loss", value)])
-            trainer.step()
-        }
+            if value.isFinite { trainer.step() }
+            return value
+        }, log: { point in
+            losses.append(point.windowLoss)
+            context.metrics.log(step: point.step - 1, [("loss", point.windowLoss)])
+            return []
+        })
         let trainedLoss = trainer.loss
         guard trainedLoss.isFinite else { throw PluginError.diverged("the cross-entropy became \(trainedLoss) after the last epoch", hint: "lower --lr") }
-        trainer.weights.withUnsafeBufferPointer { model.weight.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) }
-        if let bias = model.bias { trainer.biases.withUnsafeBufferPointer { bias.data.update(from: $0.baseAddress.unsafelyUnwrapped, count: $0.count) } }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        context.progress.end()
+        model.weight.copy_(Tensor(trainer.weights, shape: model.weight.shape))
+        if let bias = model.bias { bias.copy_(Tensor(trainer.biases, shape: bias.shape)) }
+        let seconds = training.seconds
         context.log("cafe: \(losses.count) losses recorded (epochs 0-\(losses.count - 1), before each step); after step \(trainer.steps): \(formatNumber(trainedLoss))")
         context.metrics.final("initial_loss", losses.first ?? .nan)
         context.metrics.final("final_loss", trainedLoss)

@@ -31,6 +31,8 @@ public struct DualSolver {
         public var bias: Double? = nil
         /// The dual variables in Double, as the bias solver keeps them (empty for the bias-free form).
         public var alphaDouble: [Double] = []
+        /// Wall time of the solve.
+        public var seconds = 0.0
         public var finalObjective: Double { objective.last?.value ?? .nan }
 
         /// f(z) = sum_i a_i y_i K(x_i, z) (+ b) for every row of `points` (m, d).
@@ -48,35 +50,31 @@ public struct DualSolver {
         (a * (q.matmul(a.reshape([-1, 1])).reshape([-1]) * 0.5 - 1)).sum()
     }
 
-    /// Solves for x (n, d) and labels y (n) of +-1. `log(step, objective)` runs every `logEvery`
-    /// steps and at the last. Throws `PluginError.diverged` when the objective is not finite.
-    public func solve(x: Tensor, y: Tensor, logEvery: Int = 100, isCancelled: () -> Bool = { false },
-                      log: (Int, Double) -> Void = { _, _ in }) throws -> Model {
-        if bias { return try solveWithBias(x: x, y: y, logEvery: logEvery, isCancelled: isCancelled, log: log) }
+    /// Solves for x (n, d) and labels y (n) of +-1, measuring the objective every `logEvery`
+    /// steps and at the last (rows of `objective` in `watch`'s metrics). Throws
+    /// `PluginError.diverged` when the objective is not finite.
+    public func solve(x: Tensor, y: Tensor, logEvery: Int = 100, watch: TrainingWatch = .silent) throws -> Model {
+        let loop = TrainingLoop("solve \(kernel)", total: steps, logEvery: logEvery, watch: watch,
+                                lossName: "dual objective", divergenceHint: "lower --lr (now \(lr))")
+        if bias { return try solveWithBias(x: x, y: y, loop: loop) }
         let n = x.shape[0]
         let k = kernel.matrix(x, x)
         let q = noGrad { y.reshape([n, 1]) * y.reshape([1, n]) * k }
         let a = Tensor.zeros([n], requiresGrad: true)
         let upper = c.map(Float.init) ?? .infinity
         var model = Model(x: x, y: y, alpha: [], kernel: kernel, objective: [])
-        for step in 1...max(steps, 1) where steps > 0 {
-            if isCancelled() { break }
+        let report = try loop.run(step: { step in
             a.grad = nil
-            let f = DualSolver.objective(a, q)
-            f.backward()
-            guard let grad = a.grad else { break }
-            let (ap, gp) = (a.data, grad.data)
-            for i in 0..<n { ap[i] = Swift.min(Swift.max(ap[i] - lr * gp[i], 0), upper) }
-            if step % logEvery == 0 || step == steps {
-                let value = Double(noGrad { DualSolver.objective(a, q) }.item)
-                guard value.isFinite else {
-                    throw PluginError.diverged("the dual objective became \(value) at step \(step)", hint: "lower --lr (now \(lr))")
-                }
-                model.objective.append((step, value))
-                log(step, value)
-            }
-        }
+            DualSolver.objective(a, q).backward()
+            guard let grad = a.grad else { return nil }
+            a.copy_(noGrad { (a - grad * lr).clamp(min: 0, max: upper) })
+            return loop.isLoggingPoint(step) ? Double(noGrad { DualSolver.objective(a, q) }.item) : nil
+        }, log: { point in
+            model.objective.append((point.step, point.windowLoss))
+            return [("objective", point.windowLoss)]
+        })
         model.alpha = a.values
+        model.seconds = report.seconds
         return model
     }
 

@@ -10,8 +10,7 @@ import PluginAPI
 extension DualSolver {
     /// Solves the bias form: a <- P(a - lr (Q a - 1)) from a = 0, then b from the KKT
     /// conditions. Throws `PluginError.diverged` when the objective is not finite.
-    func solveWithBias(x: Tensor, y: Tensor, logEvery: Int, isCancelled: () -> Bool,
-                       log: (Int, Double) -> Void) throws -> Model {
+    func solveWithBias(x: Tensor, y: Tensor, loop: TrainingLoop) throws -> Model {
         let n = x.shape[0]
         let k = DualSolver.kernelMatrix(kernel, x)
         let labels = y.values.map(Double.init)
@@ -19,23 +18,19 @@ extension DualSolver {
         let eta = Double(lr), upper = c ?? .infinity
         var a = [Double](repeating: 0, count: n), v = a
         var model = Model(x: x, y: y, alpha: [], kernel: kernel, objective: [])
-        for step in 1...max(steps, 1) where steps > 0 {
-            if isCancelled() { break }
+        let report = try loop.run(step: { step in
             for i in 0..<n {
                 var g = -1.0
                 for j in 0..<n { g += q[i * n + j] * a[j] }
                 v[i] = a[i] - eta * g
             }
             a = DualSolver.projectOntoBiasConstraint(v, labels: labels, upper: upper)
-            if step % logEvery == 0 || step == steps {
-                let value = DualSolver.dualObjective(a, q: q)
-                guard value.isFinite else {
-                    throw PluginError.diverged("the dual objective became \(value) at step \(step)", hint: "lower --lr (now \(lr))")
-                }
-                model.objective.append((step, value))
-                log(step, value)
-            }
-        }
+            return loop.isLoggingPoint(step) ? DualSolver.dualObjective(a, q: q) : nil
+        }, log: { point in
+            model.objective.append((point.step, point.windowLoss))
+            return [("objective", point.windowLoss)]
+        })
+        model.seconds = report.seconds
         model.alphaDouble = a
         model.alpha = a.map { Float($0) }
         model.bias = DualSolver.recoverBias(alpha: a, labels: labels, kernelMatrix: k, upper: upper)

@@ -72,12 +72,7 @@ enum SolveExperiment {
             grid = g
         }
         context.log("solve: \(x.shape[0]) points of dimension \(x.shape[1]), \(kernel), " + (c > 0 ? "C = \(formatNumber(c))" : "hard margin") + (bias ? ", free bias" : ""))
-        context.progress.begin("solve", total: solver.steps, unit: "steps")
-        let model = try solver.solve(x: x, y: y, logEvery: max(1, solver.steps / 200), isCancelled: { context.isCancelled }) { step, value in
-            context.metrics.log(step: step, [("objective", value)])
-            context.progress.update(completed: step, values: [("objective", value)])
-        }
-        context.progress.end()
+        let model = try solver.solve(x: x, y: y, logEvery: max(1, solver.steps / 200), watch: TrainingWatch(context))
         let fitted = model.predict(x)
         let correct = zip(fitted, y.values).filter { ($0 > 0) == ($1 > 0) && $0 != 0 }.count
         context.metrics.final("objective", model.finalObjective)

@@ -53,14 +53,14 @@ public enum XORExperiment {
         let (sigmas, smallSigmas, limitSigmas) = (settings.sigmas, settings.smallSigmas, settings.limitSigmas)
         let x = Tensor(points.flatMap { $0 }, shape: [4, 2]), y = Tensor(labels, shape: [4])
         let kernels = [Kernel.polynomial(degree: settings.degree)] + sigmas.map { Kernel.rbf(sigma: $0) }
-        context.progress.begin("xor", total: kernels.count * steps, unit: "steps")
+        let line = CombinedProgress(context.progress, phase: "xor", total: kernels.count * steps, unit: .step)
         var worstClosedForm = 0.0, worstGradient = 0.0, rows: [[String]] = []
-        let start = DispatchTime.now().uptimeNanoseconds
-        for (index, kernel) in kernels.enumerated() {
+        var seconds = 0.0
+        for kernel in kernels {
             let solver = DualSolver(kernel: kernel, lr: lr, steps: steps)
-            let model = try solver.solve(x: x, y: y, logEvery: max(1, steps / 100), isCancelled: { context.isCancelled }) { step, value in
-                context.progress.update(completed: index * steps + step, values: [("objective", value)])
-            }
+            let model = try solver.solve(x: x, y: y, logEvery: max(1, steps / 100),
+                                         watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: line.part()))
+            seconds += model.seconds
             var closed = ["-", "-", "-", "-", "-"]
             let solverGradient = norm(DualSolver.closedFormGradient(kernel: kernel, x: x, y: y, alpha: model.alpha))
             if case .rbf(let sigma) = kernel {
@@ -82,8 +82,7 @@ public enum XORExperiment {
             context.log("xor: \(kernel): objective \(formatNumber(model.finalObjective)), alphas \(alphas)" + (closed[0] == "-" ? "" : ", closed form \(closed[0]) (largest difference \(closed[1]))"))
             try contour(model, size: gridSize, context: context)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        context.progress.end()
+        line.finish()
         context.metrics.final("rbf_closed_form_max_error", sigmas.isEmpty ? .nan : worstClosedForm)
         context.metrics.final("closed_form_gradient_max", sigmas.isEmpty ? .nan : worstGradient)
         let header = ["kernel", "objective", "alphas", "closed_form_alpha", "largest_difference", "closed_form_gradient_norm", "solver_gradient_norm", "float32_stall"]
@@ -92,7 +91,7 @@ public enum XORExperiment {
         var solved: [Double: DualSolver.Model] = [:]
         func solve(_ sigma: Double) throws -> DualSolver.Model {
             if let model = solved[sigma] { return model }
-            let model = try DualSolver(kernel: .rbf(sigma: sigma), lr: lr, steps: steps).solve(x: x, y: y, logEvery: steps, isCancelled: { context.isCancelled })
+            let model = try DualSolver(kernel: .rbf(sigma: sigma), lr: lr, steps: steps).solve(x: x, y: y, logEvery: steps, watch: TrainingWatch(isCancelled: { context.isCancelled }))
             solved[sigma] = model
             return model
         }

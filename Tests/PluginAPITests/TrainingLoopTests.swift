@@ -38,6 +38,27 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual(progress.ended, 1)
     }
 
+    func testStepsMayMeasureTheirLossOnlyAtLoggingPoints() throws {
+        let progress = RecordingProgress()
+        let loop = TrainingLoop("solve", total: 7, logEvery: 3, watch: TrainingWatch(progress: progress), lossName: "objective", divergenceHint: "h")
+        var measuredAt: [Int] = [], points: [TrainingLogPoint] = []
+        let report = try loop.run(step: { k in
+            guard loop.isLoggingPoint(k) else { return nil }
+            measuredAt.append(k)
+            return Double(10 * k)
+        }, log: { points.append($0); return [] })
+        XCTAssertEqual(measuredAt, [3, 6, 7])
+        XCTAssertEqual(points.map(\.windowLoss), [30, 60, 70])
+        XCTAssertEqual(points.map(\.windowCount), [1, 1, 1])
+        XCTAssertEqual(points.map(\.runningLoss), [30, 45, 160 / 3])
+        XCTAssertTrue((report.ran, report.lastLoss) == (7, 70))
+        XCTAssertEqual(progress.updates, Array(1...7), "the line moves on the units that measured nothing too")
+        XCTAssertThrowsError(try TrainingLoop("solve", total: 4, lossName: "dual objective", divergenceHint: "lower --lr")
+            .run(step: { k in k == 2 ? -.infinity : nil })) { error in
+            XCTAssertTrue("\(error)".contains("the dual objective became -inf at step 2"), "\(error)")
+        }
+    }
+
     func testANonFiniteLossIsADivergenceNamingTheUnit() {
         let progress = RecordingProgress()
         let loop = TrainingLoop("fit", total: 5, unit: .epoch, watch: TrainingWatch(progress: progress), divergenceHint: "lower --lr (now 9)")
@@ -62,6 +83,17 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertTrue((report.completed, report.ran, report.cancelled) == (7, 7, true))
         XCTAssertEqual(checkpoints, [5, 7], "every 5 units, and the last done when cancelled")
         XCTAssertEqual(logged, [], "no logging point was reached")
+    }
+
+    func testAStepThatThrowsCancellationEndsTheLoopWithoutCountingIt() throws {
+        let loop = TrainingLoop("epochs", total: 5, unit: .epoch, divergenceHint: "h")
+        var checkpoints: [Int] = []
+        let report = try loop.run(from: 1, step: { k in
+            if k == 4 { throw CancellationError() }
+            return 1
+        }, checkpoint: { checkpoints.append($0) })
+        XCTAssertTrue((report.completed, report.ran, report.cancelled) == (3, 2, true))
+        XCTAssertEqual(checkpoints, [2, 3])
     }
 
     func testStopEndsTheLoopAfterTheCurrentUnitWithALoggingPoint() throws {

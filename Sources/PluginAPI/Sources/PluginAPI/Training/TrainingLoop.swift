@@ -45,11 +45,12 @@ public struct TrainingWatch {
 public struct TrainingLogPoint: Sendable {
     /// Units done so far, counted from 1 (a resumed loop counts on from where it was).
     public var step: Int
-    /// The mean loss over the units since the previous logging point.
+    /// The mean loss over the units since the previous logging point (over those whose step
+    /// measured one; NaN when none did).
     public var windowLoss: Double
-    /// Units in that window (`logEvery`, or fewer at the end).
+    /// Losses in that window (`logEvery`, or fewer at the end or when steps measure none).
     public var windowCount: Int
-    /// The mean loss over every unit this loop has run.
+    /// The mean loss over every unit this loop has run (that measured one).
     public var runningLoss: Double
     /// Seconds since the loop started.
     public var seconds: Double
@@ -67,9 +68,9 @@ public struct TrainingReport: Sendable {
     public var cancelled: Bool
     /// The step asked to stop (`TrainingLoop.stop()`), for example on reaching its target.
     public var stopped: Bool
-    /// The last unit's loss (NaN when none ran).
+    /// The last loss measured (NaN when none was).
     public var lastLoss: Double
-    /// The mean loss over the units this loop ran (NaN when none ran).
+    /// The mean loss over the units this loop ran (NaN when none measured one).
     public var meanLoss: Double
 
     /// Units per second of wall time.
@@ -125,61 +126,69 @@ public final class TrainingLoop {
         self.divergenceHint = divergenceHint
     }
 
+    /// Whether unit `k` ends with a logging point (every `logEvery` units, and the last).
+    public func isLoggingPoint(_ k: Int) -> Bool { k % logEvery == 0 || k == total }
+
     /// Ends the loop after the current unit (call from the step: a target reached). The
     /// unit's loss still counts and its logging point is made.
     public func stop() { stopRequested = true }
 
-    /// Runs units `completed + 1 ... total`. `step(k)` does unit k and returns its loss.
+    /// Runs units `completed + 1 ... total`. `step(k)` does unit k and returns its loss, or nil
+    /// where measuring it would cost more than the step (measure at `isLoggingPoint(k)` then).
+    /// A step that throws `CancellationError` (an inner loop of its own was cancelled) ends the
+    /// loop as cancelled, with unit k not done.
     /// At each logging point `log` returns the values for that row of `metrics.csv` (also shown
     /// on the progress line; none to log nothing); `checkpoint(k)` saves a state to resume from
     /// after unit k. Throws `PluginError.diverged` when a step returns a NaN or infinite loss,
     /// and rethrows what the closures throw.
     @discardableResult
-    public func run(from completed: Int = 0, step: (Int) throws -> Double,
+    public func run(from completed: Int = 0, step: (Int) throws -> Double?,
                     log: (TrainingLogPoint) throws -> [(String, Double)] = { _ in [] },
-                    checkpoint: ((Int) throws -> Void)? = nil) throws -> TrainingReport {
+                    checkpoint: (Int) throws -> Void = { _ in }) throws -> TrainingReport {
         stopRequested = false
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let clock = Stopwatch()
         watch.progress?.begin(phase, total: total, unit: unit.plural)
         defer { watch.progress?.end() }
         // The progress line moves at least every 1/500 of the run between logging points.
         let progressStride = max(1, total / 500)
         var report = TrainingReport(completed: completed, ran: 0, seconds: 0, cancelled: false, stopped: false, lastLoss: .nan, meanLoss: .nan)
-        var (windowSum, windowCount, runningSum) = (0.0, 0, 0.0)
+        var (windowSum, windowCount, runningSum, runningCount) = (0.0, 0, 0.0, 0)
         var lastCheckpoint = completed
         var k = completed
         while k < total {
             if watch.isCancelled() { report.cancelled = true; break }
             k += 1
-            let loss = try step(k)
-            guard loss.isFinite else {
-                throw PluginError.diverged("the \(lossName) became \(loss) at \(unit.singular) \(k)", hint: divergenceHint)
+            let measured: Double?
+            do { measured = try step(k) } catch is CancellationError { report.cancelled = true; break }
+            if let loss = measured {
+                guard loss.isFinite else {
+                    throw PluginError.diverged("the \(lossName) became \(loss) at \(unit.singular) \(k)", hint: divergenceHint)
+                }
+                report.lastLoss = loss
+                windowSum += loss; windowCount += 1; runningSum += loss; runningCount += 1
             }
             report.completed = k
             report.ran += 1
-            report.lastLoss = loss
-            windowSum += loss; windowCount += 1; runningSum += loss
             if stopRequested { report.stopped = true }
-            if k % logEvery == 0 || k == total || report.stopped {
-                let point = TrainingLogPoint(step: k, windowLoss: windowSum / Double(windowCount), windowCount: windowCount,
-                                             runningLoss: runningSum / Double(report.ran), seconds: elapsed())
+            if isLoggingPoint(k) || report.stopped {
+                let point = TrainingLogPoint(step: k, windowLoss: windowCount > 0 ? windowSum / Double(windowCount) : .nan, windowCount: windowCount,
+                                             runningLoss: runningCount > 0 ? runningSum / Double(runningCount) : .nan, seconds: clock.seconds)
                 let values = try log(point)
                 if !values.isEmpty { watch.metrics?.log(step: k, values) }
-                watch.progress?.update(completed: k, values: values.isEmpty ? [(lossName, point.windowLoss)] : values)
+                watch.progress?.update(completed: k, values: !values.isEmpty ? values : windowCount > 0 ? [(lossName, point.windowLoss)] : [])
                 (windowSum, windowCount) = (0, 0)
             } else if k % progressStride == 0 {
-                watch.progress?.update(completed: k, values: [(lossName, windowSum / Double(windowCount))])
+                watch.progress?.update(completed: k, values: windowCount > 0 ? [(lossName, windowSum / Double(windowCount))] : [])
             }
-            if let checkpoint, k % checkpointEvery == 0 || k == total || report.stopped {
+            if k % checkpointEvery == 0 || k == total || report.stopped {
                 try checkpoint(k)
                 lastCheckpoint = k
             }
             if report.stopped { break }
         }
-        if let checkpoint, report.cancelled, lastCheckpoint != report.completed { try checkpoint(report.completed) }
-        report.seconds = elapsed()
-        report.meanLoss = report.ran > 0 ? runningSum / Double(report.ran) : .nan
+        if report.cancelled, lastCheckpoint != report.completed { try checkpoint(report.completed) }
+        report.seconds = clock.seconds
+        report.meanLoss = runningCount > 0 ? runningSum / Double(runningCount) : .nan
         return report
     }
 }

@@ -21,9 +21,9 @@ public enum TrainingSweep {
     public static func run<Job, Outcome>(_ jobs: [Job], unitsPerRun: Int, unit: TrainingUnit, context: RunContext,
                                          failFast: Bool = false, name: (Job) -> String,
                                          _ body: (Job, TrainingWatch) throws -> Outcome) throws -> [Outcome?] {
-        let line = SharedProgress(context.progress, total: jobs.count * unitsPerRun, unit: unit.plural)
+        let line = CombinedProgress(context.progress, phase: "sweep", total: jobs.count * unitsPerRun, unit: unit)
         let results = WorkerPool.shared.runJobs(jobs.count) { index -> Outcome in
-            try body(jobs[index], TrainingWatch(isCancelled: { context.isCancelled }, progress: line.reporter(), metrics: nil))
+            try body(jobs[index], TrainingWatch(isCancelled: { context.isCancelled }, progress: line.part(), metrics: nil))
         }
         line.finish()
         if failFast { for case .failure(let error) in results { throw error } }
@@ -41,24 +41,27 @@ public enum TrainingSweep {
     }
 }
 
-/// One progress line that several parallel loops add to: each gets a reporter of its own whose
-/// `completed` counts go into the shared total.
-final class SharedProgress: @unchecked Sendable {
+/// One progress line for several training loops, in parallel or one after another: each loop
+/// gets a reporter of its own (`part()`), whose phases are ignored and whose completed units
+/// are added to the line's.
+public final class CombinedProgress: @unchecked Sendable {
     private let target: ProgressReporter
     private let lock = NSLock()
     private var done = 0
     private let total: Int
 
-    init(_ target: ProgressReporter, total: Int, unit: String) {
+    /// Begins the phase `phase` of `total` units on `target`.
+    public init(_ target: ProgressReporter, phase: String, total: Int, unit: TrainingUnit) {
         self.target = target
         self.total = total
-        target.begin("sweep", total: total, unit: unit)
+        target.begin(phase, total: total, unit: unit.plural)
     }
 
-    /// A reporter for one run: its phases are ignored, its progress added to the line.
-    func reporter() -> ProgressReporter { Part(self) }
+    /// A reporter for one loop (give it to the loop's `TrainingWatch`).
+    public func part() -> ProgressReporter { Part(self) }
 
-    func finish() { target.end() }
+    /// Ends the line's phase.
+    public func finish() { target.end() }
 
     fileprivate func add(_ units: Int) {
         lock.lock(); defer { lock.unlock() }
@@ -67,9 +70,9 @@ final class SharedProgress: @unchecked Sendable {
     }
 
     private final class Part: ProgressReporter {
-        let line: SharedProgress
+        let line: CombinedProgress
         var reported = 0
-        init(_ line: SharedProgress) { self.line = line }
+        init(_ line: CombinedProgress) { self.line = line }
         func begin(_ phase: String, total: Int, unit: String) { reported = 0 }
         func update(completed: Int, values: [(String, Double)]) {
             guard completed > reported else { return }
