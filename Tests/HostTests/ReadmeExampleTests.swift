@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+import HostKit
 
 /// The README's "Writing a plugin" example, compiled exactly as the README prints it (the first
 /// swift block of that section, with the swiftc line of the sh block after it) and run through
@@ -24,6 +25,8 @@ final class ReadmeExampleTests: XCTestCase {
         let work = TestSupport.temporaryFolder("readme-example")
         try FileManager.default.createDirectory(atPath: work + "/Plugins", withIntermediateDirectories: true)
         let source = try Self.block("swift", after: "## Writing a plugin")
+        let template = NewPluginCommand.pluginSource(name: "Fit") + "\n" + NewPluginCommand.entrySource(name: "Fit").replacingOccurrences(of: "import PluginAPI\n\n", with: "")
+        XCTAssertEqual(source, template, "the README's example is `host new-plugin`'s template with Name = Fit: change both together")
         try source.write(toFile: work + "/Fit.swift", atomically: true, encoding: .utf8)
         // The README's swiftc line, with the package's build folder for .build/release.
         let commands = try Self.block("sh", after: "## Writing a plugin")
@@ -32,7 +35,7 @@ final class ReadmeExampleTests: XCTestCase {
 
         let list = try TestSupport.host(["list"], in: work)
         XCTAssertEqual(list.status, 0, list.stderr)
-        XCTAssertTrue(list.stdout.contains("Fit 1.0.0 - Fits y = 2x + 1 with one linear layer"), list.stdout)
+        XCTAssertTrue(list.stdout.contains("Fit 0.1.0 - A new assignment (fits y = 2x + 1 for now)"), list.stdout)
         let run = try TestSupport.host(["run", "Fit", "--steps", "300", "--lr", "0.05", "--out", "run", "--json"], in: work)
         XCTAssertEqual(run.status, 0, run.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

@@ -6,7 +6,7 @@ import PluginAPI
 /// `libPluginAPI.so` and `Modules/`) and has a passing test that runs its experiment in-process
 /// with `ExperimentHarness`. All files are written into a temporary folder first and moved into
 /// place at the end, so a failure leaves nothing behind.
-enum NewPluginCommand {
+public enum NewPluginCommand {
     static func run(name: String, options: [String]) -> Result<Int32, HostError> {
         guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first),
               name.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }),
@@ -119,7 +119,9 @@ enum NewPluginCommand {
         """
     }
 
-    static func pluginSource(name: String) -> String {
+    /// The plugin's source file: the README's "Writing a plugin" example is this with Name = Fit
+    /// (`ReadmeExampleTests` keeps them the same).
+    public static func pluginSource(name: String) -> String {
         """
         import PluginAPI
 
@@ -135,7 +137,7 @@ enum NewPluginCommand {
             /// The options, each declared once: type and default in the field, name and bounds below.
             struct Settings: ExperimentSettings {
                 var steps = 200
-                var lr: Float = 0.1
+                var lr: Float = 0.1                               // the engine computes in Float
                 static let fields: [SettingField<Settings>] = [
                     .int("steps", \\.steps, range: 1...100_000, help: "SGD steps"),
                     .double("lr", \\.lr, min: 0, max: 10, help: "learning rate"),
@@ -152,41 +154,41 @@ enum NewPluginCommand {
 
             static func train(_ context: RunContext, _ settings: Settings) throws {
                 let (steps, lr) = (settings.steps, settings.lr)
-                var generator = SeededGenerator(seed: context.seed)
+                var generator = SeededGenerator(seed: context.seed)    // --seed: same seed, same numbers
                 let xs = (0..<64).map { _ in Float(generator.nextDouble() * 4 - 2) }
                 let ys = xs.map { 2 * $0 + 1 + Float(generator.nextNormal() * 0.1) }
                 let x = Tensor(xs, shape: [64, 1]), y = Tensor(ys, shape: [64, 1])
                 let model = Linear(1, 1, generator: &generator)
                 let optimizer = SGD(model.parameters(), lr: lr)
 
+                // The runtime's loop: progress, Ctrl-C, NaN checks and metrics.csv rows.
                 var losses: [Double] = []
-                context.progress.begin("training", total: steps, unit: "steps")
-                for step in 1...steps where !context.isCancelled {
+                let loop = TrainingLoop("training", total: steps, watch: TrainingWatch(context), divergenceHint: "lower --lr")
+                try loop.run(step: { _ in
                     optimizer.zeroGrad()
                     let loss = mseLoss(model(x), y)
                     loss.backward()
                     optimizer.step()
-                    let value = Double(loss.item)
-                    guard value.isFinite else {
-                        throw PluginError.diverged("the loss became \\(value) at step \\(step)", hint: "lower --lr")
-                    }
-                    losses.append(value)
-                    context.metrics.log(step: step, [("loss", value)])
-                    context.progress.update(completed: step, values: [("loss", value)])
-                }
+                    return Double(loss.item)                        // `item` is a Float property
+                }, log: { point in
+                    losses.append(point.windowLoss)
+                    return [("loss", point.windowLoss)]             // a row of metrics.csv
+                })
                 context.metrics.final("final_loss", losses.last ?? .nan)
                 context.metrics.final("slope", Double(model.weight.item))
                 context.metrics.final("intercept", Double(model.bias?.item ?? 0))
                 let plot = LinePlot(title: "\(name): training loss", xLabel: "step", yLabel: "MSE",
                                     series: [Series("train", x: losses.indices.map { Double($0 + 1) }, y: losses)], logY: true)
-                try context.artifacts.write(plot.svg(), to: "loss.svg")
+                try context.artifacts.write(plot.svg(), to: "loss.svg")   // atomic, listed in summary.json
+                context.log("fitted y = \\(model.weight.item) x + \\(model.bias?.item ?? 0)")
             }
         }
 
         """
     }
 
-    static func entrySource(name: String) -> String {
+    /// The three C entry points, in a file of their own.
+    public static func entrySource(name: String) -> String {
         """
         import PluginAPI
 
