@@ -77,7 +77,9 @@ final class FusedTrainer {
     }
 
     /// One step on x (batch x d bits) and labels y; returns the batch's mean hinge loss.
-    func step(x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
+    func step(x batchInputs: Tensor, y batchLabels: Tensor) -> Float {
+        precondition(batchInputs.count == batch * d && batchLabels.count == batch, "the fused step's batch is \(batch) x \(d)")
+        let (x, y) = (UnsafePointer(batchInputs.data), UnsafePointer(batchLabels.data))
         let half = batch / 2
         if let partner {
             partner.start { [self] in pass(rows: 0..<half, into: grads[0], x: x, y: y) }

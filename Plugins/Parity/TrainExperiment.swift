@@ -89,7 +89,7 @@ public enum TrainExperiment {
                                 divergenceHint: "lower --lr (now \(s.lr))")
         let report = try loop.run(step: { _ in
             data.sample(into: x, labels: y, generator: &generator)
-            if let fused { return Double(fused.step(x: x.data, y: y.data)) }
+            if let fused { return Double(fused.step(x: x, y: y)) }
             optimizer.zeroGrad()
             let loss = hingeLoss(network(x).reshape([s.batch]), y)
             let value = Double(loss.item)

@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// The second moments the linear CIFAR experiments need, accumulated in double precision
-/// from single-precision GEMMs over chunks of images (each chunk's products are exact to
+/// from single-precision matrix products (the engine's matmul) over chunks of images (each chunk's products are exact to
 /// float rounding of a few thousand terms; the sum over chunks is in double).
 struct CIFARMoments {
     /// Per-pixel mean (3,072) and label mean (10) over the images.
@@ -17,25 +17,23 @@ struct CIFARMoments {
         let (d, k, n) = (Self.d, Self.classes, set.count)
         count = n
         var mean = [Double](repeating: 0, count: d), labelMean = [Double](repeating: 0, count: k)
-        set.pixels.withUnsafeBufferPointer { p in
-            for i in 0..<n { for q in 0..<d { mean[q] += Double(p[i * d + q]) } }
+        for i in 0..<n {
+            for (q, pixel) in set.pixels[i * d..<(i + 1) * d].enumerated() { mean[q] += Double(pixel) }
         }
         for label in set.labels { labelMean[label] += 1 }
         pixelMean = mean.map { $0 / (255 * Double(max(n, 1))) }
         self.labelMean = labelMean.map { $0 / Double(max(n, 1)) }
         gram = DMatrix(rows: d, columns: d)
         cross = DMatrix(rows: d, columns: k)
-        let partial = Tensor(zeros: [d, d], zeroed: false), partialCross = Tensor(zeros: [d, k], zeroed: false)
+        let centredLabels = self.labelMean.map(Float.init)
         var first = 0
         while first < n {
             let range = first..<min(first + chunk, n)
             let x = centred(set, range)
-            let y = Tensor(zeros: [range.count, k])
-            for (r, i) in range.enumerated() { for c in 0..<k { y.data[r * k + c] = (set.labels[i] == c ? 1 : 0) - Float(self.labelMean[c]) } }
-            GEMM.sgemm(transA: true, transB: false, m: d, n: d, k: range.count, a: x.data, lda: d, b: x.data, ldb: d, c: partial.data, ldc: d)
-            GEMM.sgemm(transA: true, transB: false, m: d, n: k, k: range.count, a: x.data, lda: d, b: y.data, ldb: k, c: partialCross.data, ldc: k)
-            for i in 0..<(d * d) { gram.values[i] += Double(partial.data[i]) }
-            for i in 0..<(d * k) { cross.values[i] += Double(partialCross.data[i]) }
+            let y = Tensor(range.flatMap { i in (0..<k).map { c in (set.labels[i] == c ? 1 : 0) - centredLabels[c] } }, shape: [range.count, k])
+            let xT = x.T
+            for (i, value) in xT.matmul(x).values.enumerated() { gram.values[i] += Double(value) }
+            for (i, value) in xT.matmul(y).values.enumerated() { cross.values[i] += Double(value) }
             first = range.upperBound
         }
     }
@@ -44,10 +42,9 @@ struct CIFARMoments {
     /// (count, 3072) floats: the starter's `Normalize(mean, std)` then centring, so PCA sees
     /// the same X as the starter's (least squares and CCA do not depend on the scaling).
     func centred(_ set: ByteImages, _ range: Range<Int>) -> Tensor {
-        let x = set.rows(range)
-        let mean = pixelMean.map(Float.init), scale = CIFARBatcher.std.map { 1 / $0 }
-        for r in 0..<range.count { for q in 0..<Self.d { x.data[r * Self.d + q] = (x.data[r * Self.d + q] - mean[q]) * scale[q / 1024] } }
-        return x
+        let mean = Tensor(pixelMean.map(Float.init), shape: [1, Self.d])
+        let scale = Tensor((0..<Self.d).map { 1 / CIFARBatcher.std[$0 / 1024] }, shape: [1, Self.d])
+        return noGrad { (set.rows(range) - mean) * scale }
     }
 
     /// The centred images of `set` times the columns of `w` (3,072 x m): (count, m).
@@ -58,10 +55,8 @@ struct CIFARMoments {
         var first = 0
         while first < set.count {
             let range = first..<min(first + 2048, set.count)
-            let x = centred(set, range)
-            let y = Tensor(zeros: [range.count, m], zeroed: false)
-            GEMM.sgemm(transA: false, transB: false, m: range.count, n: m, k: Self.d, a: x.data, lda: Self.d, b: weights.data, ldb: m, c: y.data, ldc: m)
-            for r in 0..<range.count { out.append((0..<m).map { Double(y.data[r * m + $0]) }) }
+            let y = centred(set, range).matmul(weights).values.map(Double.init)
+            for r in 0..<range.count { out.append(Array(y[r * m..<(r + 1) * m])) }
             first = range.upperBound
         }
         return out

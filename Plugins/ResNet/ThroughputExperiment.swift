@@ -37,29 +37,25 @@ enum ThroughputExperiment {
         let x = Tensor.normal([batch, 3, 32, 32], generator: &generator)
         let labels = (0..<batch).map { _ in Int(generator.next() % 10) }
         context.log("throughput: \(architecture.rawValue) ResNet18, batch \(batch), \(steps) timed steps, \(context.threads) threads")
-        func step() {
+        func step() -> Double {
             optimizer.zeroGrad()
             let loss = crossEntropy(model(x), targets: labels)
             loss.backward()
             optimizer.step()
+            return Double(loss.item)
         }
-        step()
+        _ = step()
         MemoryStats.resetPeak()
         let before = MemoryStats.currentBytes
-        context.progress.begin("training steps", total: steps, unit: "steps")
-        let start = DispatchTime.now().uptimeNanoseconds
-        for s in 1...steps where !context.isCancelled {
-            step()
-            context.progress.update(completed: s, values: [])
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        context.progress.end()
+        let loop = TrainingLoop("training steps", total: steps, watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
+                                divergenceHint: "the weights are random and the batch is noise: report it as a bug")
+        let report = try loop.run(step: { _ in step() })
         let peakTensor = MemoryStats.peakBytes - before + model.parameterCount * 4 * 3
         model.eval()
-        let evalStart = DispatchTime.now().uptimeNanoseconds
+        let evaluation = Stopwatch()
         _ = noGrad { model(x) }
-        let evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
-        context.metrics.final("train_images_per_second", Double(batch * steps) / seconds)
+        let evalSeconds = evaluation.seconds
+        context.metrics.final("train_images_per_second", Double(batch * report.ran) / max(report.seconds, 1e-9))
         context.metrics.final("eval_seconds", evalSeconds)
         context.metrics.final("peak_tensor_mb", Double(peakTensor) / 1e6)
         if let rss = ProcessMemory.peakResidentBytes { context.metrics.final("peak_rss_mb", Double(rss) / 1e6) }
