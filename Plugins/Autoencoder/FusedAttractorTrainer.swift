@@ -29,7 +29,11 @@ final class FusedAttractorTrainer {
 
     /// h = relu(B z) for every image.
     func computeHidden() {
-        let (bp, d, hidden, m) = (b.data, d, hidden, m)
+        b.withUnsafeMutableBufferPointer { computeHidden(bp: $0.baseAddress.unsafelyUnwrapped) }
+    }
+
+    private func computeHidden(bp: UnsafeMutablePointer<Float>) {
+        let (d, hidden, m) = (d, hidden, m)
         h.withUnsafeMutableBufferPointer { hp in
             z.withUnsafeBufferPointer { zp in
                 let (hp, zp) = (hp.baseAddress.unsafelyUnwrapped, zp.baseAddress.unsafelyUnwrapped)
@@ -42,7 +46,11 @@ final class FusedAttractorTrainer {
 
     /// Pass 1: y = A h and the mean squared error of y against z.
     func mse() -> Double {
-        let (ap, d, hidden, m) = (a.data, d, hidden, m)
+        a.withUnsafeMutableBufferPointer { mse(ap: $0.baseAddress.unsafelyUnwrapped) }
+    }
+
+    private func mse(ap: UnsafeMutablePointer<Float>) -> Double {
+        let (d, hidden, m) = (d, hidden, m)
         var total = 0.0
         let lock = NSLock()
         h.withUnsafeBufferPointer { hp in
@@ -68,7 +76,13 @@ final class FusedAttractorTrainer {
 
     /// Passes 2 and 3: one gradient step on 1/2 ||A relu(B z) - z||^2 from the y of `mse()`.
     func step() {
-        let (ap, bp, d, hidden, m, lr) = (a.data, b.data, d, hidden, m, lr)
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeMutableBufferPointer { bp in step(ap: ap.baseAddress.unsafelyUnwrapped, bp: bp.baseAddress.unsafelyUnwrapped) }
+        }
+    }
+
+    private func step(ap: UnsafeMutablePointer<Float>, bp: UnsafeMutablePointer<Float>) {
+        let (d, hidden, m, lr) = (d, hidden, m, lr)
         // g = delta A, accumulated per fixed block of rows and summed in block order.
         let blockRows = 256, blocks = (d + blockRows - 1) / blockRows
         var partial = [Float](repeating: 0, count: blocks * m * hidden)

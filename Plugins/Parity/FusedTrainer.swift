@@ -55,9 +55,9 @@ final class FusedTrainer {
         violated = .allocate(capacity: batch)
         let w = network.hidden.weight.values
         for i in 0..<k { for j in 0..<d { wt[j * kp + i] = w[i * d + j] } }
-        if let bias = network.hidden.bias { for i in 0..<k { b[i] = bias.data[i] } }
-        for i in 0..<k { alpha[i] = network.output.weight.data[i] }
-        beta = network.output.bias?.data[0] ?? 0
+        if let bias = network.hidden.bias { for (i, value) in bias.values.prefix(k).enumerated() { b[i] = value } }
+        for (i, value) in network.output.weight.values.prefix(k).enumerated() { alpha[i] = value }
+        beta = network.output.bias?[flat: 0] ?? 0
         partner = threads > 1 && batch >= 2 ? SpinPartner() : nil
     }
 
@@ -69,17 +69,28 @@ final class FusedTrainer {
 
     /// Writes the parameters back into `network` (PyTorch layout).
     func store(into network: TwoLayerReLU) {
-        let w = network.hidden.weight.data
-        for i in 0..<k { for j in 0..<d { w[i * d + j] = wt[j * kp + i] } }
-        if let bias = network.hidden.bias { for i in 0..<k { bias.data[i] = b[i] } }
-        for i in 0..<k { network.output.weight.data[i] = alpha[i] }
-        network.output.bias?.data[0] = beta
+        network.hidden.weight.withMutableValues { w in
+            for i in 0..<k { for j in 0..<d { w[i * d + j] = wt[j * kp + i] } }
+        }
+        network.hidden.bias?.withMutableValues { bias in for i in 0..<k { bias[i] = b[i] } }
+        network.output.weight.withMutableValues { weight in for i in 0..<k { weight[i] = alpha[i] } }
+        network.output.bias?[flat: 0] = beta
     }
 
     /// One step on x (batch x d bits) and labels y; returns the batch's mean hinge loss.
     func step(x batchInputs: Tensor, y batchLabels: Tensor) -> Float {
         precondition(batchInputs.count == batch * d && batchLabels.count == batch, "the fused step's batch is \(batch) x \(d)")
-        let (x, y) = (UnsafePointer(batchInputs.data), UnsafePointer(batchLabels.data))
+        batchInputs.withUnsafeMutableBufferPointer { x in
+            batchLabels.withUnsafeMutableBufferPointer { y in
+                let (x, y) = (UnsafePointer(x.baseAddress.unsafelyUnwrapped), UnsafePointer(y.baseAddress.unsafelyUnwrapped))
+                passes(x: x, y: y)
+            }
+        }
+        return finishStep()
+    }
+
+    /// Both halves of the batch's forward and backward pass, on two threads when there is a partner.
+    private func passes(x: UnsafePointer<Float>, y: UnsafePointer<Float>) {
         let half = batch / 2
         if let partner {
             partner.start { [self] in pass(rows: 0..<half, into: grads[0], x: x, y: y) }
@@ -89,6 +100,10 @@ final class FusedTrainer {
             pass(rows: 0..<half, into: grads[0], x: x, y: y)
             pass(rows: half..<batch, into: grads[1], x: x, y: y)
         }
+    }
+
+    /// Sums the halves' gradients, takes the momentum step and returns the mean hinge loss.
+    private func finishStep() -> Float {
         let (g0, g1) = (grads[0], grads[1])
         Vector.add(g1.wt, into: g0.wt, count: d * kp)
         Vector.add(g1.b, into: g0.b, count: kp)

@@ -9,7 +9,7 @@ final class AutogradTests: XCTestCase {
         assertGradient([3, 4], low: 0.5, high: 2, "div") { x in (c / x + x / (b.abs() + 1)).sum() }
         let y = random([3, 4], seed: 11, requiresGrad: true)
         (y * b).sum().backward()
-        assertClose(y.grad?.values ?? [], (0..<12).map { b.data[$0 % 4] }, "grad of y * b")
+        assertClose(y.grad?.values ?? [], (0..<12).map { b[flat: $0 % 4] }, "grad of y * b")
     }
 
     func testGradientFlowsToTheBroadcastOperand() {

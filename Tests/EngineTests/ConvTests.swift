@@ -10,11 +10,11 @@ final class ConvTests: XCTestCase {
         let oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (wd + 2 * p - d * (kw - 1) - 1) / s + 1
         var out = [Float](repeating: 0, count: n * oc * oh * ow)
         for img in 0..<n { for o in 0..<oc { for y in 0..<oh { for xo in 0..<ow {
-            var sum = Double(b?.data[o] ?? 0)
+            var sum = Double(b?[flat: o] ?? 0)
             for ch in 0..<c { for i in 0..<kh { for j in 0..<kw {
                 let (sy, sx) = (y * s - p + i * d, xo * s - p + j * d)
                 if sy >= 0 && sy < h && sx >= 0 && sx < wd {
-                    sum += Double(w.data[((o * c + ch) * kh + i) * kw + j]) * Double(x.data[((img * c + ch) * h + sy) * wd + sx])
+                    sum += Double(w[flat: ((o * c + ch) * kh + i) * kw + j]) * Double(x[flat: ((img * c + ch) * h + sy) * wd + sx])
                 }
             } } }
             out[((img * oc + o) * oh + y) * ow + xo] = Float(sum)
@@ -48,8 +48,10 @@ final class ConvTests: XCTestCase {
         XCTAssertEqual(gotX, expectedX, accuracy: 1e-3 * max(1, abs(expectedX)), "grad x " + label, file: file, line: line)
         XCTAssertEqual(gotW, expectedW, accuracy: 1e-3 * max(1, abs(expectedW)), "grad w " + label, file: file, line: line)
         if let b {
-            let perChannel = (0..<oc).map { o in (0..<n).reduce(Float(0)) { acc, img in
-                acc + (0..<(out.count / (n * oc))).reduce(Float(0)) { $0 + u.data[(img * oc + o) * (out.count / (n * oc)) + $1] } } }
+            let plane = out.count / (n * oc), upstream = u.values
+            let perChannel = (0..<oc).map { o in
+                (0..<n).reduce(Float(0)) { acc, img in acc + upstream[(img * oc + o) * plane..<(img * oc + o + 1) * plane].reduce(0, +) }
+            }
             assertClose(b.grad?.values ?? [], perChannel, atol: 1e-4, "grad b " + label, file: file, line: line)
         }
     }

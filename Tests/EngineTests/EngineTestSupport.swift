@@ -26,17 +26,27 @@ func assertClose(_ actual: [Float], _ expected: [Float], atol: Float = 1e-5, rto
     }
 }
 
+/// Calls `body` with pointers to the tensors' values, in order, valid only inside it: for the
+/// tests that call the pointer-level kernels (GEMM, the kernel sets) directly.
+func withPointers<R>(_ tensors: [Tensor], _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
+    func nest(_ rest: ArraySlice<Tensor>, _ done: [UnsafeMutablePointer<Float>]) -> R {
+        guard let first = rest.first else { return body(done) }
+        return first.withUnsafeMutableBufferPointer { nest(rest.dropFirst(), done + [$0.baseAddress.unsafelyUnwrapped]) }
+    }
+    return nest(tensors[...], [])
+}
+
 /// Central-difference gradient of `f` (a scalar function of `x`) in Double arithmetic over
 /// Float inputs, for checking autograd.
 func numericGradient(_ x: Tensor, step: Float = 1e-2, _ f: (Tensor) -> Tensor) -> [Float] {
     var grad = [Float](repeating: 0, count: x.count)
     for i in 0..<x.count {
-        let saved = x.data[i]
-        x.data[i] = saved + step
+        let saved = x[flat: i]
+        x[flat: i] = saved + step
         let up = Double(noGrad { f(x) }.item)
-        x.data[i] = saved - step
+        x[flat: i] = saved - step
         let down = Double(noGrad { f(x) }.item)
-        x.data[i] = saved
+        x[flat: i] = saved
         grad[i] = Float((up - down) / (2 * Double(step)))
     }
     return grad

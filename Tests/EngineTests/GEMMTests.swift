@@ -12,10 +12,12 @@ final class GEMMTests: XCTestCase {
         let b = random(transB ? [n, ldb] : [k, ldb], seed: UInt64(n * 13 + k))
         let c0 = random([m, ldc], seed: 99)
         let fast = c0.copy(), slow = c0.copy()
-        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda,
-                   b: b.data, ldb: ldb, beta: beta, c: fast.data, ldc: ldc, pool: WorkerPool(threads: threads))
-        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda,
-                       b: b.data, ldb: ldb, beta: beta, c: slow.data, ldc: ldc)
+        withPointers([a, b, fast, slow]) { p in
+            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: p[0], lda: lda,
+                       b: p[1], ldb: ldb, beta: beta, c: p[2], ldc: ldc, pool: WorkerPool(threads: threads))
+            GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: p[0], lda: lda,
+                           b: p[1], ldb: ldb, beta: beta, c: p[3], ldc: ldc)
+        }
         // Float32 sums of k products of values in [-1, 1]: error grows like sqrt(k) eps. The
         // reference leaves C's padding columns alone, so the fast path must too.
         assertClose(fast.values, slow.values, atol: 1e-5 * Float(k + 1).squareRoot() * 4, rtol: 1e-4,
@@ -58,8 +60,10 @@ final class GEMMTests: XCTestCase {
         let (m, n, k) = (150, 200, 300)
         let a = random([m, k], seed: 1), b = random([k, n], seed: 2)
         let one = Tensor.zeros([m, n]), four = Tensor.zeros([m, n])
-        GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: one.data, ldc: n, pool: WorkerPool(threads: 1))
-        GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: four.data, ldc: n, pool: WorkerPool(threads: 4))
+        withPointers([a, b, one, four]) { p in
+            GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: p[0], lda: k, b: p[1], ldb: n, c: p[2], ldc: n, pool: WorkerPool(threads: 1))
+            GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: p[0], lda: k, b: p[1], ldb: n, c: p[3], ldc: n, pool: WorkerPool(threads: 4))
+        }
         XCTAssertEqual(one.values, four.values)
     }
 }

@@ -17,10 +17,12 @@ final class KernelTests: XCTestCase {
         let b = random(transB ? [n, ldb] : [k, ldb], seed: UInt64(n * 13 + k))
         let c0 = random([m, ldc], seed: 99)
         let fast = c0.copy(), slow = c0.copy()
-        kernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda, b: b.data, ldb: ldb,
-                      beta: beta, c: fast.data, ldc: ldc, pool: WorkerPool(threads: threads))
-        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda,
-                       b: b.data, ldb: ldb, beta: beta, c: slow.data, ldc: ldc)
+        withPointers([a, b, fast, slow]) { p in
+            kernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: p[0], lda: lda, b: p[1], ldb: ldb,
+                          beta: beta, c: p[2], ldc: ldc, pool: WorkerPool(threads: threads))
+            GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: p[0], lda: lda,
+                           b: p[1], ldb: ldb, beta: beta, c: p[3], ldc: ldc)
+        }
         assertClose(fast.values, slow.values, atol: 1e-5 * Float(k + 1).squareRoot() * 4, rtol: 1e-4,
                     "\(kernels.name): m \(m) n \(n) k \(k) tA \(transA) tB \(transB) alpha \(alpha) beta \(beta) pad \(pad)",
                     file: file, line: line)
@@ -52,10 +54,12 @@ final class KernelTests: XCTestCase {
             for rows in [6, 4] {
                 var c = [Float](repeating: 7, count: 6 * 20)
                 c.withUnsafeMutableBufferPointer { c in
-                    if rows == 6 {
-                        kernels.panelProduct6x16(kc: kc, a: a.data, b: b.data, c: c.baseAddress!, ldc: 20)
-                    } else {
-                        kernels.panelProduct6x16(kc: kc, a: a.data, b: b.data, c: c.baseAddress!, ldc: 20, rows: rows)
+                    withPointers([a, b]) { p in
+                        if rows == 6 {
+                            kernels.panelProduct6x16(kc: kc, a: p[0], b: p[1], c: c.baseAddress!, ldc: 20)
+                        } else {
+                            kernels.panelProduct6x16(kc: kc, a: p[0], b: p[1], c: c.baseAddress!, ldc: 20, rows: rows)
+                        }
                     }
                 }
                 // Stored: the first `rows` rows' 16 columns; untouched: columns 16..<20 and later rows.

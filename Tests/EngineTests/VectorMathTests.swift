@@ -50,19 +50,19 @@ final class VectorMathTests: XCTestCase {
         let x = Tensor(values, shape: [values.count], requiresGrad: true)
         let fast = x.silu(), reference = x.siluReference()
         for i in 0..<values.count {
-            XCTAssertEqual(fast.data[i], reference.data[i], accuracy: 2e-6 * max(1, abs(reference.data[i])), "silu(\(values[i]))")
+            XCTAssertEqual(fast[flat: i], reference[flat: i], accuracy: 2e-6 * max(1, abs(reference[flat: i])), "silu(\(values[i]))")
         }
         let upstream = Tensor((0..<values.count).map { Float($0 % 7) - 3 }, shape: [values.count])
         (fast * upstream).sum().backward()
         for i in 0..<values.count {
             let v = Double(values[i]), s = 1 / (1 + Foundation.exp(-v))
-            let expected = Double(upstream.data[i]) * s * (1 + v * (1 - s))
-            XCTAssertEqual(Double(x.grad?.data[i] ?? .nan), expected, accuracy: 1e-5 * max(1, abs(expected)), "silu'(\(values[i]))")
+            let expected = Double(upstream[flat: i]) * s * (1 + v * (1 - s))
+            XCTAssertEqual(Double(x.grad?[flat: i] ?? .nan), expected, accuracy: 1e-5 * max(1, abs(expected)), "silu'(\(values[i]))")
         }
     }
 
     func testSiLUPropagatesNaN() {
         let y = Tensor([.nan, 1, 2, 3, 4, 5, 6, 7, .nan], shape: [9]).silu()
-        XCTAssertTrue(y.data[0].isNaN && y.data[8].isNaN)
+        XCTAssertTrue(y[flat: 0].isNaN && y[flat: 8].isNaN)
     }
 }

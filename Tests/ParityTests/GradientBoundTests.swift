@@ -29,7 +29,7 @@ final class GradientBoundTests: XCTestCase {
             var g = SeededGenerator(seed: 3, stream: UInt64(d))
             let network = TwoLayerReLU(d: d, hidden: 4 * d, generator: &g)
             for shift: Float in [0, 1.5] {
-                if shift > 0, let bias = network.hidden.bias { for i in 0..<bias.count { bias.data[i] += shift } }
+                if shift > 0, let bias = network.hidden.bias { for i in 0..<bias.count { bias[flat: i] += shift } }
                 let gradients = try ParityGradients(network)
                 let xs = [0, (1 << d) - 1] + (0..<8).map { _ in Int(g.next() & UInt64((1 << d) - 1)) }
                 for x in xs {

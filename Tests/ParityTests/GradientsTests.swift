@@ -11,7 +11,7 @@ final class GradientsTests: XCTestCase {
             let network = TwoLayerReLU(d: d, hidden: 4 * d, generator: &g)
             let gradients = try ParityGradients(network)
             let x = Tensor.zeros([1 << d, d])
-            for r in 0..<(1 << d) { for j in 0..<d { x.data[r * d + j] = Float((r >> j) & 1) } }
+            for r in 0..<(1 << d) { for j in 0..<d { x[flat: r * d + j] = Float((r >> j) & 1) } }
             for (mask, sign) in [(0, 1.0), (1, 1), ((1 << d) - 1, 1), (5 % (1 << d), 1), (0, -1)] {
                 let fast = gradients.enumeratedGradients(masks: [mask], sign: sign).map(Float.init)
                 let y = Tensor((0..<(1 << d)).map { Float(sign) * Float((mask & $0).nonzeroBitCount % 2 == 0 ? 1 : -1) }, shape: [1 << d])

@@ -12,8 +12,8 @@ final class TrainTests: XCTestCase {
         for row in 0..<4000 {
             let bits = Array(x.values[(row * 5)..<(row * 5 + 5)])
             let s = Int(bits[0] + bits[2] + bits[3])
-            XCTAssertEqual(y.data[row], Float(1 - 2 * (s % 2)))
-            XCTAssertEqual(data.label(bits), y.data[row])
+            XCTAssertEqual(y[flat: row], Float(1 - 2 * (s % 2)))
+            XCTAssertEqual(data.label(bits), y[flat: row])
         }
         let ones = x.values.reduce(0, +) / Float(x.count)
         XCTAssertEqual(Double(ones), 0.5, accuracy: 0.02)

@@ -42,7 +42,14 @@ public enum EngineBench {
             let b = Tensor.uniform([k, n], low: -1, high: 1, generator: &g)
             let c = Tensor.zeros([m, n])
             return {
-                GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.data, ldc: n)
+                a.withUnsafeMutableBufferPointer { a in
+                    b.withUnsafeMutableBufferPointer { b in
+                        c.withUnsafeMutableBufferPointer { c in
+                            GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.baseAddress.unsafelyUnwrapped, lda: k,
+                                       b: b.baseAddress.unsafelyUnwrapped, ldb: n, c: c.baseAddress.unsafelyUnwrapped, ldc: n)
+                        }
+                    }
+                }
             }
         }
     }

@@ -62,8 +62,7 @@ public enum GoldenCases {
         }
         var maxAbs: Float = 0, maxRel: Float = 0, passed = true
         var errors: [(Int, Float, Float, Float)] = []
-        for i in 0..<ours.count {
-            let (a, b) = (ours.data[i], theirs.data[i])
+        for (i, (a, b)) in zip(ours.values, theirs.values).enumerated() {
             let diff = Swift.abs(a - b)
             if !(diff <= tolerance.atol + tolerance.rtol * Swift.abs(b)) { passed = false; errors.append((i, a, b, diff)) }
             if diff.isNaN { maxAbs = .nan } else { maxAbs = Swift.max(maxAbs, diff) }

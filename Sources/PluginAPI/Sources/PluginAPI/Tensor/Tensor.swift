@@ -7,7 +7,7 @@ import Foundation
 public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The dimensions, outermost first; `[]` for a scalar.
     public let shape: [Int]
-    public let storage: TensorStorage
+    let storage: TensorStorage
     /// Whether gradients flow to this tensor (PyTorch's `requires_grad`).
     public var requiresGrad: Bool
     /// The accumulated gradient after `backward()` (leaves only, as in PyTorch).
@@ -16,7 +16,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     var node: GradNode?
 
     /// A tensor over existing storage (shared, not copied).
-    public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
+    init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
         engineCheck(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) values")
         self.shape = shape
         self.storage = storage
@@ -39,11 +39,12 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     public convenience init(scalar: Float) { self.init([scalar], shape: []) }
 
     /// Number of elements.
-    @inlinable public var count: Int { storage.count }
+    public var count: Int { storage.count }
     /// Number of dimensions.
     public var rank: Int { shape.count }
-    /// The raw values (row-major).
-    public var data: UnsafeMutablePointer<Float> { storage.base }
+    /// The raw values (row-major), for the engine's own code; plugins use `withValues`,
+    /// `withMutableValues`, `values` or `[flat:]`.
+    var data: UnsafeMutablePointer<Float> { storage.base }
     /// The values as an array.
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
     /// Element `index` of the values in row-major order, bounds-checked: `y[flat: r * 10 + label] = 1`.
