@@ -28,7 +28,7 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: [runtime], path: "Tests/ImageTests"),
         .testTarget(name: "PlotTests", dependencies: [runtime], path: "Tests/PlotTests"),
         .testTarget(name: "ParityTests", dependencies: ["Parity", runtime], path: "Tests/ParityTests"),
-        .testTarget(name: "ResNetTests", dependencies: ["ResNet", runtime], path: "Tests/ResNetTests"),
+        .testTarget(name: "ResNetTests", dependencies: ["ResNet", "HostKit", runtime], path: "Tests/ResNetTests"),
         .testTarget(name: "SVMTests", dependencies: ["SVM", runtime], path: "Tests/SVMTests"),
         .testTarget(name: "NNGPTests", dependencies: ["NNGP", runtime], path: "Tests/NNGPTests"),
         .testTarget(name: "ReviewTests", dependencies: ["Review", runtime], path: "Tests/ReviewTests"),

@@ -10,8 +10,9 @@ final class EngineCommandTests: XCTestCase {
     func testVerifyOpsPassesOnTheGoldenCases() throws {
         let result = try TestSupport.host(["verify-ops", Self.golden])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        XCTAssertTrue(result.stdout.contains("32 passed, 0 failed"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("pass  resnet_digits_silu_layernorm"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("28 passed, 0 failed, 4 skipped"), result.stdout)
+        // The hw3 ResNet lives in the ResNet plugin, whose tests run its cases (HW3ResNetTests).
+        XCTAssertTrue(result.stdout.contains("skip  resnet_digits_silu_layernorm") && result.stdout.contains("ResNetTests"), result.stdout)
     }
 
     func testVerifyOpsReportsUnknownOpsAndBadFilesByName() throws {

@@ -3,10 +3,10 @@ import PluginAPI
 
 /// How each golden op is computed by the engine.
 enum GoldenOps {
-    static func evaluate(_ c: GoldenCase) throws -> [GoldenCases.Comparison] {
+    static func evaluate(_ c: GoldenCase, models: [String: GoldenCases.ModelBuilder]) throws -> [GoldenCases.Comparison] {
         switch c.op {
         case "optimizer": return try optimizer(c)
-        case "model": return try model(c)
+        case "model": return try model(c, models: models)
         default: break
         }
         // Leaves that take gradients: every input the case has gradients for.
@@ -106,15 +106,15 @@ enum GoldenOps {
         return results
     }
 
-    /// The hw3 ResNet in training mode: logits, mean cross-entropy and every parameter's gradient.
-    static func model(_ c: GoldenCase) throws -> [GoldenCases.Comparison] {
-        guard c.params["model"] as? String == "hw3_resnet" else {
-            throw PluginError.invalidInput("case \(c.name): unknown model \(c.params["model"] ?? "none")", hint: "known models: hw3_resnet")
+    /// A network in training mode (or evaluation mode with "training": false): logits, mean
+    /// cross-entropy and every parameter's gradient.
+    static func model(_ c: GoldenCase, models: [String: GoldenCases.ModelBuilder]) throws -> [GoldenCases.Comparison] {
+        guard let name = c.params["model"] as? String, let build = models[name] else {
+            throw PluginError.invalidInput("case \(c.name): unknown model \(c.params["model"] ?? "none")",
+                                           hint: "models given: " + models.keys.sorted().joined(separator: ", "))
         }
         let x = try c.input("x")
-        var generator = SeededGenerator(seed: 0)
-        let net = HW3ResNet(channels: try c.int("channels"), activation: c.bool("silu", default: false) ? .silu : .relu,
-                            norm: c.bool("layernorm", default: false) ? .layer : .batch, inputSize: (x.shape[2], x.shape[3]), generator: &generator)
+        let net = try build(c)
         let parameterNames = Set(net.namedParameters().map(\.0))
         if let missing = parameterNames.subtracting(c.inputs.keys).sorted().first {
             throw PluginError.invalidInput("case \(c.name) lacks the parameter '\(missing)'", hint: "model cases hold every parameter by its PyTorch name")

@@ -28,7 +28,7 @@ public enum PluginABI {
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-076d8ef4bc076c6a" }
+    public static var runtimeBuildID: StaticString { "pluginapi-640d7f30777e7bbd" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient

@@ -1,3 +1,5 @@
+import PluginAPI
+
 /// The ResNet of CSCI-GA.2565 HW3 problem 2, as the course defines it in PyTorch.
 ///
 /// `Block(C)`: f(x) = norm2(conv2(act(norm1(conv1(x))))) with 3x3 convs (stride 1, padding
