@@ -74,6 +74,9 @@ public struct Runner {
         WorkerPool.shared.threads = globals.threads
         let started = Date()
         let metrics = MetricsLog(declared: experiment.metrics.map(\.name))
+        let live = LiveMetrics(folder: folder.path, started: started, warn: { HostCommand.warn($0) })
+        metrics.observeRows { live.record($0) }
+        defer { live.close() }
         let progress = ProgressWatch(globals.quiet ? SilentProgress() : TerminalProgress())
         let cancellation = CancellationWatch { Interrupt.requested }
         let context = RunContext(plugin: plugin.name, experiment: experiment.name, options: options, seed: globals.seed,
@@ -101,6 +104,7 @@ public struct Runner {
             failure = .failure("\(error)", hint: "this is a bug in the plugin \(plugin.name); please report it with the run folder")
         }
         progress.end()
+        live.close()
         if failure == nil { failure = metrics.undeclaredFinalsFailure(place: place, plugin: plugin.name) }
 
         if let failure, failure.kind == .invalidInput {
@@ -119,7 +123,8 @@ public struct Runner {
         }
         do {
             if !metrics.rows.isEmpty { try folder.write(metrics.csv(), to: "metrics.csv") }
-            try folder.write(summary(status: status, failure: failure, metrics: metrics, artifacts: context.artifacts.written,
+            let tracked = live.wroteEvents ? [live.eventsFileName] : []
+            try folder.write(summary(status: status, failure: failure, metrics: metrics, artifacts: tracked + context.artifacts.written,
                                      started: started, seconds: seconds).text(indent: 2) + "\n", to: "summary.json")
         } catch {
             return .failure(HostError("cannot finish the run folder \(folder.path): \(RunFolder.reason(error))", hint: "check the disk and permissions", exitCode: ExitCode.failure))

@@ -18,6 +18,19 @@ public final class MetricsLog: @unchecked Sendable {
     /// The metric names the experiment declares (`{}` marks a family, see `MetricSpec.name`);
     /// nil accepts any name (a log outside a run).
     private let declared: [String]?
+    private var rowObservers: [(RowChange) -> Void] = []
+
+    /// What one `log(step:_:)` call changed, as an observer sees it.
+    public struct RowChange: Sendable {
+        /// The row as it now stands.
+        public var row: Row
+        /// True when the values joined the last row (same step) instead of starting one.
+        public var joinedLastRow: Bool
+        /// Every column so far, in first-seen order.
+        public var columns: [String]
+        /// True when the call added columns.
+        public var addedColumns: Bool
+    }
 
     /// A log for an experiment declaring the metrics `declared` (nil: any name is accepted).
     public init(declared: [String]? = nil) {
@@ -29,17 +42,33 @@ public final class MetricsLog: @unchecked Sendable {
     /// later value), so one step is one row however many calls fill it.
     public func log(step: Int, _ values: [(String, Double)]) {
         lock.lock(); defer { lock.unlock() }
+        let columnCount = _columns.count
         for (key, _) in values where !_columns.contains(key) { _columns.append(key) }
+        let joined: Bool
         if let last = _rows.indices.last, _rows[last].step == step {
             for (key, value) in values {
                 if let i = _rows[last].values.firstIndex(where: { $0.0 == key }) { _rows[last].values[i].1 = value } else { _rows[last].values.append((key, value)) }
             }
+            joined = true
         } else {
             _rows.append(Row(step: step, values: values))
+            joined = false
+        }
+        if !rowObservers.isEmpty, let row = _rows.last {
+            let change = RowChange(row: row, joinedLastRow: joined, columns: _columns, addedColumns: _columns.count > columnCount)
+            for observer in rowObservers { observer(change) }
         }
         if Supervision.isSupervised {
             Supervision.send(.row, ([String(step)] + values.map { "\($0.0)=\($0.1)" }).joined(separator: "\t"))
         }
+    }
+
+    /// Calls `observer` after every `log(step:_:)`, in order, on the logging thread and under the
+    /// log's lock (keep it short; never log from it): the host writes `metrics.csv` and the
+    /// TensorBoard events as rows arrive.
+    public func observeRows(_ observer: @escaping (RowChange) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        rowObservers.append(observer)
     }
 
     /// Records a final value of a declared metric (a later value for the same name replaces it).
@@ -89,15 +118,19 @@ public final class MetricsLog: @unchecked Sendable {
     /// row lacks is left empty.
     public func csv() -> String {
         let (rows, columns) = (self.rows, self.columns)
-        var out = (["step"] + columns).joined(separator: ",") + "\n"
-        for row in rows {
-            var cells = [String(row.step)]
-            for column in columns {
-                cells.append(row.values.first(where: { $0.0 == column }).map { csvNumber($0.1) } ?? "")
-            }
-            out += cells.joined(separator: ",") + "\n"
+        return Self.csvHeader(columns) + rows.map { Self.csvLine($0, columns: columns) }.joined()
+    }
+
+    /// The header line of `metrics.csv` for these columns (newline included).
+    public static func csvHeader(_ columns: [String]) -> String { (["step"] + columns).joined(separator: ",") + "\n" }
+
+    /// One row as a line of `metrics.csv` under these columns (newline included).
+    public static func csvLine(_ row: Row, columns: [String]) -> String {
+        var cells = [String(row.step)]
+        for column in columns {
+            cells.append(row.values.first(where: { $0.0 == column }).map { csvNumber($0.1) } ?? "")
         }
-        return out
+        return cells.joined(separator: ",") + "\n"
     }
 }
 
