@@ -44,10 +44,11 @@ public enum AttractorExperiment {
         Sequential(Linear(3072, 1024, bias: false, generator: &g), ReLU(), Linear(1024, 3072, bias: false, generator: &g))
     }
 
-    /// Full-batch gradient descent on the rows of `z` until the MSE is below `target`; the
-    /// steps taken, or a thrown divergence.
+    /// Full-batch gradient descent on the rows of `z` until the MSE is below `target`, reporting to
+    /// `watch` (whose cancellation ends it early): the steps taken, the MSE after them and the
+    /// loop's seconds, or a thrown divergence.
     public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, fused: Bool = true,
-                           isCancelled: () -> Bool = { false }) throws -> (steps: Int, mse: Double) {
+                           watch: TrainingWatch = .silent) throws -> (steps: Int, mse: Double, seconds: Double) {
         // `measure` gives the MSE at the current weights; `step` then takes one step from there.
         let measure: () -> Double, step: () -> Void
         if fused {
@@ -66,13 +67,19 @@ public enum AttractorExperiment {
                 optimizer.step()
             }
         }
-        for stepIndex in 0...maxSteps {
+        // Unit k measures the MSE after k - 1 steps, then stops at the target or takes step k
+        // (the last unit, after `maxSteps` steps, only measures).
+        let rows = z.shape[0]
+        let loop = TrainingLoop("fit \(rows) image\(rows == 1 ? "" : "s")", total: maxSteps + 1, logEvery: 10, watch: watch,
+                                lossName: "error", divergenceHint: "lower --lr (now \(formatNumber(Double(lr))); 1e-4 converges)")
+        let report = try loop.run(step: { k in
             let mse = measure()
-            guard mse.isFinite else { throw PluginError.diverged("the error became \(mse) at step \(stepIndex)", hint: "lower --lr (1e-4 converges)") }
-            if mse < target || stepIndex == maxSteps || isCancelled() { return (stepIndex, mse) }
-            step()
-        }
-        return (maxSteps, .nan)
+            if mse < target { loop.stop() } else if mse.isFinite && k <= maxSteps { step() }
+            return mse
+        })
+        // Cancelled before unit k: k - 1 steps taken, the last of them not yet measured.
+        if report.cancelled { return (report.completed, measure(), report.seconds) }
+        return (report.completed - 1, report.lastLoss, report.seconds)
     }
 
     /// Root-mean-square distance between two flat images.
@@ -117,10 +124,9 @@ public enum AttractorExperiment {
 
         // One image.
         let one = network(generator: &g)
-        let start = DispatchTime.now().uptimeNanoseconds
         let fused = settings.engine == .fused
-        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, fused: fused, isCancelled: { context.isCancelled })
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, fused: fused, watch: TrainingWatch(context))
+        let seconds = fitOne.seconds
         guard fitOne.mse < target else {
             throw PluginError.failure("one image not fitted: MSE \(formatNumber(fitOne.mse)) after \(maxSteps) steps", hint: "raise --max-steps or adjust --lr")
         }
@@ -149,7 +155,7 @@ public enum AttractorExperiment {
         pictures = []; captions = []
         let two = network(generator: &g)
         let fitTwo = try fit(two, Tensor.concat([z1.reshape([1, 3072]), z2.reshape([1, 3072])], axis: 0), lr: lr, target: target, maxSteps: maxSteps,
-                             fused: fused, isCancelled: { context.isCancelled })
+                             fused: fused, watch: TrainingWatch(context))
         context.metrics.final("steps_two", Double(fitTwo.steps))
         context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
         let twoDistances = show(two, [("z1 (fitted)", z1), ("z2 (fitted)", z2)] + probes, training: [z1, z2], network: "2 images")

@@ -12,21 +12,34 @@ public enum LinearExperiments {
         public var finalLoss: Double { losses.last ?? .nan }
     }
 
-    /// Gradient descent from the given A (d x k) and B (k x d) on z; stops, marked diverged, when
-    /// the loss is NaN, infinite or above 1e30.
-    public static func train(z: Tensor, a: Tensor, b: Tensor, lr: Float, steps: Int) -> Run {
+    /// Gradient descent from the given A (d x k) and B (k x d) on z, reporting to `watch` (whose
+    /// cancellation ends it early); stops, marked diverged, when the loss is NaN, infinite or
+    /// above 1e30.
+    public static func train(z: Tensor, a: Tensor, b: Tensor, lr: Float, steps: Int, watch: TrainingWatch = .silent) -> Run {
         var run = Run(a: a, b: b)
         let column = z.reshape([-1, 1])
         let optimizer = SGD([a, b], lr: lr)
-        for _ in 0..<steps {
-            optimizer.zeroGrad()
-            let loss = (column - a.matmul(b.matmul(column))).square().sum() * 0.5
-            let value = Double(loss.item)
-            run.losses.append(value)
-            guard value.isFinite, value < 1e30 else { run.diverged = true; return run }
-            loss.backward()
-            optimizer.step()
+        let loop = TrainingLoop("gradient descent, lr \(formatNumber(Double(lr)))", total: steps, watch: watch,
+                                divergenceHint: "lower --lr (now \(formatNumber(Double(lr))))")
+        let report: TrainingReport
+        do {
+            report = try loop.run(step: { _ in
+                optimizer.zeroGrad()
+                let loss = (column - a.matmul(b.matmul(column))).square().sum() * 0.5
+                let value = Double(loss.item)
+                run.losses.append(value)
+                // Above 1e30 the loop stops here; NaN or infinity ends it with the divergence caught below.
+                guard value < 1e30 else { loop.stop(); return value }
+                loss.backward()
+                optimizer.step()
+                return value
+            })
+        } catch {
+            // The loop's only error: the loss became NaN or infinite (the last of `run.losses`).
+            run.diverged = true
+            return run
         }
+        if report.stopped { run.diverged = true; return run }
         run.losses.append(Double(noGrad { (column - a.matmul(b.matmul(column))).square().sum() * 0.5 }.item))
         run.diverged = !(run.losses.last ?? .nan).isFinite
         return run
@@ -43,7 +56,7 @@ public enum LinearExperiments {
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g)
             let run = train(z: z, a: Tensor.zeros([d, k], requiresGrad: true), b: Tensor.zeros([k, d], requiresGrad: true),
-                            lr: settings.descent.lr, steps: settings.descent.steps)
+                            lr: settings.descent.lr, steps: settings.descent.steps, watch: TrainingWatch(context))
             let largest = (run.a.values + run.b.values).map(abs).max() ?? 0
             context.metrics.final("max_abs_weight", Double(largest))
             context.metrics.final("final_loss", run.finalLoss)
@@ -64,8 +77,9 @@ public enum LinearExperiments {
             var g = SeededGenerator(seed: context.seed)
             let z = Tensor.normal([d], generator: &g), b0 = Tensor.normal([k, d], std: Float(1 / Double(k).squareRoot()), generator: &g)
             var best = (loss: Double.infinity, lr: Double.nan), diverged = 0, series: [Series] = [], rows: [[String]] = []
-            for lr in lrs {
-                let run = train(z: z, a: Tensor.zeros([d, k], requiresGrad: true), b: Tensor(b0.values, shape: [k, d], requiresGrad: true), lr: Float(lr), steps: steps)
+            for lr in lrs where !context.isCancelled {
+                let run = train(z: z, a: Tensor.zeros([d, k], requiresGrad: true), b: Tensor(b0.values, shape: [k, d], requiresGrad: true), lr: Float(lr), steps: steps,
+                                watch: TrainingWatch(context))
                 let nonZero = run.a.values.contains { $0 != 0 }
                 if run.diverged { diverged += 1 } else if run.finalLoss < best.loss { best = (run.finalLoss, lr) }
                 rows.append([formatNumber(lr), run.diverged ? "diverged at step \(run.losses.count - 1)" : formatNumber(run.finalLoss), nonZero ? "yes" : "no"])
@@ -94,7 +108,7 @@ public enum LinearExperiments {
             let z = ImageSource.vector(images.train, 0)
             var g = SeededGenerator(seed: context.seed)
             let run = train(z: z, a: Tensor.zeros([3072, k], requiresGrad: true), b: Tensor.normal([k, 3072], std: Float(1 / Double(k).squareRoot()), generator: &g, requiresGrad: true),
-                            lr: settings.descent.lr, steps: settings.descent.steps)
+                            lr: settings.descent.lr, steps: settings.descent.steps, watch: TrainingWatch(context))
             guard !run.diverged else {
                 throw PluginError.diverged("training on the image diverged at step \(run.losses.count - 1)", hint: "lower --lr")
             }

@@ -59,40 +59,42 @@ enum CIFARFCExperiment {
         let optimizer: Optimizer = useAdam ? Adam(network.parameters(), lr: lr) : SGD(network.parameters(), lr: lr)
         context.log("cifar-fc: width \(width), \(useAdam ? "Adam" : "SGD") lr \(formatNumber(Double(lr))), \(useMSE ? "MSE to one-hot" : "cross-entropy"), "
                     + "\(train.count) training and \(test.count) test images from \(folder)")
-        let start = DispatchTime.now().uptimeNanoseconds
         var lastLoss = Double.nan, accuracies: [Double] = []
         let batches = (train.count + batch - 1) / batch
-        context.progress.begin("cifar-fc", total: epochs * batches, unit: "steps")
-        for epoch in 1...epochs {
-            if context.isCancelled { break }
-            var order = Array(0..<train.count)
-            var shuffler = SeededGenerator(seed: context.seed, stream: 500 + UInt64(epoch))
-            order.shuffle(using: &shuffler)
-            var lossSum = 0.0
-            for k in 0..<batches {
-                let indices = Array(order[(k * batch)..<min((k + 1) * batch, order.count)])
-                let x = train.rows(indices)
-                let labels = indices.map { train.labels[$0] }
-                optimizer.zeroGrad()
-                let outputs = network(x)
-                let loss = useMSE ? mseLoss(outputs, oneHot(labels)) : crossEntropy(outputs, targets: labels)
-                guard loss.item.isFinite else {
-                    throw PluginError.diverged("the loss became \(loss.item) at epoch \(epoch), step \(k + 1)", hint: "lower --lr (now \(formatNumber(Double(lr))))")
-                }
-                loss.backward()
-                optimizer.step()
-                lossSum += Double(loss.item)
-                context.progress.update(completed: (epoch - 1) * batches + k + 1, values: [("loss", lossSum / Double(k + 1))])
+        // One unit per batch: an epoch's first batch reshuffles, its last logs the epoch (metrics.csv
+        // rows are numbered by epoch, so the loop's watch has no metrics of its own).
+        var order: [Int] = []
+        let loop = TrainingLoop("cifar-fc", total: epochs * batches, logEvery: batches,
+                                watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
+                                divergenceHint: "lower --lr (now \(formatNumber(Double(lr))))")
+        let report = try loop.run(step: { step in
+            let (epoch, k) = ((step - 1) / batches + 1, (step - 1) % batches)
+            if k == 0 {
+                order = Array(0..<train.count)
+                var shuffler = SeededGenerator(seed: context.seed, stream: 500 + UInt64(epoch))
+                order.shuffle(using: &shuffler)
             }
-            lastLoss = lossSum / Double(batches)
-            accuracies.append(testAccuracy(network, test))
-            context.metrics.log(step: epoch, [("train_loss", lastLoss), ("test_accuracy", accuracies[epoch - 1])])
-        }
-        context.progress.end()
+            let indices = Array(order[(k * batch)..<min((k + 1) * batch, order.count)])
+            let x = train.rows(indices)
+            let labels = indices.map { train.labels[$0] }
+            optimizer.zeroGrad()
+            let outputs = network(x)
+            let loss = useMSE ? mseLoss(outputs, oneHot(labels)) : crossEntropy(outputs, targets: labels)
+            let value = Double(loss.item)
+            if value.isFinite { loss.backward(); optimizer.step() }
+            return value
+        }, log: { point in
+            lastLoss = point.windowLoss
+            let accuracy = testAccuracy(network, test)
+            accuracies.append(accuracy)
+            let values = [("train_loss", lastLoss), ("test_accuracy", accuracy)]
+            context.metrics.log(step: point.step / batches, values)
+            return values
+        })
         context.metrics.final("test_accuracy", accuracies.last ?? .nan)
         context.metrics.final("best_test_accuracy", accuracies.max() ?? 0)
         context.metrics.final("final_train_loss", lastLoss)
-        context.metrics.final("seconds", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        context.metrics.final("seconds", report.seconds)
         let plot = LinePlot(title: "Width-\(width) ReLU network on CIFAR-10 (\(useAdam ? "Adam" : "SGD"), \(useMSE ? "MSE" : "cross-entropy"))",
                             xLabel: "epoch", yLabel: "test accuracy",
                             series: [Series("test accuracy", x: accuracies.indices.map { Double($0 + 1) }, y: accuracies, markers: true)])

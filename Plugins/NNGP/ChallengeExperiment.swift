@@ -98,7 +98,7 @@ enum ChallengeExperiment {
         var names: [String] = [], accuracies: [Double] = []
 
         // The NNGP: ridge by validation accuracy, then the test.
-        var start = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds
         var best = (ridge: 0.0, accuracy: -1.0)
         let trainKernel = NNGPKernel.relu.matrix(data.train.x, data.train.x)
         let validationCross = NNGPKernel.relu.matrix(data.validation.x, data.train.x)
@@ -113,7 +113,7 @@ enum ChallengeExperiment {
         }
         let nngpTest = accuracy(try kernelScores(kernel: trainKernel, labels: data.train.y, ridge: best.ridge,
                                                  cross: NNGPKernel.relu.matrix(data.test.x, data.train.x), classes: classes), data.test.y)
-        var seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         context.metrics.final("nngp_test_accuracy", nngpTest)
         context.metrics.final("nngp_ridge", best.ridge)
         rows.append(["ReLU NNGP, ridge \(formatNumber(best.ridge))", formatNumber(best.accuracy), formatNumber(nngpTest), formatNumber(seconds)])
@@ -124,12 +124,9 @@ enum ChallengeExperiment {
         let (xTrain, xValidation, xTest) = (tensor(data.train.x), tensor(data.validation.x), tensor(data.test.x))
         let (epochs, batch, lr) = (settings.epochs, settings.batch, settings.lr)
         var bestNetwork = 0.0
-        context.progress.begin("challenge", total: widths.count * depths.count * epochs, unit: "epochs")
-        var done = 0
-        for depth in depths {
+        let n = data.train.y.count, batches = (n + batch - 1) / batch
+        networks: for depth in depths {
             for width in widths {
-                if context.isCancelled { break }
-                start = DispatchTime.now().uptimeNanoseconds
                 var generator = SeededGenerator(seed: context.seed, stream: UInt64(depth * 100_000 + width))
                 var layers: [Module] = []
                 var inputs = set.imageSize
@@ -137,24 +134,20 @@ enum ChallengeExperiment {
                 layers.append(Linear(inputs, classes, generator: &generator))
                 let network = Sequential(layers)
                 let optimizer = Adam(network.parameters(), lr: lr)
-                let n = data.train.y.count
-                for _ in 0..<epochs {
-                    var first = 0
-                    while first < n {
-                        let range = first..<min(first + batch, n)
-                        optimizer.zeroGrad()
-                        let loss = crossEntropy(network(xTrain.rows(range)), targets: Array(data.train.y[range]))
-                        guard loss.item.isFinite else {
-                            throw PluginError.diverged("the network \(depth) x \(width) diverged", hint: "lower --lr")
-                        }
-                        loss.backward()
-                        optimizer.step()
-                        first = range.upperBound
-                    }
-                    done += 1
-                    context.progress.update(completed: done, values: [])
-                }
-                seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let name = "\(depth) hidden x \(width)"
+                // One unit per minibatch: `epochs` passes over the training images in order.
+                let loop = TrainingLoop("challenge", total: epochs * batches, unit: .batch, logEvery: batches, watch: TrainingWatch(context),
+                                        lossName: "loss of network \(name)", divergenceHint: "lower --lr (now \(formatNumber(Double(lr))))")
+                let report = try loop.run(step: { k in
+                    let first = ((k - 1) % batches) * batch
+                    let range = first..<min(first + batch, n)
+                    optimizer.zeroGrad()
+                    let loss = crossEntropy(network(xTrain.rows(range)), targets: Array(data.train.y[range]))
+                    let value = Double(loss.item)
+                    if value.isFinite { loss.backward(); optimizer.step() }
+                    return value
+                })
+                if report.cancelled { break networks }
                 let scores = { (x: Tensor) in noGrad { network(x) } }
                 func acc(_ x: Tensor, _ y: [Int]) -> Double {
                     let s = scores(x)
@@ -162,13 +155,11 @@ enum ChallengeExperiment {
                 }
                 let (validation, test) = (acc(xValidation, data.validation.y), acc(xTest, data.test.y))
                 bestNetwork = max(bestNetwork, test)
-                let name = "\(depth) hidden x \(width)"
-                rows.append(["ReLU network, " + name, formatNumber(validation), formatNumber(test), formatNumber(seconds)])
+                rows.append(["ReLU network, " + name, formatNumber(validation), formatNumber(test), formatNumber(report.seconds)])
                 names.append(name); accuracies.append(test)
-                context.log(String(format: "challenge: network %@: validation %.4f, test %.4f (%.2f s)", name, validation, test, seconds))
+                context.log(String(format: "challenge: network %@: validation %.4f, test %.4f (%.2f s)", name, validation, test, report.seconds))
             }
         }
-        context.progress.end()
         context.metrics.final("best_network_test_accuracy", bestNetwork)
         try context.artifacts.writeCSV("challenge.csv", header: ["method", "validation_accuracy", "test_accuracy", "seconds"], rows: rows)
         let bars = BarChart(title: "\(dataName): test accuracy per method", yLabel: "test accuracy", categories: names,

@@ -43,13 +43,17 @@ enum GradientExperiment {
         guard k * d + d * n <= 50_000_000 else {
             throw PluginError.invalidInput("k d + d n = \(k * d + d * n) entries is too large for this check", hint: "lower --k, --d or --n")
         }
-        let start = DispatchTime.now().uptimeNanoseconds
         var worst = (a: 0.0, b: 0.0, difference: 0.0, descent: 0.0)
         var first: First?
         var rows: [[String]] = []
-        context.progress.begin("gradient", total: trials, unit: "problems")
-        for trial in 0..<trials {
-            if context.isCancelled { break }
+        // One unit per random problem; its value is the update rule's final loss, or the first
+        // NaN or infinite one (the loop then stops with the divergence).
+        let loop = TrainingLoop("gradient", total: trials, unit: TrainingUnit("problem", plural: "problems"),
+                                watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
+                                lossName: "update rule's loss", divergenceHint: "lower --lr (now \(formatNumber(lr)))")
+        var autogradError = 0.0
+        let report = try loop.run(step: { problem in
+            let trial = problem - 1
             var g = SeededGenerator(seed: context.seed, stream: 100 + UInt64(trial))
             let p = LinearGradient.Problem.random(k: k, d: d, n: n, generator: &g)
             let closed = LinearGradient.closedForm(p)
@@ -58,23 +62,21 @@ enum GradientExperiment {
             let errorA = LinearGradient.relativeError(auto.a, closed.a), errorB = LinearGradient.relativeError(auto.b, closed.b)
             let errorDifference = LinearGradient.relativeError(differences.all, closed.all)
             let exact = LinearGradient.descend(p, lr: lr, steps: steps), engine = LinearGradient.engineDescent(p, lr: lr, steps: steps)
-            guard exact.allSatisfy(\.isFinite) else {
-                throw PluginError.diverged("gradient descent diverged at eta = \(formatNumber(lr)) (trial \(trial))", hint: "lower --lr")
-            }
+            if let diverged = exact.first(where: { !$0.isFinite }) { return diverged }
             let descent = zip(exact, engine).map { abs($0 - $1) }.max().map { $0 / max(exact[0], .leastNormalMagnitude) } ?? 0
             worst = (max(worst.a, errorA), max(worst.b, errorB), max(worst.difference, errorDifference), max(worst.descent, descent))
             rows.append([String(trial), formatNumber(p.loss), formatNumber(errorA), formatNumber(errorB), formatNumber(errorDifference),
                          formatNumber(exact.last ?? .nan), formatNumber(engine.last ?? .nan), formatNumber(descent)])
             if first == nil { first = First(closed: closed, auto: auto, exact: exact, engine: engine, leastSquares: LinearGradient.leastSquaresLoss(p)) }
-            context.progress.update(completed: trial + 1, values: [("autograd_error", max(errorA, errorB))])
-        }
-        context.progress.end()
+            autogradError = max(errorA, errorB)
+            return exact.last ?? 0
+        }, log: { _ in [("autograd_error", autogradError)] })
         let m = context.metrics
         m.final("autograd_error_a", worst.a)
         m.final("autograd_error_b", worst.b)
         m.final("difference_error", worst.difference)
         m.final("descent_difference", worst.descent)
-        m.final("seconds", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        m.final("seconds", report.seconds)
         guard let first else { return }
         m.final("initial_loss", first.exact[0])
         m.final("final_loss", first.exact.last ?? .nan)

@@ -62,20 +62,29 @@ public enum WidthExperiment {
         return DoubleLinearAlgebra.multiply(DMatrix(rows: k, columns: n, values: t.values), solve(DoubleLinearAlgebra.multiplyTransposed(phi, phi), y))
     }
 
-    /// Gradient descent on 1/2 ||phi a - y||^2 from a = 0 with step 1 / ||phi||_F^2 (stable).
-    public static func gradientDescent(_ phi: DMatrix, _ y: [Double], steps: Int) -> [Double] {
-        let (n, k) = (phi.rows, phi.columns)
+    /// Gradient descent on 1/2 ||phi a - y||^2 from a = 0 with step 1 / ||phi||_F^2 (stable),
+    /// watched by `watch` (whose cancellation ends it early).
+    public static func gradientDescent(_ phi: DMatrix, _ y: [Double], steps: Int, watch: TrainingWatch = .silent) throws -> [Double] {
         let lr = 1 / max(phi.values.reduce(0) { $0 + $1 * $1 }, 1e-300)
-        var a = [Double](repeating: 0, count: k)
-        for _ in 0..<steps {
-            let r = zip(DoubleLinearAlgebra.multiply(phi, a), y).map { $0 - $1 }
-            for j in 0..<k {
-                var g = 0.0
-                for i in 0..<n { g += phi[i, j] * r[i] }
-                a[j] -= lr * g
-            }
-        }
+        var a = [Double](repeating: 0, count: phi.columns)
+        let loop = TrainingLoop("gradient descent, k = \(phi.columns)", total: steps, logEvery: max(1, steps / 100), watch: watch,
+                                divergenceHint: "the step 1 / ||phi||_F^2 is stable: check the data for huge values")
+        try loop.run(step: { _ in descentStep(&a, phi, y, lr: lr) })
         return a
+    }
+
+    /// One step of `gradientDescent`, a <- a - lr phi^T (phi a - y); the loss before it, from the
+    /// residual the step needs anyway. (Kept out of the loop's closure, where the same code ran a
+    /// third slower.)
+    @inline(never)
+    private static func descentStep(_ a: inout [Double], _ phi: DMatrix, _ y: [Double], lr: Double) -> Double {
+        let r = zip(DoubleLinearAlgebra.multiply(phi, a), y).map { $0 - $1 }
+        for j in a.indices {
+            var g = 0.0
+            for i in 0..<phi.rows { g += phi[i, j] * r[i] }
+            a[j] -= lr * g
+        }
+        return r.reduce(0) { $0 + $1 * $1 } / 2
     }
 
     static func run(_ context: RunContext, _ settings: Settings) throws {
@@ -94,10 +103,12 @@ public enum WidthExperiment {
         for (index, k) in widths.enumerated() {
             var mses: [Double] = []
             for draw in 0..<draws {
-                if context.isCancelled { break }
                 let b = DMatrix(rows: k, columns: data.x.columns, values: (0..<k * data.x.columns).map { _ in generator.nextNormal() })
                 let phi = features(data.x, b)
-                let a = useGD ? gradientDescent(phi, data.y, steps: steps) : minimumNorm(phi, data.y)
+                // The descent stops on Ctrl-C too; then this (unfinished) fit is left out.
+                let a = useGD ? try gradientDescent(phi, data.y, steps: steps, watch: TrainingWatch(isCancelled: { context.isCancelled }))
+                              : minimumNorm(phi, data.y)
+                if context.isCancelled { break }
                 mses.append(KernelsExperiment.meanSquaredError(DoubleLinearAlgebra.multiply(features(data.xTest, b), a), data.yTest))
                 context.progress.update(completed: index * draws + draw + 1, values: [("k", Double(k))])
             }

@@ -36,7 +36,8 @@ extension GANExperiment {
 
     /// Trains the discriminator for `pretrain` steps, then alternates one discriminator and one
     /// generator step; the same seed gives both losses the same draws of z and of the real data.
-    public static func train(_ loss: GeneratorLoss, _ s: Setting) -> Trace {
+    /// Both loops report to `watch`; throws `PluginError.diverged` when a loss becomes NaN or infinite.
+    public static func train(_ loss: GeneratorLoss, _ s: Setting, watch: TrainingWatch = .silent) throws -> Trace {
         var g = SeededGenerator(seed: s.seed, stream: 5)
         let a = Tensor([1], shape: [1], requiresGrad: true), b = Tensor([Float(s.startMean)], shape: [1], requiresGrad: true)
         let w = Tensor([0], shape: [1], requiresGrad: true), c = Tensor([0], shape: [1], requiresGrad: true)
@@ -45,32 +46,40 @@ extension GANExperiment {
         func draw(_ mean: Double, _ std: Double) -> Tensor {
             Tensor((0..<s.batch).map { _ in Float(mean + std * g.nextNormal()) }, shape: [s.batch])
         }
-        func discriminatorStep() {
+        /// One discriminator step; its loss.
+        func discriminatorStep() -> Double {
             let real = draw(s.realMean, s.realStd), fake = (a * draw(0, 1) + b).detach()
             discriminatorOptimizer.zeroGrad()
             let lossD = -((real * w + c).sigmoid() + 1e-30).log().mean() - (1 - (fake * w + c).sigmoid() + 1e-30).log().mean()
             lossD.backward()
             discriminatorOptimizer.step()
+            return Double(lossD.item)
         }
-        for _ in 0..<s.pretrain { discriminatorStep() }
+        let hint = "lower --lr-g or --lr-d (now \(formatNumber(s.lrG)), \(formatNumber(s.lrD)))"
+        try TrainingLoop("gan: discriminator", total: s.pretrain, watch: watch, lossName: "discriminator loss", divergenceHint: hint)
+            .run(step: { _ in discriminatorStep() })
         var trace = Trace()
-        for _ in 0..<s.steps {
-            discriminatorStep()
+        try TrainingLoop("gan: \(loss.rawValue)", total: s.steps, watch: watch, lossName: "generator loss", divergenceHint: hint).run(step: { _ in
+            _ = discriminatorStep()
             let logits = (a * draw(0, 1) + b) * w + c
             generatorOptimizer.zeroGrad()
-            loss.loss(logits).mean().backward()
+            let lossG = loss.loss(logits).mean()
+            lossG.backward()
             let ga = Double(a.grad?.item ?? 0), gb = Double(b.grad?.item ?? 0)
             trace.gradientNorm.append((ga * ga + gb * gb).squareRoot())
             trace.d.append(Double(logits.sigmoid().mean().item))
             generatorOptimizer.step()
             trace.mean.append(Double(b.item))
-        }
+            return Double(lossG.item)
+        })
         return trace
     }
 
     /// Trains with both losses from the same setting `s` (its seed the run's), logs, plots and records the metrics.
     static func train(_ context: RunContext, _ s: Setting) throws {
-        let saturating = train(.saturating, s), nonSaturating = train(.nonSaturating, s)
+        // Both runs always go to the end: their traces are compared step by step.
+        let watch = TrainingWatch(progress: context.progress)
+        let saturating = try train(.saturating, s, watch: watch), nonSaturating = try train(.nonSaturating, s, watch: watch)
         for t in 0..<s.steps {
             context.metrics.log(step: t + 1, [
                 ("saturating_mean", saturating.mean[t]), ("saturating_d", saturating.d[t]), ("saturating_grad_norm", saturating.gradientNorm[t]),

@@ -146,7 +146,6 @@ public enum InitExperiment {
         let (validation, train) = (data.slice(0..<180), data.slice(180..<data.count))
         let (iterations, every, lr) = (settings.iterations, settings.evalEvery, settings.lr)
         let configs = [(false, "xavier"), (false, "he"), (false, "zero"), (true, "xavier"), (true, "he"), (true, "zero")]
-        context.progress.begin("init: deep CNNs", total: configs.count * iterations, unit: "iterations")
         var series: [Series] = [], finals: [[String]] = []
         for (index, (sigmoid, scheme)) in configs.enumerated() {
             var cg = SeededGenerator(seed: context.seed, stream: UInt64(index + 1))
@@ -158,30 +157,34 @@ public enum InitExperiment {
                 curve.append((Double(step), accuracy(logits, targets: validation.labels)))
             }
             validate(0)
-            for step in 1...iterations {
-                if context.isCancelled { break }
+            let loop = TrainingLoop("init: deep CNN \(index + 1)/\(configs.count)", total: iterations, unit: TrainingUnit("iteration", plural: "iterations"),
+                                    logEvery: every, watch: TrainingWatch(context),
+                                    lossName: "loss of the \(sigmoid ? "sigmoid" : "ReLU") CNN with \(scheme) initialisation",
+                                    divergenceHint: "lower --lr (now \(formatNumber(Double(lr))))")
+            let report = try loop.run(step: { step in
                 let start = ((step - 1) * 32) % (train.count - 32)
                 optimizer.zeroGrad()
                 let loss = crossEntropy(net(train.batch(start..<start + 32) / 16), targets: Array(train.labels[start..<start + 32]))
-                guard loss.item.isFinite else { throw PluginError.diverged("the \(sigmoid ? "sigmoid" : "ReLU") CNN with \(scheme) initialisation diverged", hint: "lower --lr") }
-                loss.backward()
-                optimizer.step()
-                if step % every == 0 || step == iterations { validate(step) }
-                context.progress.update(completed: index * iterations + step, values: [])
-            }
+                let value = Double(loss.item)
+                if value.isFinite { loss.backward(); optimizer.step() }
+                return value
+            }, log: { point in
+                validate(point.step)
+                return []
+            })
             let name = "\(sigmoid ? "sigmoid" : "ReLU"), \(scheme)"
             series.append(Series(name, x: curve.map(\.0), y: curve.map(\.1), markers: true, dashed: sigmoid))
             let final = curve.last?.1 ?? .nan
             finals.append([name, formatNumber(final)])
-            context.log(String(format: "init: deep CNN %@: validation accuracy %.4f after %d iterations", name, final, iterations))
+            context.log(String(format: "init: deep CNN %@: validation accuracy %.4f after %d iterations", name, final, report.completed))
             switch (sigmoid, scheme) {
             case (false, "he"): context.metrics.final("relu_he_accuracy", final)
             case (false, "zero"): context.metrics.final("relu_zero_accuracy", final)
             case (true, "xavier"): context.metrics.final("sigmoid_xavier_accuracy", final)
             default: break
             }
+            if report.cancelled { break }
         }
-        context.progress.end()
         try context.artifacts.writeCSV("cnn.csv", header: ["network", "validation_accuracy"], rows: finals)
         let plot = LinePlot(title: "Deep CNN on digits: validation accuracy by activation and initialisation", xLabel: "iteration",
                             yLabel: "validation accuracy", series: series)

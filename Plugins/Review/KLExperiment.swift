@@ -24,20 +24,26 @@ public enum KLExperiment {
         ]
     }
 
-    /// Fits N(mu, sigma) on the grid `z` to the density `p` by Adam on the forward or reverse KL.
-    public static func fit(p: Tensor, z: Tensor, dz: Float, forward: Bool, start: (Float, Float), steps: Int) -> (mean: Double, std: Double) {
+    /// Fits N(mu, sigma) on the grid `z` to the density `p` by Adam on the forward or reverse KL,
+    /// reporting to `watch` (whose cancellation ends it early). Throws `PluginError.diverged` when
+    /// the KL becomes NaN or infinite.
+    public static func fit(p: Tensor, z: Tensor, dz: Float, forward: Bool, start: (Float, Float), steps: Int,
+                           watch: TrainingWatch = .silent) throws -> (mean: Double, std: Double) {
         let mu = Tensor([start.0], shape: [1], requiresGrad: true), rho = Tensor([log(start.1)], shape: [1], requiresGrad: true)
         let optimizer = Adam([mu, rho], lr: 0.02)
         let logP = (p + 1e-30).log()
-        for _ in 0..<steps {
+        let loop = TrainingLoop("kl: \(forward ? "forward" : "reverse") fit", total: steps, watch: watch, lossName: "KL",
+                                divergenceHint: "try another --separation or --width")
+        try loop.run(step: { _ in
             optimizer.zeroGrad()
             let sigma = rho.exp()
             let logQ = ((z - mu) / sigma).square() * -0.5 - rho - Float(0.5 * log(2 * Double.pi))
             // Forward: sum P (log P - log Q) dz; reverse: sum Q (log Q - log P) dz.
             let kl = forward ? (p * (logP - logQ)).sum() * dz : (logQ.exp() * (logQ - logP)).sum() * dz
-            kl.backward()
-            optimizer.step()
-        }
+            let value = Double(kl.item)
+            if value.isFinite { kl.backward(); optimizer.step() }
+            return value
+        })
         return (Double(mu.item), Double(rho.exp().item))
     }
 
@@ -49,9 +55,9 @@ public enum KLExperiment {
         func normal(_ v: Float, _ m: Float, _ sd: Float) -> Float { exp(-0.5 * ((v - m) / sd) * ((v - m) / sd)) / (sd * Float(2 * Double.pi).squareRoot()) }
         let pValues = zs.map { 0.5 * normal($0, -a, s) + 0.5 * normal($0, a, s) }
         let (p, z) = (Tensor(pValues, shape: [count]), Tensor(zs, shape: [count]))
-        let forward = fit(p: p, z: z, dz: dz, forward: true, start: (0.5, 1), steps: steps)
+        let forward = try fit(p: p, z: z, dz: dz, forward: true, start: (0.5, 1), steps: steps, watch: TrainingWatch(context))
         // Reverse KL has a saddle between the modes; start on the right of it, as a random start would be.
-        let reverse = fit(p: p, z: z, dz: dz, forward: false, start: (0.75 * a, s), steps: steps)
+        let reverse = try fit(p: p, z: z, dz: dz, forward: false, start: (0.75 * a, s), steps: steps, watch: TrainingWatch(context))
         // The forward KL's optimum matches moments: mean 0, variance s^2 + a^2.
         let momentStd = Double(s * s + a * a).squareRoot()
         context.metrics.final("forward_mean", forward.mean); context.metrics.final("forward_std", forward.std)

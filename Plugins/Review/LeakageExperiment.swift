@@ -57,22 +57,25 @@ public enum LeakageExperiment {
                              channels: 1, height: set.height, width: set.width)
     }
 
-    /// Trains an MLP on `train`; the accuracies on train, validation and test.
-    static func trainAndScore(train: LabeledImages, validation: LabeledImages, test: LabeledImages, hidden: Int, epochs: Int, seed: UInt64) -> (Double, Double, Double) {
+    /// Trains an MLP on `train`, reporting to `watch` as `name`; the accuracies on train, validation and test.
+    static func trainAndScore(train: LabeledImages, validation: LabeledImages, test: LabeledImages, hidden: Int, epochs: Int, seed: UInt64,
+                              name: String, watch: TrainingWatch) throws -> (Double, Double, Double) {
         var g = SeededGenerator(seed: seed)
         let net = Sequential(Linear(train.imageSize, hidden, generator: &g), ReLU(), Linear(hidden, 10, generator: &g))
         let optimizer = Adam(net.parameters(), lr: 1e-3)
         let x = train.batch(0..<train.count).reshape([train.count, train.imageSize]) / 16
-        for _ in 0..<epochs {
-            var first = 0
-            while first < train.count {
-                let range = first..<min(first + 64, train.count)
-                optimizer.zeroGrad()
-                crossEntropy(net(x.rows(range)), targets: Array(train.labels[range])).backward()
-                optimizer.step()
-                first = range.upperBound
-            }
-        }
+        // One unit per minibatch of 64: `epochs` passes over the training images in order.
+        let batches = (train.count + 63) / 64
+        try TrainingLoop("leakage: \(name)", total: epochs * batches, unit: .batch, logEvery: max(batches, 1), watch: watch,
+                         divergenceHint: "its Adam step is fixed at 1e-3; try a smaller --hidden").run(step: { k in
+            let first = ((k - 1) % batches) * 64
+            let range = first..<min(first + 64, train.count)
+            optimizer.zeroGrad()
+            let loss = crossEntropy(net(x.rows(range)), targets: Array(train.labels[range]))
+            let value = Double(loss.item)
+            if value.isFinite { loss.backward(); optimizer.step() }
+            return value
+        })
         func accuracy(_ set: LabeledImages) -> Double {
             let logits = noGrad { net(set.batch(0..<set.count).reshape([set.count, set.imageSize]) / 16) }
             return PluginAPI.accuracy(logits, targets: set.labels)
@@ -92,13 +95,13 @@ public enum LeakageExperiment {
         // Leaky: augment everything, then split, so copies of one image fall on both sides.
         let augmentedAll = shuffled(augment(rest, copies: copies, noise: noise, generator: &g), generator: &g)
         let cut = augmentedAll.count * 4 / 5
-        let leaky = trainAndScore(train: augmentedAll.slice(0..<cut), validation: augmentedAll.slice(cut..<augmentedAll.count), test: test,
-                                  hidden: hidden, epochs: epochs, seed: context.seed)
+        let leaky = try trainAndScore(train: augmentedAll.slice(0..<cut), validation: augmentedAll.slice(cut..<augmentedAll.count), test: test,
+                                      hidden: hidden, epochs: epochs, seed: context.seed, name: "leaky", watch: TrainingWatch(context))
         // Proper: split the originals first, then augment each side on its own.
         let originalCut = rest.count * 4 / 5
-        let proper = trainAndScore(train: shuffled(augment(rest.slice(0..<originalCut), copies: copies, noise: noise, generator: &g), generator: &g),
-                                   validation: augment(rest.slice(originalCut..<rest.count), copies: copies, noise: noise, generator: &g), test: test,
-                                   hidden: hidden, epochs: epochs, seed: context.seed)
+        let proper = try trainAndScore(train: shuffled(augment(rest.slice(0..<originalCut), copies: copies, noise: noise, generator: &g), generator: &g),
+                                       validation: augment(rest.slice(originalCut..<rest.count), copies: copies, noise: noise, generator: &g), test: test,
+                                       hidden: hidden, epochs: epochs, seed: context.seed, name: "proper", watch: TrainingWatch(context))
         for (name, r) in [("leaky", leaky), ("proper", proper)] {
             context.metrics.final("\(name)_validation_accuracy", r.1)
             context.metrics.final("\(name)_test_accuracy", r.2)

@@ -165,8 +165,13 @@ public enum LinearNetworks {
 
     /// Part (e): dR̂/dW_i = W̄_{(L:i+1)}^T (W̄ X^T - Y^T) X W̄_{(i-1:1)}^T for i = 1...L (`[0]` is W_1's).
     public static func layerGradients(_ layers: [DMatrix], x: DMatrix, y: DMatrix) -> [DMatrix] {
+        layerGradients(layers, residual: residual(product(layers), x: x, y: y), x: x)
+    }
+
+    /// The same from the residual E = W̄ X^T - Y^T of these layers.
+    static func layerGradients(_ layers: [DMatrix], residual e: DMatrix, x: DMatrix) -> [DMatrix] {
         let count = layers.count
-        let m = qGradient(product(layers), x: x, y: y)
+        let m = multiply(e, x)
         return (1...count).map { i in
             let after = product(layers, from: i + 1, to: count), before = product(layers, from: 1, to: i - 1)
             return multiply(multiply(transpose(after), m), transpose(before))
@@ -230,16 +235,26 @@ public enum LinearNetworks {
     }
 
     /// Gradient descent on R̂ with the part (e) gradients, step `lr / ||X||_2^2` (so `lr` is free of
-    /// the data's scale); Q(W̄) before the first step and after every `every`-th, and the last.
-    public static func descend(_ layers: inout [DMatrix], x: DMatrix, y: DMatrix, lr: Double, steps: Int, every: Int = 1)
-        -> [(step: Int, loss: Double)] {
+    /// the data's scale), reporting to `watch` (whose cancellation ends it early); Q(W̄) before the
+    /// first step and after every `every`-th, and the last. Throws `PluginError.diverged` when Q
+    /// becomes NaN or infinite.
+    public static func descend(_ layers: inout [DMatrix], x: DMatrix, y: DMatrix, lr: Double, steps: Int, every: Int = 1,
+                               watch: TrainingWatch = .silent) throws -> [(step: Int, loss: Double)] {
         let step = lr / max(pow(singularValues(x).first ?? 1, 2), 1e-300)
         var trace = [(0, q(product(layers), x: x, y: y))]
-        for t in 1...max(steps, 1) {
-            let gradients = layerGradients(layers, x: x, y: y)
+        let dims = ([layers.first?.columns ?? 0] + layers.map(\.rows)).map(String.init).joined(separator: "-")
+        let loop = TrainingLoop("gradient descent \(dims)", total: steps, logEvery: every, watch: watch,
+                                lossName: "loss Q", divergenceHint: "lower --lr (now \(formatNumber(lr)))")
+        // Each step's value is Q before it, from the residual its gradients need anyway.
+        try loop.run(step: { _ in
+            let e = residual(product(layers), x: x, y: y)
+            let gradients = layerGradients(layers, residual: e, x: x)
             for i in layers.indices { layers[i] = add(layers[i], gradients[i], scale: -step) }
-            if t % every == 0 || t == steps { trace.append((t, q(product(layers), x: x, y: y))) }
-        }
+            return frobeniusSquared(e) / 2
+        }, log: { point in
+            trace.append((point.step, q(product(layers), x: x, y: y)))
+            return []
+        })
         return trace
     }
 

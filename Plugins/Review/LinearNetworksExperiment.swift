@@ -115,11 +115,11 @@ public enum LinearNetworksExperiment {
         }
 
         // (d) a network with min d_i = min{p, d} and a bottleneck one; (f) square layers.
-        let every = max(1, steps / 200)
-        let trainedWide = LinearNetworks.train(dims: wide, x: x, y: y, lr: lr, steps: steps, every: every, initScale: initScale, generator: &g)
-        let trainedNarrow = LinearNetworks.train(dims: narrow, x: x, y: y, lr: lr, steps: steps, every: every, initScale: initScale, generator: &g)
-        let fromZero = LinearNetworks.train(dims: wide, x: x, y: y, start: (1..<wide.count).map { DMatrix(rows: wide[$0], columns: wide[$0 - 1]) },
-                                            lr: lr, steps: steps, every: every, initScale: initScale, generator: &g)
+        let (every, watch) = (max(1, steps / 200), TrainingWatch(context))
+        let trainedWide = try LinearNetworks.train(dims: wide, x: x, y: y, lr: lr, steps: steps, every: every, initScale: initScale, watch: watch, generator: &g)
+        let trainedNarrow = try LinearNetworks.train(dims: narrow, x: x, y: y, lr: lr, steps: steps, every: every, initScale: initScale, watch: watch, generator: &g)
+        let fromZero = try LinearNetworks.train(dims: wide, x: x, y: y, start: (1..<wide.count).map { DMatrix(rows: wide[$0], columns: wide[$0 - 1]) },
+                                                lr: lr, steps: steps, every: every, initScale: initScale, watch: watch, generator: &g)
         let narrowError = abs((trainedNarrow.trace.last?.loss ?? .nan) - trainedNarrow.rankOptimum) / max(trainedNarrow.rankOptimum, 1e-300)
         context.metrics.final("wide_normal_residual", trainedWide.normalResidual)
         context.metrics.final("wide_excess_loss", trainedWide.excessLoss)
@@ -132,7 +132,8 @@ public enum LinearNetworksExperiment {
 
         let square = LinearNetworks.data(n: n, d: d, p: d, noise: settings.noise, generator: &g)
         let squareDims = Array(repeating: d, count: depth + 1)
-        let trainedSquare = LinearNetworks.train(dims: squareDims, x: square.x, y: square.y, lr: lr, steps: steps, every: every, initScale: initScale, generator: &g)
+        let trainedSquare = try LinearNetworks.train(dims: squareDims, x: square.x, y: square.y, lr: lr, steps: steps, every: every, initScale: initScale,
+                                                     watch: watch, generator: &g)
         let smallest = trainedSquare.smallestSingularValues.min() ?? .nan
         context.metrics.final("square_excess_loss", trainedSquare.excessLoss)
         context.metrics.final("square_min_singular_value", smallest)

@@ -25,17 +25,19 @@ extension LinearNetworks {
 
     /// Part (a): for every rank r = 1...size a target W0 = U diag(s_1..s_r, 0..) V^T (U, V random
     /// orthogonal), the hint's construction, and gradient descent on 1/2 ||W̄ - W0||_F^2 (Q with
-    /// X = I, Y = W0^T) through layers of widths size, widths..., size, from `randomLayers(scale: initScale)`.
-    public static func capacity(size: Int, widths: [Int], steps: Int, lr: Double, initScale: Double = 1, generator g: inout SeededGenerator) -> [CapacityRow] {
+    /// X = I, Y = W0^T) through layers of widths size, widths..., size, from `randomLayers(scale: initScale)`,
+    /// each descent reporting to `watch`.
+    public static func capacity(size: Int, widths: [Int], steps: Int, lr: Double, initScale: Double = 1, watch: TrainingWatch = .silent,
+                                generator g: inout SeededGenerator) throws -> [CapacityRow] {
         let dims = [size] + widths + [size], k = dims.min() ?? 0, s = spectrum(size)
         let u = orthogonal(size, generator: &g), v = orthogonal(size, generator: &g)
-        return (1...size).map { r in
+        return try (1...size).map { r in
             var sigma = DMatrix(rows: size, columns: size)
             for i in 0..<r { sigma[i, i] = s[i] }
             let w0 = multiply(multiply(u, sigma), transpose(v))
             let built = construction(w0, dims: dims).map { frobeniusSquared(add(product($0), w0, scale: -1)).squareRoot() }
             var layers = randomLayers(dims, scale: initScale, generator: &g)
-            let trace = descend(&layers, x: identity(size), y: transpose(w0), lr: lr, steps: steps, every: max(1, steps / 100))
+            let trace = try descend(&layers, x: identity(size), y: transpose(w0), lr: lr, steps: steps, every: max(1, steps / 100), watch: watch)
             let fitted = product(layers), values = singularValues(fitted)
             return CapacityRow(rank: r, minWidth: k, constructionError: built, residual: frobeniusSquared(add(fitted, w0, scale: -1)),
                                tail: eckartYoungTail(Array(s[0..<r]), rank: k), sigmaBeyond: k < values.count ? values[k] : .nan,
@@ -123,11 +125,11 @@ extension LinearNetworks {
     }
 
     /// Trains layers of widths `dims` on (x, y) from `start` (`randomLayers` with `initScale` when nil) by
-    /// gradient descent with step lr / ||X||_2^2.
+    /// gradient descent with step lr / ||X||_2^2, reporting to `watch`.
     public static func train(dims: [Int], x: DMatrix, y: DMatrix, start: [DMatrix]? = nil, lr: Double, steps: Int, every: Int,
-                             initScale: Double = 1, generator g: inout SeededGenerator) -> Training {
+                             initScale: Double = 1, watch: TrainingWatch = .silent, generator g: inout SeededGenerator) throws -> Training {
         var layers = start ?? randomLayers(dims, scale: initScale, generator: &g)
-        let trace = descend(&layers, x: x, y: y, lr: lr, steps: steps, every: every)
+        let trace = try descend(&layers, x: x, y: y, lr: lr, steps: steps, every: every, watch: watch)
         let star = leastSquares(x: x, y: y)
         let optimum = star.map { q($0, x: x, y: y) } ?? .nan
         let w = product(layers)

@@ -5,8 +5,8 @@ extension LinearNetworksExperiment {
     /// Part (a): the rank sweep, its table, CSV and plot, and its metrics.
     static func capacityPart(_ context: RunContext, _ settings: Settings, generator g: inout SeededGenerator) throws {
         let (size, hidden) = (settings.size, settings.widths)
-        let rows = LinearNetworks.capacity(size: size, widths: hidden, steps: settings.capacitySteps, lr: settings.lr,
-                                          initScale: settings.initScale, generator: &g)
+        let rows = try LinearNetworks.capacity(size: size, widths: hidden, steps: settings.capacitySteps, lr: settings.lr,
+                                              initScale: settings.initScale, watch: TrainingWatch(context), generator: &g)
         let k = rows.first?.minWidth ?? 0
         let within = rows.filter { $0.rank <= k }, beyond = rows.filter { $0.rank > k }
         context.metrics.final("construction_error", within.compactMap(\.constructionError).max() ?? 0)

@@ -37,6 +37,18 @@ final class AutoencoderTests: XCTestCase {
         XCTAssertTrue(dead.map { !($0.mse < 1e-5) } ?? true, "lr 1e-2 does not fit: \(String(describing: dead))")
     }
 
+    func testACancelledFitReportsTheStepsItTookAndTheirError() throws {
+        let z = Tensor(GeneratedImages.make(count: 1, seed: 5).images, shape: [1, 3072])
+        var checks = 0
+        let watch = TrainingWatch(isCancelled: { checks += 1; return checks > 4 })
+        var g1 = SeededGenerator(seed: 3), g2 = SeededGenerator(seed: 3)
+        let cancelled = try AttractorExperiment.fit(AttractorExperiment.network(generator: &g1), z, lr: 1e-4, target: 0, maxSteps: 100, watch: watch)
+        let four = try AttractorExperiment.fit(AttractorExperiment.network(generator: &g2), z, lr: 1e-4, target: 0, maxSteps: 4)
+        XCTAssertEqual(cancelled.steps, 4)
+        XCTAssertEqual(four.steps, 4)
+        XCTAssertEqual(cancelled.mse, four.mse, "the error after the fourth step")
+    }
+
     func testTheRandomTrainingImageIsNotAFittedOne() {
         let picks = (0..<200).map { AttractorExperiment.randomTrainingIndex(count: AttractorExperiment.trainingPool, seed: UInt64($0)) }
         XCTAssertTrue(picks.allSatisfy { (2..<AttractorExperiment.trainingPool).contains($0) }, "never z1 or z2 (images 0 and 1): \(picks)")

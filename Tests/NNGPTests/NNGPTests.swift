@@ -106,7 +106,7 @@ final class NNGPTests: XCTestCase {
         }
     }
 
-    func testMinimumNormSolutions() {
+    func testMinimumNormSolutions() throws {
         var g = SeededGenerator(seed: 8)
         let y = (0..<6).map { _ in g.nextNormal() }
         // Wide (k > n): interpolates, and equals where gradient descent from 0 goes (the minimum norm).
@@ -114,7 +114,7 @@ final class NNGPTests: XCTestCase {
         let a = WidthExperiment.minimumNorm(wide, y)
         let fitted = DoubleLinearAlgebra.multiply(wide, a)
         for i in 0..<6 { XCTAssertEqual(fitted[i], y[i], accuracy: 1e-9) }
-        let descended = WidthExperiment.gradientDescent(wide, y, steps: 20_000)
+        let descended = try WidthExperiment.gradientDescent(wide, y, steps: 20_000)
         for j in 0..<15 { XCTAssertEqual(descended[j], a[j], accuracy: 1e-5, "component \(j)") }
         // Tall (k < n): least squares, so the residual is orthogonal to every feature column.
         let tall = DMatrix(rows: 6, columns: 3, values: (0..<18).map { _ in g.nextNormal() })

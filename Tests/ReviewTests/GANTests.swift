@@ -27,11 +27,11 @@ final class GANTests: XCTestCase {
         XCTAssertGreaterThan(abs(last.nonSaturating), 0.9999)
     }
 
-    func testWithTheDefaultsTheNonSaturatingGeneratorReachesTheDataAndTheSaturatingOneStalls() {
+    func testWithTheDefaultsTheNonSaturatingGeneratorReachesTheDataAndTheSaturatingOneStalls() throws {
         for seed: UInt64 in [0, 1, 2] {
             var setting = GANExperiment.Setting()
             setting.seed = seed
-            let saturating = GANExperiment.train(.saturating, setting), nonSaturating = GANExperiment.train(.nonSaturating, setting)
+            let saturating = try GANExperiment.train(.saturating, setting), nonSaturating = try GANExperiment.train(.nonSaturating, setting)
             XCTAssertEqual(saturating.mean.count, setting.steps)
             let start = abs(setting.startMean - setting.realMean)
             let stalled = abs(saturating.mean[setting.steps - 1] - setting.realMean)
@@ -44,10 +44,10 @@ final class GANTests: XCTestCase {
         }
     }
 
-    func testTheSameSeedGivesTheSameRun() {
+    func testTheSameSeedGivesTheSameRun() throws {
         var setting = GANExperiment.Setting()
         setting.steps = 50
-        let first = GANExperiment.train(.nonSaturating, setting), second = GANExperiment.train(.nonSaturating, setting)
+        let first = try GANExperiment.train(.nonSaturating, setting), second = try GANExperiment.train(.nonSaturating, setting)
         XCTAssertEqual(first.mean, second.mean)
         XCTAssertEqual(first.gradientNorm, second.gradientNorm)
     }

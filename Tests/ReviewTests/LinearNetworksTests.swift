@@ -40,9 +40,9 @@ final class LinearNetworksTests: XCTestCase {
         XCTAssertNil(LN.construction(w0, dims: [5, 3, 4, 3]), "the widths must end in p and start at d")
     }
 
-    func testAProductOfNarrowLayersReachesW0IffItsRankIsAtMostTheNarrowestWidthAndOtherwiseTheEckartYoungBound() {
+    func testAProductOfNarrowLayersReachesW0IffItsRankIsAtMostTheNarrowestWidthAndOtherwiseTheEckartYoungBound() throws {
         var g = SeededGenerator(seed: 2)
-        let rows = LN.capacity(size: 6, widths: [5, 2, 5], steps: 20_000, lr: 0.05, generator: &g)
+        let rows = try LN.capacity(size: 6, widths: [5, 2, 5], steps: 20_000, lr: 0.05, generator: &g)
         XCTAssertEqual(rows.map(\.rank), Array(1...6))
         let s = LN.spectrum(6)
         for r in rows {
@@ -118,18 +118,18 @@ final class LinearNetworksTests: XCTestCase {
             XCTAssertGreaterThan(z.excessLoss, 1, "\(dims): Q(0) > Q(W*)")
         }
         let start = [DMatrix(rows: 4, columns: 5), DMatrix(rows: 3, columns: 4)]
-        let stuck = LN.train(dims: [5, 4, 3], x: x, y: y, start: start, lr: 0.05, steps: 200, every: 50, generator: &g)
+        let stuck = try LN.train(dims: [5, 4, 3], x: x, y: y, start: start, lr: 0.05, steps: 200, every: 50, generator: &g)
         XCTAssertEqual(Set(stuck.trace.map(\.loss)).count, 1, "gradient descent never leaves it")
         XCTAssertGreaterThan(stuck.excessLoss, 1)
     }
 
-    func testWithMinWidthEqualToMinPDTrainingEndsAtTheNormalEquationsAndABottleneckDoesNot() {
+    func testWithMinWidthEqualToMinPDTrainingEndsAtTheNormalEquationsAndABottleneckDoesNot() throws {
         var g = SeededGenerator(seed: 7)
         let (x, y) = LN.data(n: 20, d: 6, p: 4, noise: 0.5, generator: &g)
-        let wide = LN.train(dims: [6, 6, 6, 4], x: x, y: y, lr: 0.05, steps: 6000, every: 1000, generator: &g)
+        let wide = try LN.train(dims: [6, 6, 6, 4], x: x, y: y, lr: 0.05, steps: 6000, every: 1000, generator: &g)
         XCTAssertLessThan(wide.normalResidual, 1e-8)
         XCTAssertLessThan(abs(wide.excessLoss), 1e-9 * wide.optimum)
-        let narrow = LN.train(dims: [6, 2, 2, 4], x: x, y: y, lr: 0.05, steps: 6000, every: 1000, generator: &g)
+        let narrow = try LN.train(dims: [6, 2, 2, 4], x: x, y: y, lr: 0.05, steps: 6000, every: 1000, generator: &g)
         XCTAssertLessThan(narrow.gradientNorm, 1e-8, "a critical point")
         XCTAssertGreaterThan(narrow.normalResidual, 1, "that does not solve the normal equations")
         XCTAssertGreaterThan(narrow.rankOptimum - narrow.optimum, 1)
@@ -139,7 +139,7 @@ final class LinearNetworksTests: XCTestCase {
     func testCriticalPointsWithInvertibleSquareLayersAreGlobalMinima() throws {
         var g = SeededGenerator(seed: 8)
         let (x, y) = LN.data(n: 20, d: 5, p: 5, noise: 0.5, generator: &g)
-        let trained = LN.train(dims: [5, 5, 5, 5], x: x, y: y, lr: 0.05, steps: 8000, every: 1000, generator: &g)
+        let trained = try LN.train(dims: [5, 5, 5, 5], x: x, y: y, lr: 0.05, steps: 8000, every: 1000, generator: &g)
         XCTAssertLessThan(trained.gradientNorm, 1e-8)
         XCTAssertGreaterThan(trained.smallestSingularValues.min() ?? 0, 0.05, "invertible layers")
         XCTAssertLessThan(abs(trained.excessLoss), 1e-9 * trained.optimum)

@@ -138,16 +138,16 @@ final class ReviewTests: XCTestCase {
         XCTAssertEqual(d.recurrence[20], 2 / 1.25, accuracy: 1e-3, "the limit x y / (x^2 + sigma^2)")
     }
 
-    func testKLFitsCoverAndSeek() {
+    func testKLFitsCoverAndSeek() throws {
         let count = 801, low: Float = -10, high: Float = 10
         let dz = (high - low) / Float(count - 1)
         let zs = (0..<count).map { low + Float($0) * dz }
         func normal(_ v: Float, _ m: Float) -> Float { exp(-0.5 * ((v - m) / 0.6) * ((v - m) / 0.6)) / (0.6 * Float(2 * Double.pi).squareRoot()) }
         let p = Tensor(zs.map { 0.5 * normal($0, -2) + 0.5 * normal($0, 2) }, shape: [count]), z = Tensor(zs, shape: [count])
-        let forward = KLExperiment.fit(p: p, z: z, dz: dz, forward: true, start: (0.5, 1), steps: 3000)
+        let forward = try KLExperiment.fit(p: p, z: z, dz: dz, forward: true, start: (0.5, 1), steps: 3000)
         XCTAssertEqual(forward.mean, 0, accuracy: 1e-3)
         XCTAssertEqual(forward.std, (0.36 + 4.0).squareRoot(), accuracy: 1e-2, "moment matching")
-        let reverse = KLExperiment.fit(p: p, z: z, dz: dz, forward: false, start: (1.5, 0.6), steps: 3000)
+        let reverse = try KLExperiment.fit(p: p, z: z, dz: dz, forward: false, start: (1.5, 0.6), steps: 3000)
         XCTAssertEqual(reverse.mean, 2, accuracy: 0.05, "one mode")
         XCTAssertEqual(reverse.std, 0.6, accuracy: 0.05)
     }
