@@ -60,24 +60,26 @@ public struct ParityNetwork: Equatable {
         for unit in 0..<k { for j in 0..<d { weightT[j * k + unit] = weight[unit * d + j] } }
         var out = [Float](repeating: 0, count: n)
         var hidden = [Float](repeating: 0, count: k)
-        weightT.withUnsafeBufferPointer { wt in
-            inputs.withUnsafeBufferPointer { x in
-                hidden.withUnsafeMutableBufferPointer { h in
-                    for row in 0..<n {
-                        for unit in 0..<k { h[unit] = bias[unit] }
-                        for j in 0..<d {
-                            let xj = x[row * d + j]
-                            if xj == 0 { continue }
-                            let column = j * k
-                            for unit in 0..<k { h[unit] += xj * wt[column + unit] }
-                        }
-                        var f = beta
-                        for unit in 0..<k { f += alpha[unit] * max(0, h[unit]) }
-                        out[row] = f
-                    }
-                }
+        var h = hidden.mutableSpan
+        let (wt, x) = (weightT.span, inputs.span)
+        for row in 0..<n {
+            for unit in 0..<k { h[unit] = bias[unit] }
+            for j in 0..<d {
+                let xj = x[row * d + j]
+                if xj == 0 { continue }
+                Self.addScaled(xj, wt.extracting(j * k..<(j + 1) * k), into: &h)
             }
+            var f = beta
+            for unit in 0..<k { f += alpha[unit] * max(0, h[unit]) }
+            out[row] = f
         }
         return out
+    }
+
+    /// h += c * column, entry by entry (`column` has h's count).
+    @inline(__always)
+    static func addScaled(_ c: Float, _ column: Span<Float>, into h: inout MutableSpan<Float>) {
+        precondition(column.count == h.count, "addScaled: \(column.count) numbers into \(h.count)")
+        for unit in 0..<h.count { h[unit] += c * column[unit] }
     }
 }

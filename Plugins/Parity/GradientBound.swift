@@ -38,15 +38,7 @@ import PluginAPI
 extension ParityGradients {
     /// grad_p f(x) in the problem's parameter order (P numbers); bit j of `x` is x_j.
     public func jacobian(_ x: Int) -> [Double] {
-        var row = [Double](repeating: 0, count: parameterCount), z = [Double](repeating: 0, count: k)
-        lowTable.withUnsafeBufferPointer { low in highTable.withUnsafeBufferPointer { high in alpha.withUnsafeBufferPointer { alpha in
-        z.withUnsafeMutableBufferPointer { z in row.withUnsafeMutableBufferPointer { row in
-            let z = z.baseAddress.unsafelyUnwrapped
-            _ = forward(x, z: z, low: low.baseAddress.unsafelyUnwrapped, high: high.baseAddress.unsafelyUnwrapped,
-                        alpha: alpha.baseAddress.unsafelyUnwrapped)
-            addJacobian(x, z: z, scale: 1, into: row.baseAddress.unsafelyUnwrapped)
-        }}}}}
-        return row
+        scaledJacobian(x, z: evaluate(x).z, scale: 1)
     }
 
     /// c_p = max(1, max_i |alpha_i|, max_i (||w_i||_1 + |b_i|)): |grad_p f(x)_j| <= c_p for

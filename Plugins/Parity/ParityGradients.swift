@@ -103,95 +103,113 @@ public struct ParityGradients {
                       alpha: network.alpha.map(Double.init), beta: Double(network.beta))
     }
 
-    /// z = W x + b into `z` (k) and f(x); bit j of the index `x` is x_j.
+    /// z = W x + b into `z` (k numbers) and f(x); bit j of the index `x` is x_j. z(x) is the
+    /// low bits' table row plus the high bits' (`lowTable`, `highTable`).
     @inline(__always)
-    func forward(_ x: Int, z: UnsafeMutablePointer<Double>, low: UnsafePointer<Double>, high: UnsafePointer<Double>,
-                 alpha: UnsafePointer<Double>) -> Double {
-        let l = low + (x & ((1 << lowBits) - 1)) * k, h = high + (x >> lowBits) * k
+    func forward(_ x: Int, z: inout MutableSpan<Double>) -> Double {
+        let low = lowTable.span.extracting(droppingFirst: (x & ((1 << lowBits) - 1)) * k)
+        let high = highTable.span.extracting(droppingFirst: (x >> lowBits) * k), alpha = self.alpha.span
         var f = beta
         for i in 0..<k {                              // branch-free: half the units are on
-            z[i] = l[i] + h[i]
-            f += alpha[i] * max(0, z[i])              // adding ±0 for an off unit leaves f as it is
+            let zi = low[i] + high[i]
+            z[i] = zi
+            f += alpha[i] * max(0, zi)                // adding ±0 for an off unit leaves f as it is
         }
         return f
     }
 
-    /// f(x) for the input whose bit j is x_j, as both paths evaluate it.
-    public func output(_ x: Int) -> Double {
+    /// f(x) and z = W x + b (k numbers) for the input whose bit j is x_j, as `forward` computes them.
+    func evaluate(_ x: Int) -> (f: Double, z: [Double]) {
         var z = [Double](repeating: 0, count: k)
-        return lowTable.withUnsafeBufferPointer { low in highTable.withUnsafeBufferPointer { high in alpha.withUnsafeBufferPointer { alpha in
-            z.withUnsafeMutableBufferPointer { forward(x, z: $0.baseAddress.unsafelyUnwrapped, low: low.baseAddress.unsafelyUnwrapped,
-                                                       high: high.baseAddress.unsafelyUnwrapped, alpha: alpha.baseAddress.unsafelyUnwrapped) } } } }
+        var span = z.mutableSpan
+        let f = forward(x, z: &span)
+        return (f, z)
     }
 
-    /// row += scale J(x), J(x) = grad_p f(x) in the problem's parameter order.
-    func addJacobian(_ x: Int, z: UnsafePointer<Double>, scale: Double, into row: UnsafeMutablePointer<Double>) {
+    /// f(x) for the input whose bit j is x_j, as both paths evaluate it.
+    public func output(_ x: Int) -> Double { evaluate(x).f }
+
+    /// row[base ..< base + P] += scale J(x), J(x) = grad_p f(x) in the problem's parameter
+    /// order, from x's pre-activations `z`.
+    func addJacobian(_ x: Int, z: Span<Double>, scale: Double, into row: inout MutableSpan<Double>, at base: Int = 0) {
+        let (weights, biases, outputs) = (base, base + k * d, base + k * d + k)
         for i in 0..<k where z[i] > 0 {
             let s = scale * alpha[i]
             var bits = x
             while bits != 0 {                         // d f / d w_ij = alpha_i x_j
-                row[i * d + bits.trailingZeroBitCount] += s
+                row[weights + i * d + bits.trailingZeroBitCount] += s
                 bits &= bits - 1
             }
-            row[k * d + i] += s                       // d f / d b_i = alpha_i
-            row[k * d + k + i] += scale * z[i]        // d f / d alpha_i = max(0, z_i)
+            row[biases + i] += s                      // d f / d b_i = alpha_i
+            row[outputs + i] += scale * z[i]          // d f / d alpha_i = max(0, z_i)
         }
-        row[parameterCount - 1] += scale              // d f / d beta = 1
+        row[base + parameterCount - 1] += scale       // d f / d beta = 1
+    }
+
+    /// scale J(x) as a new row of P numbers, from x's pre-activations `z`.
+    func scaledJacobian(_ x: Int, z: [Double], scale: Double) -> [Double] {
+        var row = [Double](repeating: 0, count: parameterCount)
+        var span = row.mutableSpan
+        addJacobian(x, z: z.span, scale: scale, into: &span)
+        return row
+    }
+
+    /// One block of inputs' share of `exactMoments`.
+    struct BlockSums {
+        /// sum_x B^2 ||J||^2, sum_x ||J||^2 and max_x max_j |J_j| over the block.
+        var weighted = 0.0, norm = 0.0, peak = 1.0
+        /// sum_x A J over the block (P numbers).
+        var a: [Double]
+    }
+
+    /// The sums of `exactMoments` over the inputs `block`, in input order.
+    func blockSums(_ block: Range<Int>) -> BlockSums {
+        var z = [Double](repeating: 0, count: k), a = [Double](repeating: 0, count: parameterCount)
+        var zSpan = z.mutableSpan, aSpan = a.mutableSpan
+        let alpha = self.alpha.span
+        var sums = BlockSums(a: [])                   // peak 1: d f / d beta = 1 for every x
+        for x in block {
+            let f = forward(x, z: &zSpan)
+            let ones = Double(x.nonzeroBitCount + 1)
+            var norm = 1.0
+            for i in 0..<k {
+                let r = max(0, zSpan[i]), on: Double = zSpan[i] > 0 ? 1 : 0
+                norm += on * alpha[i] * alpha[i] * ones + r * r
+                // An on unit's entries: alpha_i (b_i, and w_ij where x_j = 1) and z_i (alpha_i).
+                sums.peak = max(sums.peak, r, on * abs(alpha[i]))
+            }
+            let (coefficientA, b) = Self.split(f)
+            sums.weighted += b * b * norm
+            sums.norm += norm
+            if coefficientA != 0 { addJacobian(x, z: zSpan.span, scale: coefficientA, into: &aSpan) }
+        }
+        sums.a = a
+        return sums
     }
 
     /// The moments in closed form (the type's derivation): one pass over the 2^d inputs, in
     /// 64 fixed blocks on the worker pool, added in block order (the same for any thread count).
     public func exactMoments() -> Moments {
         let n = inputs, p = parameterCount, blocks = min(64, n), per = (n + blocks - 1) / blocks
-        var sums = [Double](repeating: 0, count: blocks)            // sum_x B^2 ||J||^2 per block
-        var norms = [Double](repeating: 0, count: blocks), peaks = [Double](repeating: 1, count: blocks)  // sum ||J||^2, max |J_j|
-        var aSums = [Double](repeating: 0, count: blocks * p)       // sum_x A J per block
-        lowTable.withUnsafeBufferPointer { low in highTable.withUnsafeBufferPointer { high in alpha.withUnsafeBufferPointer { alpha in
-        sums.withUnsafeMutableBufferPointer { sums in aSums.withUnsafeMutableBufferPointer { aSums in
-        norms.withUnsafeMutableBufferPointer { norms in peaks.withUnsafeMutableBufferPointer { peaks in
-            let (low, high, alpha, sums, aSums) = (low.baseAddress.unsafelyUnwrapped, high.baseAddress.unsafelyUnwrapped,
-                                                   alpha.baseAddress.unsafelyUnwrapped, sums.baseAddress.unsafelyUnwrapped,
-                                                   aSums.baseAddress.unsafelyUnwrapped)
-            let (norms, peaks) = (norms.baseAddress.unsafelyUnwrapped, peaks.baseAddress.unsafelyUnwrapped)
-            WorkerPool.shared.parallelRanges(blocks, grain: 1) { range in
-                let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
-                defer { z.deallocate() }
-                for block in range {
-                    var sum = 0.0, normSum = 0.0, peak = 1.0              // d f / d beta = 1 for every x
-                    for x in (block * per)..<min(n, (block + 1) * per) {
-                        let f = forward(x, z: z, low: low, high: high, alpha: alpha)
-                        let ones = Double(x.nonzeroBitCount + 1)
-                        var norm = 1.0
-                        for i in 0..<k {
-                            let r = max(0, z[i]), on: Double = z[i] > 0 ? 1 : 0
-                            norm += on * alpha[i] * alpha[i] * ones + r * r
-                            // An on unit's entries: alpha_i (b_i, and w_ij where x_j = 1) and z_i (alpha_i).
-                            peak = max(peak, r, on * abs(alpha[i]))
-                        }
-                        let (a, b) = Self.split(f)
-                        sum += b * b * norm
-                        normSum += norm
-                        if a != 0 { addJacobian(x, z: z, scale: a, into: aSums + block * p) }
-                    }
-                    (sums[block], norms[block], peaks[block]) = (sum, normSum, peak)
-                }
-            }
-        }}}}}}}
-        var a = [Double](repeating: 0, count: p)
-        for block in 0..<blocks { for j in 0..<p { a[j] += aSums[block * p + j] } }
+        let parts = Self.inParallel(blocks) { block in blockSums((block * per)..<min(n, (block + 1) * per)) }
+        var a = [Double](repeating: 0, count: p)                          // sum_x A J
+        for part in parts { for j in 0..<p { a[j] += part.a[j] } }
         // h(0) = B(0) J(0); the mean gradient a / N + h(0) / N.
-        var h0 = [Double](repeating: 0, count: p)
-        let z0 = (0..<k).map { lowTable[$0] + highTable[$0] }          // z(0) = b, as `forward` sums it
-        z0.withUnsafeBufferPointer { z in h0.withUnsafeMutableBufferPointer {
-            addJacobian(0, z: z.baseAddress.unsafelyUnwrapped, scale: Self.split(output(0)).b, into: $0.baseAddress.unsafelyUnwrapped)
-        } }
+        let zero = evaluate(0)                                           // z(0) = b, as `forward` sums it
+        let h0 = scaledJacobian(0, z: zero.z, scale: Self.split(zero.f).b)
         let nd = Double(n)
-        let total = sums.reduce(0, +)
+        let total = parts.reduce(0) { $0 + $1.weighted }
         let aroundA = total / (nd * nd)
         let variance = aroundA - h0.reduce(0) { $0 + $1 * $1 } / (nd * nd)
         let meanGradient = zip(a, h0).reduce(0) { $0 + ($1.0 + $1.1) * ($1.0 + $1.1) } / (nd * nd)
         return Moments(variance: variance, aroundA: aroundA, meanSquaredNorm: meanGradient + variance,
-                       jacobianNorm: norms.reduce(0, +) / nd, maxGradientEntry: peaks.max() ?? 1)
+                       jacobianNorm: parts.reduce(0) { $0 + $1.norm } / nd, maxGradientEntry: parts.map(\.peak).max() ?? 1)
+    }
+
+    /// `job(0)`, ..., `job(count - 1)` on the worker pool, their results in job order. A job
+    /// the pool reports as not run (its jobs cannot throw) is run here, so every result is the job's.
+    static func inParallel<T>(_ count: Int, _ job: (Int) -> T) -> [T] {
+        WorkerPool.shared.runJobs(count, job).enumerated().map { index, result in (try? result.get()) ?? job(index) }
     }
 
     /// A(x) and B(x) of the derivation from f(x): c(x, y) = -y 1{y f < 1} = A + y B.
@@ -207,38 +225,63 @@ extension ParityGradients {
     /// force: the hinge subgradient -y 1{y f(x) < 1} J(x) averaged over all 2^d inputs, with
     /// labels y = sign (-1)^(v.x) (`sign` -1 with mask 0 gives every label -1). O(masks 2^d P).
     public func enumeratedGradients(masks: [Int], sign: Double = 1) -> [Double] {
-        let n = inputs, p = parameterCount, nd = Double(n)
-        var jacobian = [Double](repeating: 0, count: n * p), outputs = [Double](repeating: 0, count: n)
-        var rows = [Double](repeating: 0, count: masks.count * p)
-        lowTable.withUnsafeBufferPointer { low in highTable.withUnsafeBufferPointer { high in alpha.withUnsafeBufferPointer { alpha in
-        jacobian.withUnsafeMutableBufferPointer { jacobian in outputs.withUnsafeMutableBufferPointer { outputs in
-        rows.withUnsafeMutableBufferPointer { rows in masks.withUnsafeBufferPointer { masks in
-            let (low, high, alpha) = (low.baseAddress.unsafelyUnwrapped, high.baseAddress.unsafelyUnwrapped, alpha.baseAddress.unsafelyUnwrapped)
-            let (jacobian, outputs, rows) = (jacobian.baseAddress.unsafelyUnwrapped, outputs.baseAddress.unsafelyUnwrapped,
-                                             rows.baseAddress.unsafelyUnwrapped)
-            // J(x) (N x P) and f(x) (N), each input on its own.
-            WorkerPool.shared.parallelRanges(n, grain: 64) { range in
-                let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
-                defer { z.deallocate() }
-                for x in range {
-                    outputs[x] = forward(x, z: z, low: low, high: high, alpha: alpha)
-                    addJacobian(x, z: z, scale: 1, into: jacobian + x * p)
-                }
-            }
-            // One mask per row: g_v = sum_x (-y / N) 1{y f < 1} J(x), summed in input order.
-            WorkerPool.shared.parallelRanges(masks.count, grain: 1) { range in
-                for m in range {
-                    let g = rows + m * p
-                    for x in 0..<n {
-                        let y = (masks[m] & x).nonzeroBitCount & 1 == 0 ? sign : -sign
-                        guard y * outputs[x] < 1 else { continue }
-                        let (c, row) = (-y / nd, jacobian + x * p)
-                        for j in 0..<p { g[j] += c * row[j] }
-                    }
-                }
-            }
-        }}}}}}}
+        let (outputs, jacobian) = allJacobians()
+        let gradients = Self.inParallel(masks.count) { m in maskGradient(masks[m], sign: sign, outputs: outputs, jacobian: jacobian) }
+        var rows: [Double] = []
+        rows.reserveCapacity(masks.count * parameterCount)
+        for gradient in gradients { rows.append(contentsOf: gradient) }
         return rows
+    }
+
+    /// f(x) (N) and J(x) (N x P, row-major) for every input, each on its own, in chunks of 64
+    /// inputs on the worker pool.
+    func allJacobians() -> (outputs: [Double], jacobian: [Double]) {
+        let n = inputs, chunk = 64, chunks = (n + chunk - 1) / chunk
+        let parts = Self.inParallel(chunks) { c in jacobians(c * chunk..<min(n, (c + 1) * chunk)) }
+        var outputs: [Double] = [], jacobian: [Double] = []
+        outputs.reserveCapacity(n)
+        jacobian.reserveCapacity(n * parameterCount)
+        for part in parts {
+            outputs.append(contentsOf: part.outputs)
+            jacobian.append(contentsOf: part.jacobian)
+        }
+        return (outputs, jacobian)
+    }
+
+    /// f(x) and J(x) (one row of P numbers per input) for the inputs `range`.
+    func jacobians(_ range: Range<Int>) -> (outputs: [Double], jacobian: [Double]) {
+        let p = parameterCount
+        var outputs: [Double] = [], z = [Double](repeating: 0, count: k)
+        var jacobian = [Double](repeating: 0, count: range.count * p)
+        var zSpan = z.mutableSpan, rows = jacobian.mutableSpan
+        for (row, x) in range.enumerated() {
+            outputs.append(forward(x, z: &zSpan))
+            addJacobian(x, z: zSpan.span, scale: 1, into: &rows, at: row * p)
+        }
+        return (outputs, jacobian)
+    }
+
+    /// grad R_v for the mask v = `mask`: g_v = sum_x (-y / N) 1{y f < 1} J(x), summed in input
+    /// order, from `allJacobians`' f(x) and J(x).
+    func maskGradient(_ mask: Int, sign: Double, outputs: [Double], jacobian: [Double]) -> [Double] {
+        let n = inputs, p = parameterCount, nd = Double(n)
+        var g = [Double](repeating: 0, count: p)
+        var gSpan = g.mutableSpan
+        let (outputs, rows) = (outputs.span, jacobian.span)
+        for x in 0..<n {
+            let y = (mask & x).nonzeroBitCount & 1 == 0 ? sign : -sign
+            guard y * outputs[x] < 1 else { continue }
+            Self.addScaled(-y / nd, rows.extracting(x * p..<(x + 1) * p), into: &gSpan)
+        }
+        return g
+    }
+
+    /// g += c * row, entry by entry (`row` has g's count). Not inlined: on its own the loop is
+    /// vectorised (the count check hoisted), inlined into `maskGradient` it was not.
+    @inline(never)
+    static func addScaled(_ c: Double, _ row: Span<Double>, into g: inout MutableSpan<Double>) {
+        precondition(row.count == g.count, "addScaled: \(row.count) numbers into \(g.count)")
+        for j in 0..<g.count { g[j] += c * row[j] }
     }
 
     /// The moments by brute force over all 2^d masks (two passes: the mean, then the squared
