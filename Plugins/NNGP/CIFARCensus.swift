@@ -79,18 +79,16 @@ public struct CIFARCensus: Sendable {
 
     /// Adds the bytes of whole images (R, G, B planes of 1,024 each) to the channel sums.
     mutating func add(_ pixels: [UInt8]) {
-        pixels.withUnsafeBufferPointer { p in
-            for c in 0..<3 {
-                var sum: UInt64 = 0, squares: UInt64 = 0
-                for image in 0..<p.count / 3072 {
-                    let base = image * 3072 + c * 1024
-                    for q in base..<base + 1024 {
-                        let v = UInt64(p[q])
-                        sum += v; squares += v * v
-                    }
+        for c in 0..<3 {
+            var sum: UInt64 = 0, squares: UInt64 = 0
+            for image in 0..<pixels.count / 3072 {
+                let base = image * 3072 + c * 1024
+                for byte in pixels[base..<base + 1024] {
+                    let v = UInt64(byte)
+                    sum += v; squares += v * v
                 }
-                channelSums[c] += Double(sum); channelSquares[c] += Double(squares)
             }
+            channelSums[c] += Double(sum); channelSquares[c] += Double(squares)
         }
     }
 }

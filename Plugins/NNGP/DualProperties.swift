@@ -122,13 +122,6 @@ public enum DualProperties {
 
     /// The dual at every grid point by nested quadrature, the points split over the worker pool.
     public static func duals(_ activation: Activation, xi: [Double], quadrature q: GaussianQuadrature) -> [Double] {
-        var out = [Double](repeating: 0, count: xi.count)
-        out.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress.unsafelyUnwrapped
-            WorkerPool.shared.parallelRanges(xi.count, grain: 1) { range in
-                for i in range { base[i] = q.dual(activation.phi, kinks: activation.kinks, xi: xi[i]) }
-            }
-        }
-        return out
+        WorkerPool.shared.parallelMap(xi.count) { i in q.dual(activation.phi, kinks: activation.kinks, xi: xi[i]) }
     }
 }

@@ -35,18 +35,14 @@ public enum NNGPKernel: String, CaseIterable, Sendable {
     public func matrix(_ p: InnerProducts) -> DMatrix {
         var k = DMatrix(rows: p.inner.rows, columns: p.inner.columns)
         let columns = k.columns
-        k.values.withUnsafeMutableBufferPointer { out in
-            let out = out.baseAddress.unsafelyUnwrapped
-            WorkerPool.shared.parallelRanges(k.rows, grain: max(1, 16_384 / max(columns, 1))) { range in
-                for i in range {
-                    for j in 0..<columns {
-                        let inner = p.inner.values[i * columns + j]
-                        let distance = self == .laplace ? max(p.squaredA[i] + p.squaredB[j] - 2 * inner, 0).squareRoot() : 0
-                        out[i * columns + j] = value(xi: inner, distance: distance)
-                    }
-                }
+        let rows = WorkerPool.shared.parallelMap(k.rows, grain: max(1, 16_384 / max(columns, 1))) { i in
+            (0..<columns).map { j in
+                let inner = p.inner.values[i * columns + j]
+                let distance = self == .laplace ? max(p.squaredA[i] + p.squaredB[j] - 2 * inner, 0).squareRoot() : 0
+                return value(xi: inner, distance: distance)
             }
         }
+        k.values = rows.flatMap { $0 }
         return k
     }
 }

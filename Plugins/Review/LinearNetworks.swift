@@ -14,17 +14,11 @@ public enum LinearNetworks {
         precondition(a.columns == b.rows, "A B: \(a.rows) x \(a.columns) times \(b.rows) x \(b.columns)")
         var out = DMatrix(rows: a.rows, columns: b.columns)
         let (n, m) = (a.columns, b.columns)
-        a.values.withUnsafeBufferPointer { ap in
-            b.values.withUnsafeBufferPointer { bp in
-                out.values.withUnsafeMutableBufferPointer { op in
-                    for i in 0..<a.rows {
-                        for k in 0..<n {
-                            let v = ap[i * n + k]
-                            if v == 0 { continue }
-                            for j in 0..<m { op[i * m + j] += v * bp[k * m + j] }
-                        }
-                    }
-                }
+        for i in 0..<a.rows {
+            for k in 0..<n {
+                let v = a.values[i * n + k]
+                if v == 0 { continue }
+                for j in 0..<m { out.values[i * m + j] += v * b.values[k * m + j] }
             }
         }
         return out

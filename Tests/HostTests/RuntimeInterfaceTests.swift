@@ -54,8 +54,8 @@ final class RuntimeInterfaceTests: XCTestCase {
         XCTAssertEqual(seed, ELFSymbols(defined: ["host_plugin_abi_version", "host_plugin_create"], undefined: ["$s9PluginAPI6conv2dyySiF"]))
     }
 
-    /// The symbol graphs of `modules` in `folder` (their .swiftmodule files), as
-    /// `RuntimeInterface.digest` reads them.
+    /// The symbol graphs of `modules` in `folder` (their .swiftmodule files), extensions of other
+    /// modules' types included, as `RuntimeInterface.digest` reads them.
     static func symbolGraphs(_ modules: [String], in folder: String) throws -> [Data] {
         guard let extract = TestSupport.tool("swift-symbolgraph-extract") else { throw XCTSkip("swift-symbolgraph-extract is not on PATH") }
         let output = TestSupport.temporaryFolder("symbol-graphs")
@@ -64,7 +64,13 @@ final class RuntimeInterfaceTests: XCTestCase {
             let result = try TestSupport.run(extract, ["-module-name", module, "-I", folder, "-target", "\(machine())-unknown-linux-gnu",
                                                        "-output-dir", output, "-minimum-access-level", "private"])
             XCTAssertEqual(result.status, 0, result.stderr)
-            graphs.append(try Data(contentsOf: URL(fileURLWithPath: "\(output)/\(module).symbols.json")))
+            // The module's own graph, then its extensions of other modules' types
+            // (`PluginAPI@KernelSupport.symbols.json` holds `WorkerPool.runJobs`), by file name.
+            let extensions = try FileManager.default.contentsOfDirectory(atPath: output)
+                .filter { $0.hasPrefix(module + "@") && $0.hasSuffix(".symbols.json") }.sorted()
+            for file in ["\(module).symbols.json"] + extensions {
+                graphs.append(try Data(contentsOf: URL(fileURLWithPath: "\(output)/\(file)")))
+            }
         }
         return graphs
     }

@@ -16,6 +16,22 @@ extension WorkerPool {
     }
 }
 
+extension WorkerPool {
+    /// `body(i)` for every i in 0..<count on up to `threads` threads, `grain` or more indices
+    /// per piece of work, returned in index order: the safe way to fill an array in parallel
+    /// (each piece builds its own part; the parts are joined in order, so the result does not
+    /// depend on the thread count).
+    public func parallelMap<T>(_ count: Int, grain: Int = 1, _ body: (Int) -> T) -> [T] {
+        var parts: [Int: [T]] = [:]
+        let lock = NSLock()
+        parallelRanges(count, grain: max(1, grain)) { range in
+            let part = range.map(body)
+            lock.lock(); parts[range.lowerBound] = part; lock.unlock()
+        }
+        return parts.keys.sorted().flatMap { parts[$0] ?? [] }
+    }
+}
+
 /// A counter several threads add to (completed steps of parallel jobs, for progress).
 public final class SharedCounter: @unchecked Sendable {
     private let lock = NSLock()
