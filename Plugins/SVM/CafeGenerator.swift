@@ -27,7 +27,10 @@ public enum CafeGenerator {
     /// folder that is then renamed, so an interrupted generation leaves nothing half-written).
     public static func cachedFolder() throws -> String {
         let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].map { $0 } ?? ((env["HOME"] ?? NSTemporaryDirectory()) as NSString).appendingPathComponent(".cache")
+        // As the XDG spec says: an empty or relative XDG_CACHE_HOME is ignored (an empty one
+        // once wrote into ./host/ of the current folder).
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? ((env["HOME"] ?? NSTemporaryDirectory()) as NSString).appendingPathComponent(".cache")
         let folder = ((base as NSString).appendingPathComponent("host") as NSString).appendingPathComponent("cafe-standin-v1")
         if FileManager.default.fileExists(atPath: folder) { return folder }
         let parent = (folder as NSString).deletingLastPathComponent

@@ -61,11 +61,11 @@ final class FetchCommandTests: XCTestCase {
         let root = TestSupport.temporaryFolder("fetch")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let missing = try fetch(["--url", server.url("/absent.tar.gz")], root: root)
-        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.status, 1, "a download that fails is a failure (exit 1), not a bad command line (2)")
         XCTAssertTrue(missing.stderr.contains("HTTP 404"), missing.stderr)
         XCTAssertTrue(missing.stderr.contains("host fetch cifar10 --archive PATH"), missing.stderr)
         let refused = try fetch(["--url", "http://127.0.0.1:1/cifar.tar.gz"], root: root)
-        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("cannot download http://127.0.0.1:1/cifar.tar.gz"), refused.stderr)
     }
 
@@ -103,7 +103,7 @@ final class FetchCommandTests: XCTestCase {
         }
         settings.maxDownload = 1000
         guard case .failure(let error) = FetchCommand.fetch(settings) else { return XCTFail("a download past the cap was accepted") }
-        XCTAssertEqual(error.exitCode, 2)
+        XCTAssertEqual(error.exitCode, 1)
         XCTAssertTrue(error.message.contains("the server sends \(good.count) bytes, more than the limit of 1000 bytes"), error.message)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
     }
@@ -116,7 +116,7 @@ final class FetchCommandTests: XCTestCase {
         }
         settings.maxDownload = 100_000
         guard case .failure(let error) = FetchCommand.fetch(settings) else { return XCTFail("an endless download was accepted") }
-        XCTAssertEqual(error.exitCode, 2)
+        XCTAssertEqual(error.exitCode, 1)
         XCTAssertTrue(error.message.contains("100000"), error.message)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
     }

@@ -57,6 +57,41 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(fromFolder.labels, digits.labels)
     }
 
+    func testGzippedMNISTFilesAreReadAsTheyAreDistributed() throws {
+        let folder = NSTemporaryDirectory() + "idx-gz-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let images = IDXArray(shape: [5, 6, 7], bytes: (0..<210).map { UInt8(($0 * 7) % 256) }), labels = IDXArray(shape: [5], bytes: [0, 9, 2, 2, 5])
+        try IDX.write(images, to: folder + "/train-images-idx3-ubyte")
+        try IDX.write(labels, to: folder + "/train-labels-idx1-ubyte")
+        let plain = try DigitsDataset.read(folder: folder)
+        // gzip itself, as MNIST's files were made (our own encoder where gzip is absent).
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
+            let path = folder + "/" + name
+            if let gzip = ["/usr/bin/gzip", "/bin/gzip"].first(where: FileManager.default.isExecutableFile(atPath:)) {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: gzip)
+                process.arguments = ["-9", path]
+                try process.run()
+                process.waitUntilExit()
+                XCTAssertEqual(process.terminationStatus, 0)
+            } else {
+                try Data(Gzip.compress([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))).write(to: URL(fileURLWithPath: path + ".gz"))
+                try FileManager.default.removeItem(atPath: path)
+            }
+        }
+        let zipped = try DigitsDataset.read(folder: folder)
+        XCTAssertEqual(zipped.labels, plain.labels)
+        XCTAssertEqual(zipped.batch(0..<5).values, plain.batch(0..<5).values)
+        // A damaged .gz is bad input naming the file.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte.gz")))
+        bytes[bytes.count - 6] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte.gz"))
+        XCTAssertThrowsError(try DigitsDataset.read(folder: folder)) { error in
+            XCTAssertEqual((error as? PluginError)?.kind, .invalidInput)
+            XCTAssertTrue("\(error)".contains("train-labels-idx1-ubyte.gz"), "\(error)")
+        }
+    }
+
     func testAFolderOfMNISTStyleFiles() throws {
         let folder = NSTemporaryDirectory() + "idx-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -4,6 +4,11 @@ import PluginAPI
 /// `host bench [FILTER] [--json]`: the engine's micro-benchmarks as a table or JSON lines.
 enum BenchCommand {
     static func run(filter: String?, globals: GlobalOptions) -> Int32 {
+        if let filter, !EngineBench.cases().contains(where: { $0.name.contains(filter) }), !"memory".contains(filter) {
+            let names = EngineBench.cases().map(\.name) + ["training step memory (memory)"]
+            return HostCommand.report(HostError("no benchmark matches '\(filter)'",
+                                                hint: "give part of a case's name: " + names.joined(separator: "; "), exitCode: ExitCode.usage))
+        }
         WorkerPool.shared.threads = globals.threads
         let cpu = CPUFeatures.current, set = KernelSet.active
         // The clock the cores hold under load, measured on every thread at once (the kernel's

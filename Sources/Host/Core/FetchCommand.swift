@@ -76,8 +76,8 @@ public enum FetchCommand {
 
     /// Downloads (unless `settings.archive` is given) into `<root>/cifar-10-binary.tar.gz.part`
     /// (streamed to disk, at most `CIFAR10.maxArchiveSize` bytes), checks and unpacks; the
-    /// `.part` file is removed whatever happens. Bad or damaged data exits 2, a folder that
-    /// cannot be written 1. Returns the folder.
+    /// `.part` file is removed whatever happens. Bad or damaged data exits 2; a download that
+    /// fails (network, server) and a folder that cannot be written exit 1. Returns the folder.
     public static func fetch(_ settings: Settings, say: @escaping (String) -> Void = { _ in }) -> Result<String, HostError> {
         let file: String, source: String
         var partial: String?
@@ -97,7 +97,8 @@ public enum FetchCommand {
             say("downloading \(settings.url)")
             if case .failure(let error) = Download.file(from: settings.url, to: part, limit: settings.maxDownload, progress: say) {
                 return .failure(HostError("cannot download \(settings.url): \(error.message)",
-                                          hint: "with no network, download \(CIFAR10.archiveURL) elsewhere, copy it here and run `host fetch cifar10 --archive PATH`"))
+                                          hint: "with no network, download \(CIFAR10.archiveURL) elsewhere, copy it here and run `host fetch cifar10 --archive PATH`",
+                                          exitCode: ExitCode.failure))
             }
             (file, source) = (part, settings.url)
         }

@@ -5,6 +5,8 @@ import PluginAPI
 public enum HostCommand {
     public static func main(_ argv: [String]) -> Int32 {
         let arguments = Array(argv.dropFirst())
+        // Read before parsing, so that even a malformed command line answers in JSON.
+        errorsAsJSON = arguments.contains("--json")
         switch ArgumentParser.parse(arguments) {
         case .failure(let error):
             return report(error)
@@ -256,8 +258,18 @@ public enum HostCommand {
         })
     }
 
+    /// Whether errors are also printed as a JSON object on stdout (`--json` anywhere on the line).
+    nonisolated(unsafe) static var errorsAsJSON = false
+
+    /// Prints `error` (message and hint on stderr; with `--json` also one object on stdout,
+    /// `{"status": "error", "error": {"message", "hint", "exit_code"}}`) and returns its exit code.
     static func report(_ error: HostError) -> Int32 {
         warn("error: \(error.message)\n  hint: \(error.hint)", prefix: "host: ")
+        if errorsAsJSON {
+            print(JSON.object([("status", .string("error")),
+                               ("error", .object([("message", .string(error.message)), ("hint", .string(error.hint)),
+                                                  ("exit_code", .number(Double(error.exitCode)))]))]).text())
+        }
         return error.exitCode
     }
 

@@ -2,7 +2,8 @@ import Foundation
 import PluginAPI
 
 /// Shows progress on stderr: a live, redrawn line when stderr is a terminal (phase, count,
-/// rate, time left, current values), and a plain line every few seconds otherwise.
+/// rate, time left, current values), cut to the terminal's width so it never wraps (a wrapped
+/// line cannot be redrawn and leaves stale copies), and a plain line every few seconds otherwise.
 public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
     private let live: Bool
     private let plainInterval: Double
@@ -10,12 +11,36 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
     private var phase = "", unit = "", total = 0
     private var started = 0.0, lastDraw = 0.0
     private var drewLive = false
+    private let columns: () -> Int
 
     /// `live` redraws one line; otherwise a line is printed every `plainInterval` seconds. A
     /// worker process draws live when its supervisor writes to a terminal (`HOST_PROGRESS_LIVE`).
-    public init(live: Bool = isatty(2) != 0 || ProcessInfo.processInfo.environment["HOST_PROGRESS_LIVE"] == "1", plainInterval: Double = 5) {
+    public init(live: Bool = isatty(2) != 0 || ProcessInfo.processInfo.environment["HOST_PROGRESS_LIVE"] == "1", plainInterval: Double = 5,
+                columns: @escaping () -> Int = TerminalProgress.terminalColumns) {
         self.live = live
         self.plainInterval = plainInterval
+        self.columns = columns
+    }
+
+    /// The width of the terminal on stderr, asked at each redraw (so a resize is followed); in a
+    /// worker, whose stderr is a pipe, the width its supervisor saw (`HOST_TERMINAL_COLUMNS`);
+    /// else `COLUMNS`, else 80.
+    public static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        let environment = ProcessInfo.processInfo.environment
+        for key in ["HOST_TERMINAL_COLUMNS", "COLUMNS"] {
+            if let text = environment[key], let n = Int(text), n > 0 { return n }
+        }
+        return 80
+    }
+
+    /// `line` cut to fit in `columns` without wrapping: one column is left free (a line that
+    /// fills the last column makes some terminals wrap), and a cut line ends in "…".
+    public static func fit(_ line: String, columns: Int) -> String {
+        let width = max(columns - 1, 8)
+        guard line.count > width else { return line }
+        return String(line.prefix(width - 1)) + "…"
     }
 
     public func begin(_ phase: String, total: Int, unit: String) {
@@ -32,7 +57,7 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
         lastDraw = t
         let line = describe(completed: completed, values: values, elapsed: t - started)
         if live {
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + Self.fit(line, columns: columns())).utf8))
             drewLive = true
         } else {
             FileHandle.standardError.write(Data((line + "\n").utf8))

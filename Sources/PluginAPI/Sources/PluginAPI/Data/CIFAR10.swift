@@ -19,7 +19,7 @@ public enum CIFAR10 {
     public static var defaultDataRoot: String {
         let environment = ProcessInfo.processInfo.environment
         if let dir = environment["HOST_DATA_DIR"], !dir.isEmpty { return dir }
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("host") }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return (xdg as NSString).appendingPathComponent("host") }
         return (NSHomeDirectory() as NSString).appendingPathComponent(".local/share/host")
     }
 

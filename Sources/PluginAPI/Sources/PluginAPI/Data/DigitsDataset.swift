@@ -21,7 +21,8 @@ public enum DigitsDataset {
 
     /// Reads the images and labels of `folder`: `digits-images-idx3-ubyte` and
     /// `digits-labels-idx1-ubyte` when present, else the one `*images-idx3-ubyte` and the one
-    /// `*labels-idx1-ubyte` file there (MNIST's `train-images-idx3-ubyte`, for example).
+    /// `*labels-idx1-ubyte` file there (MNIST's `train-images-idx3-ubyte`, for example), each
+    /// possibly gzipped (`train-images-idx3-ubyte.gz`, as MNIST is distributed).
     public static func read(folder: String, classes: Int = 10) throws -> LabeledImages {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -30,11 +31,13 @@ public enum DigitsDataset {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         func pick(_ preferred: String, suffix: String) throws -> String {
             if names.contains(preferred) { return (folder as NSString).appendingPathComponent(preferred) }
-            let matches = names.filter { $0.hasSuffix(suffix) }
+            // A gzipped file counts unless its gunzipped copy is there too.
+            let plain = names.filter { $0.hasSuffix(suffix) }
+            let matches = plain + names.filter { $0.hasSuffix(suffix + ".gz") && !plain.contains(String($0.dropLast(3))) }
             guard matches.count == 1 else {
                 let found = matches.isEmpty ? "no *\(suffix) file" : "several *\(suffix) files (\(matches.joined(separator: ", ")))"
                 throw PluginError.invalidInput("\(folder): \(found)",
-                                               hint: "the folder needs one images file (*images-idx3-ubyte) and one labels file (*labels-idx1-ubyte), or \(preferred)")
+                                               hint: "the folder needs one images file (*images-idx3-ubyte, or .gz) and one labels file (*labels-idx1-ubyte, or .gz), or \(preferred)")
             }
             return (folder as NSString).appendingPathComponent(matches[0])
         }

@@ -20,13 +20,19 @@ public enum IDX {
     /// The type code of unsigned bytes.
     static let unsignedByte: UInt8 = 0x08
 
-    /// Reads the IDX file at `path`.
+    /// Reads the IDX file at `path`; a name ending in `.gz` is gunzipped first (MNIST is
+    /// distributed as `train-images-idx3-ubyte.gz`).
     public static func read(_ path: String) throws -> IDXArray {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PluginError.invalidInput("cannot read \(path): no such file or not readable",
                                            hint: "check the path; IDX files are MNIST-style files such as train-images-idx3-ubyte")
         }
-        return try parse([UInt8](data), source: path)
+        guard path.hasSuffix(".gz") else { return try parse([UInt8](data), source: path) }
+        do {
+            return try parse(try Gzip.decompress([UInt8](data)), source: path)
+        } catch let error as Inflate.Failure {
+            throw PluginError.invalidInput("\(path): \(error.description)", hint: "the .gz file is damaged: download it again, or give the gunzipped file")
+        }
     }
 
     /// Parses IDX bytes; `source` names them in errors.
