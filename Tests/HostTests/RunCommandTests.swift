@@ -154,6 +154,13 @@ final class RunCommandTests: XCTestCase {
             XCTAssertFalse(commandHelp.stdout.contains("host run "), commandHelp.stdout)
             XCTAssertTrue(commandHelp.stdout.contains("--threads N"), commandHelp.stdout)
         }
+        // Each command explains its own options, not only the global ones.
+        for (command, own) in [("fetch", "--archive FILE    unpack"), ("eval", "--checkpoint PATH the checkpoint"), ("report", "folder of run folders"),
+                               ("bench", "--json            one JSON object per case"), ("new-plugin", "--dir DIR         where to write")] {
+            let commandHelp = try TestSupport.host(["help", command], in: TestSupport.temporaryFolder())
+            XCTAssertEqual(commandHelp.status, 0, commandHelp.stderr)
+            XCTAssertTrue(commandHelp.stdout.contains(own), "\(command): \(commandHelp.stdout)")
+        }
     }
 }
 

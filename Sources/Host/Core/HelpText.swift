@@ -54,8 +54,49 @@ public enum HelpText {
             }
         }
         guard !picked.isEmpty, let options = usage.range(of: "Global options") else { return nil }
-        return "Usage:\n" + picked.joined(separator: "\n") + "\n\n" + usage[options.lowerBound...]
+        let own = commandDetails[name].map { $0 + "\n\n" } ?? ""
+        return "Usage:\n" + picked.joined(separator: "\n") + "\n\n" + own + usage[options.lowerBound...]
     }
+
+    /// What each of the host's own commands takes, beyond its usage line.
+    static let commandDetails: [String: String] = [
+        "fetch": """
+        Options:
+          --dir DIR         the data folder to unpack into (default \(CIFAR10.defaultDataRoot)); experiments then
+                            find <DIR>/cifar-10-batches-bin without --cifar-dir
+          --archive FILE    unpack this cifar-10-binary.tar.gz instead of downloading (a manual download)
+          --url URL         download from URL (default \(CIFAR10.archiveURL))
+          --md5 HEX         the archive's expected MD5 (default CIFAR-10's published \(CIFAR10.archiveMD5))
+        The archive is streamed to <DIR>/cifar-10-binary.tar.gz.part, checked and unpacked; the .part file
+        is removed whatever happens. Exit 2: bad or damaged data; exit 1: the download or the folder failed.
+        """,
+        "eval": """
+        Options:
+          --checkpoint PATH the checkpoint a training run wrote in its run folder (the experiment's help says which)
+          --name value ...  the experiment's options, as for `host run` (`host help <Plugin> <experiment>`)
+        Writes a new run folder (<Plugin>-<experiment>-eval-<UTC time>) with the saved model's metrics.
+        """,
+        "report": """
+        RUN_DIR is one run folder (its report.html shows the options, metrics, plots and files) or a
+        folder of run folders, a sweep's for example (one page comparing them). Open report.html in a browser.
+        """,
+        "bench": """
+        Options:
+          <filter>          only the cases whose name contains it: gemm, skinny, conv2d, digits, memory, ...
+          --json            one JSON object per case (ms, GFLOP/s, share of peak, kernel set, CPU, clock)
+        Every figure names the CPU, the kernel set and the clock measured under load; GEMM and conv rows
+        give their share of the detected peak (threads x lanes x FMA pipes x 2 x clock).
+        """,
+        "verify-ops": """
+        DIR holds cases.json and its .npy arrays (the format of Tests/Fixtures/golden/README.md): every
+        case runs through the engine and is compared with PyTorch's outputs and gradients. Exit 1 if one fails.
+        """,
+        "new-plugin": """
+        Options:
+          --dir DIR         where to write the package (default ./<Name>); must be new or empty
+        The package builds against this host's runtime (`make build`, `make test`, `make run`).
+        """,
+    ]
 
     /// `host list`: a heading row per plugin, then its data sets and experiments.
     public static func list(_ plugins: [LoadedPlugin]) -> String {
