@@ -150,6 +150,8 @@ public enum AttractorExperiment {
         let oneDistances = show(one, [("z (fitted)", z1)] + probes, training: [z1], network: "1 image")
         context.metrics.final("train_image_distance_one", oneDistances[1])
         try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 6), to: "one_image.png")
+        // The fitted networks by nn.Sequential's names (0.weight, 0.bias, 2.weight, 2.bias).
+        try one.save(to: try context.artifacts.makeFolder("checkpoint-one-image"))
 
         // Two images (4c: steps (a) and (b) again).
         pictures = []; captions = []
@@ -161,6 +163,7 @@ public enum AttractorExperiment {
         let twoDistances = show(two, [("z1 (fitted)", z1), ("z2 (fitted)", z2)] + probes, training: [z1, z2], network: "2 images")
         context.metrics.final("train_image_distance_two", twoDistances[2])
         try context.artifacts.writePNG(Image.grid(pictures, captions: captions, columns: 6), to: "two_images.png")
+        try two.save(to: try context.artifacts.makeFolder("checkpoint-two-images"))
         try context.artifacts.writeCSV("outputs.csv", header: ["network", "input", "rms_input_to_nearest_z", "rms_f_to_z1", "rms_f_to_z2", "rms_f_to_input"],
                                        rows: outputRows)
 

@@ -54,6 +54,8 @@ public enum TrainExperiment {
         public var curve: [(step: Int, loss: Double, runningMean: Double)] = []
         public var testAccuracy = 0.0
         public var seconds = 0.0
+        /// The trained network.
+        public var network: Module?
         public var finalLoss: Double { curve.last?.loss ?? .nan }
     }
 
@@ -67,6 +69,8 @@ public enum TrainExperiment {
         context.log(String(format: "train: d = %d, final loss %.4f, test accuracy %.4f (%.1f s)", settings.d, outcome.finalLoss,
                            outcome.testAccuracy, outcome.seconds))
         try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
+        // The weights by PyTorch's names (hidden.weight, hidden.bias, output.weight, output.bias).
+        try outcome.network?.save(to: try context.artifacts.makeFolder("checkpoint"))
     }
 
     /// Trains one network, logging the window and running mean losses every `logEvery` steps to
@@ -103,6 +107,7 @@ public enum TrainExperiment {
         outcome.seconds = report.seconds
         if let fused, let network = network as? TwoLayerReLU { fused.store(into: network) }
         outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
+        outcome.network = network
         return outcome
     }
 

@@ -37,8 +37,9 @@ final class HW3ResNetTests: XCTestCase {
         XCTAssertEqual(net.namedParameters().map(\.0), [
             "conv1.weight", "norm1.weight", "norm1.bias", "block.conv1.weight", "block.norm1.weight", "block.norm1.bias",
             "block.conv2.weight", "block.norm2.weight", "block.norm2.bias", "fc.weight", "fc.bias"])
-        XCTAssertEqual(net.namedBuffers().map(\.0), ["norm1.running_mean", "norm1.running_var", "block.norm1.running_mean",
-                                                     "block.norm1.running_var", "block.norm2.running_mean", "block.norm2.running_var"])
+        XCTAssertEqual(net.namedBuffers().map(\.0), ["norm1.running_mean", "norm1.running_var", "norm1.num_batches_tracked",
+                                                     "block.norm1.running_mean", "block.norm1.running_var", "block.norm1.num_batches_tracked",
+                                                     "block.norm2.running_mean", "block.norm2.running_var", "block.norm2.num_batches_tracked"])
         // 144 + 32 + 2304 * 2 + 32 * 2 + 170
         XCTAssertEqual(net.parameterCount, 144 + 32 + 2 * 2304 + 2 * 32 + 170)
     }
@@ -52,6 +53,25 @@ final class HW3ResNetTests: XCTestCase {
         XCTAssertNotEqual(a.fc.weight.values, b.fc.weight.values)
         try b.load(from: folder)
         for ((n1, t1), (_, t2)) in zip(a.stateDict(), b.stateDict()) { XCTAssertEqual(t1.values, t2.values, n1) }
+    }
+
+    func testBatchNormCountsItsTrainingBatchesAndOlderStatesWithoutTheCountLoad() throws {
+        var g = SeededGenerator(seed: 4)
+        let net = HW3ResNet(channels: 4, activation: .relu, norm: .batch, generator: &g)
+        let x = Tensor.uniform([3, 1, 8, 8], low: -1, high: 1, generator: &g)
+        _ = net(x); _ = net(x)
+        net.eval(); _ = net(x)
+        let counts = net.namedBuffers().filter { $0.0.hasSuffix("num_batches_tracked") }
+        XCTAssertEqual(counts.count, 3)
+        XCTAssertEqual(counts.map { $0.1.shape }, [[], [], []], "a scalar, as PyTorch's")
+        XCTAssertEqual(counts.map { $0.1[flat: 0] }, [2, 2, 2], "two training passes; the evaluation pass does not count")
+        // A checkpoint written before the count existed still loads; the count keeps its value.
+        let folder = NSTemporaryDirectory() + "old-state-\(UUID().uuidString.prefix(6))"
+        try net.save(to: folder)
+        for (name, _) in counts { try FileManager.default.removeItem(atPath: folder + "/" + name + ".npy") }
+        let fresh = HW3ResNet(channels: 4, activation: .relu, norm: .batch, generator: &g)
+        try fresh.load(from: folder)
+        XCTAssertEqual((fresh.norm1 as? BatchNorm2d)?.weight.values, (net.norm1 as? BatchNorm2d)?.weight.values)
     }
 
     func testAWholeResNetStepReleasesItsGraph() {

@@ -37,10 +37,14 @@ public final class Conv2d: Module {
 }
 
 /// `nn.BatchNorm2d(numFeatures, eps: 1e-5, momentum: 0.1)`: weight 1, bias 0, running mean 0
-/// and variance 1 (buffers).
+/// and variance 1, and the count of training batches (buffers), so a saved state dict has
+/// PyTorch's names, `num_batches_tracked` included (`load_state_dict` with strict=True wants it).
 public final class BatchNorm2d: Module {
     public let weight: Tensor, bias: Tensor
     public let runningMean: Tensor, runningVar: Tensor
+    /// Forward passes in training mode (PyTorch's `num_batches_tracked`; a scalar, counted in
+    /// Float, exact to 2^24). With a momentum it changes nothing in the computation.
+    public let numBatchesTracked: Tensor
     public let eps: Float, momentum: Float
 
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
@@ -48,13 +52,15 @@ public final class BatchNorm2d: Module {
         bias = Tensor.zeros([numFeatures], requiresGrad: true)
         runningMean = Tensor.zeros([numFeatures])
         runningVar = Tensor.ones([numFeatures])
+        numBatchesTracked = Tensor.zeros([])
         self.eps = eps; self.momentum = momentum
     }
 
-    public override var bufferNames: Set<String> { ["runningMean", "runningVar"] }
+    public override var bufferNames: Set<String> { ["runningMean", "runningVar", "numBatchesTracked"] }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+        if training { numBatchesTracked[flat: 0] += 1 }
+        return batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                     training: training, momentum: momentum, eps: eps)
     }
 }

@@ -103,7 +103,8 @@ open class Module {
         }
         for (name, tensor) in own {
             guard let source = state[name] else {
-                if !strict { continue }
+                // States saved before BatchNorm counted its batches lack the count: it keeps its value.
+                if !strict || Self.isBatchCount(name) { continue }
                 throw PluginError.invalidInput("the state has no tensor '\(name)'", hint: "it needs every name of the model's state dict: " + stateDict().map(\.0).joined(separator: ", "))
             }
             guard source.shape == tensor.shape else {
@@ -112,6 +113,9 @@ open class Module {
             tensor.copy_(source)
         }
     }
+
+    /// Whether `name` is a BatchNorm's batch count, which older saved states lack.
+    static func isBatchCount(_ name: String) -> Bool { name == "num_batches_tracked" || name.hasSuffix(".num_batches_tracked") }
 
     /// Writes the state dict as one `.npy` file per tensor (`<name>.npy`) into `folder`.
     public func save(to folder: String) throws {
@@ -134,7 +138,7 @@ open class Module {
         for (name, _) in stateDict() {
             let path = (folder as NSString).appendingPathComponent(name + ".npy")
             guard FileManager.default.fileExists(atPath: path) else {
-                if parametersOnly && buffers.contains(name) { continue }
+                if (parametersOnly && buffers.contains(name)) || Self.isBatchCount(name) { continue }
                 throw PluginError.invalidInput("\(path) is missing", hint: "the folder needs one <name>.npy per \(parametersOnly ? "parameter" : "tensor") of the model: "
                                                + (parametersOnly ? namedParameters() : stateDict()).map(\.0).joined(separator: ", "))
             }
