@@ -68,7 +68,7 @@ final class EngineCommandTests: XCTestCase {
                 XCTAssertEqual(object["kernel_set"] as? String, set.name, String(line))
                 XCTAssertEqual(object["cpu"] as? String, CPUFeatures.current.modelName)
             }
-            let text = try TestSupport.host(["bench", "gemm 64"], environment: ["HOST_KERNELS": set.name])
+            let text = try TestSupport.host(["bench", "batch 16 x 64"], environment: ["HOST_KERNELS": set.name])
             XCTAssertTrue(text.stdout.contains("kernels: \(set.name) (\(set.lanes) lanes, forced by HOST_KERNELS)"), text.stdout)
             XCTAssertTrue(text.stdout.contains("CPU: \(CPUFeatures.current.modelName)"), text.stdout)
         }
