@@ -71,7 +71,12 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(html.contains(secret.base64EncodedString()) || html.contains("secret-"), "the linked file is not embedded")
         XCTAssertFalse(html.contains("outside.svg") && html.contains(Data("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>outside".utf8).base64EncodedString()),
                        "a linked folder is not followed")
-        XCTAssertFalse(html.lowercased().contains("<script"), "no script element in the page")
+        // The one script is the page's own table sorter, allowed by the CSP's nonce; the run's
+        // texts add none.
+        XCTAssertEqual(html.lowercased().components(separatedBy: "<script").count - 1, 1, "only the page's own script element")
+        let policy = try XCTUnwrap(html.range(of: "script-src 'nonce-"), "a Content Security Policy that names a nonce")
+        let nonce = html[policy.upperBound...].prefix { $0 != "'" }
+        XCTAssertTrue(html.contains("<script nonce=\"\(nonce)\">") && html.contains("default-src 'none'"), "the sorter runs by the nonce; nothing else loads")
         XCTAssertFalse(html.contains("<img src=x"), "file names are escaped")
         XCTAssertFalse(html.contains("<i>key</i>") || html.contains("<b>"), "values and cells are escaped")
         XCTAssertTrue(html.contains("data:image/svg+xml;base64,\(Data(script.utf8).base64EncodedString())"), "the SVG is shown only as an image")
@@ -125,6 +130,53 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<td>true</td>") && html.contains("<td>false</td>"), "switches read true/false")
         XCTAssertFalse(html.contains("<th>--samples</th>"), "options that agree are left out")
         XCTAssertTrue(html.contains("<td>a</td>") && html.contains("<td>b</td>"))
+    }
+
+    func testRunsThatDifferBySeedAndOptionAreComparedOnSharedAxes() throws {
+        let work = TestSupport.temporaryFolder("report-compare")
+        for (folder, seed, lr) in [("a", "0", "0.001"), ("b", "1", "0.001"), ("c", "0", "0.002"), ("d", "1", "0.002")] {
+            let run = try TestSupport.host(["run", "Parity", "train", "--d", "5", "--iters", "600", "--log-every", "100", "--test-samples", "200",
+                                            "--seed", seed, "--lr", lr, "--out", "sweep/" + folder, "--quiet"], in: work)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let result = try TestSupport.host(["report", "sweep"], in: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try read(work + "/sweep/report.html")
+        XCTAssertTrue(html.contains("<th>--lr</th><th>--seed</th>"), "the seed is an option that differs")
+        XCTAssertTrue(html.contains("<table class=\"sortable\">"), "the runs' table sorts")
+        // Two curves charts (loss, running_mean_loss), each with all four runs, labelled by option.
+        XCTAssertTrue(html.contains("<h2>Curves</h2>"))
+        let charts = html.components(separatedBy: "<figcaption>").dropFirst().filter { $0.hasPrefix("loss against step") || $0.hasPrefix("running_mean_loss against step") }
+        XCTAssertEqual(charts.count, 2)
+        let chart = try XCTUnwrap(html.range(of: "alt=\"loss\" src=\"data:image/svg+xml;base64,"))
+        let encoded = html[chart.upperBound...].prefix { $0 != "\"" }
+        let svg = String(decoding: try XCTUnwrap(Data(base64Encoded: String(encoded))), as: UTF8.self)
+        for label in ["--lr 0.001, --seed 0", "--lr 0.001, --seed 1", "--lr 0.002, --seed 0", "--lr 0.002, --seed 1"] {
+            XCTAssertTrue(svg.contains(label), "legend entry \(label)")
+        }
+        // Mean and spread over the two seeds of each learning rate.
+        XCTAssertTrue(html.contains("<h2>Over seeds</h2>"))
+        XCTAssertTrue(html.contains("<tr><td>0.001</td><td class=\"num\">2</td>") && html.contains("<tr><td>0.002</td><td class=\"num\">2</td>"), html)
+        XCTAssertTrue(html.contains(" ± "))
+        // Wide tables scroll in their box on screen and print whole.
+        XCTAssertTrue(html.contains(".scroll { overflow-x: auto") && html.contains("@media print"))
+    }
+
+    func testNotesKeepTheirLinesAndNumbersShowSixDigits() throws {
+        let work = TestSupport.temporaryFolder("report-notes")
+        XCTAssertEqual(try TestSupport.host(["run", "Parity", "train", "--iters", "300", "--log-every", "100", "--out", "run", "--quiet"], in: work).status, 0)
+        let path = work + "/run/summary.json"
+        var summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        summary["notes"] = ["confusion": "a b\n1 2\n3 4"]
+        try JSONSerialization.data(withJSONObject: summary).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try TestSupport.host(["report", "run"], in: work).status, 0)
+        let html = try read(work + "/run/report.html")
+        XCTAssertTrue(html.contains("<dd><pre>a b\n1 2\n3 4</pre></dd>"), "a note keeps its lines")
+        let csv = try String(contentsOfFile: work + "/run/metrics.csv", encoding: .utf8)
+        let full = try XCTUnwrap(csv.split(separator: "\n").dropFirst().first?.split(separator: ",").dropFirst().first)
+        XCTAssertGreaterThan(full.count, 10, "the file keeps every digit: \(full)")
+        XCTAssertTrue(html.contains(">\(String(format: "%.6g", Double(full) ?? 0))</td>"), "the page shows 6 significant digits")
+        XCTAssertFalse(html.contains(">\(full)</td>"))
     }
 
     func testReportOfAFolderWithoutRunsExitsTwo() throws {

@@ -84,7 +84,8 @@ public enum Report {
         var body = "<h1>\(escape(title(run)))</h1>\n<p class=\"meta\">\(escape(statusLine(run)))</p>\n"
         body += "<h2>Final metrics</h2>\n" + metricsTable([run])
         if let notes = run.summary["notes"] as? [String: Any], !notes.isEmpty {
-            body += "<h2>Notes</h2>\n<dl>" + notes.keys.sorted().map { "<dt>\(escape($0))</dt><dd>\(escape("\(notes[$0] ?? "")"))</dd>" }.joined() + "</dl>\n"
+            // Notes keep their lines (a confusion matrix, a table of models) as the run wrote them.
+            body += "<h2>Notes</h2>\n<dl>" + notes.keys.sorted().map { "<dt>\(escape($0))</dt><dd><pre>\(escape("\(notes[$0] ?? "")"))</pre></dd>" }.joined() + "</dl>\n"
         }
         body += tables(run)
         body += figures(run)
@@ -97,6 +98,8 @@ public enum Report {
     static func sweepPage(folder: String, runs: [Run], skipped: [String] = []) -> String {
         var body = "<h1>\(escape((folder as NSString).lastPathComponent)): \(runs.count) runs</h1>\n"
         body += "<h2>Final metrics</h2>\n" + metricsTable(runs)
+        body += ReportComparison.overSeeds(runs)
+        body += ReportComparison.overlaidCurves(runs)
         body += "<h2>Figures</h2>\n<div class=\"side\">"
         for run in runs { body += "<section><h3>\(escape(run.name))</h3>\(figures(run, heading: false))</section>" }
         body += "</div>\n" + skippedList(skipped)
@@ -113,21 +116,20 @@ public enum Report {
         return "\(status), \(seconds), started \(run.summary["started"] as? String ?? "?"), seed \(run.config["seed"] ?? "?"), folder \(run.name)"
     }
 
-    /// One row per run: its name, status, options that differ between runs, final metrics.
+    /// One row per run: its name, status, every option that differs between runs (the seed
+    /// included), final metrics; several runs' table sorts by a click on a column's heading.
     static func metricsTable(_ runs: [Run]) -> String {
         let metricNames = orderedUnion(runs.map { Array(($0.summary["metrics"] as? [String: Any] ?? [:]).keys).sorted(by: numericOrder) })
-        let optionSets = runs.map { $0.config["options"] as? [String: Any] ?? [:] }
-        let varying = runs.count > 1 ? orderedUnion(optionSets.map { Array($0.keys).sorted() }).filter { key in
-            Set(optionSets.map { "\($0[key] ?? "")" }).count > 1 } : []
-        var html = "<table><tr>" + (runs.count > 1 ? "<th>run</th><th>status</th>" : "")
-        html += (varying.map { "--" + $0 } + metricNames).map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-        for (run, options) in zip(runs, optionSets) {
+        let varying = ReportComparison.differingOptions(runs)
+        var html = "<div class=\"scroll\"><table\(runs.count > 1 ? " class=\"sortable\"" : "")><tr>" + (runs.count > 1 ? "<th>run</th><th>status</th>" : "")
+        html += (varying + metricNames).map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for run in runs {
             html += "<tr>" + (runs.count > 1 ? "<td>\(escape(run.name))</td><td>\(escape(run.summary["status"] as? String ?? "?"))</td>" : "")
-            html += varying.map { "<td>\(escape(options[$0].map(optionText) ?? ""))</td>" }.joined()
+            html += varying.map { "<td>\(escape(ReportComparison.value(run, String($0.dropFirst(2)))))</td>" }.joined()
             let metrics = run.summary["metrics"] as? [String: Any] ?? [:]
             html += metricNames.map { "<td class=\"num\">\(escape(number(metrics[$0])))</td>" }.joined() + "</tr>\n"
         }
-        return html + "</table>\n"
+        return html + "</table></div>\n"
     }
 
     static func configTable(_ run: Run) -> String {
@@ -198,13 +200,14 @@ public enum Report {
         let shown = rows.enumerated().filter { $0.offset % every == 0 || $0.offset == rows.count - 1 }.map(\.element)
         var html = ""
         if every > 1 { html += "<p class=\"meta\">every \(every)th of \(rows.count) rows; all of them are in \(escape(file))</p>\n" }
-        html += "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        html += "<div class=\"scroll\"><table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for row in shown {
+            // Numbers to 6 significant digits (the file keeps every digit).
             html += "<tr>" + row.map { cell in
-                Double(cell) != nil ? "<td class=\"num\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+                Double(cell).map { "<td class=\"num\">\(escape(significant($0)))</td>" } ?? "<td>\(escape(cell))</td>"
             }.joined() + "</tr>\n"
         }
-        return html + "</table>\n"
+        return html + "</table></div>\n"
     }
 
     /// "d5" before "d10": names compared with their digits as numbers.
@@ -216,9 +219,17 @@ public enum Report {
         return "\(value)"
     }
 
+    /// A number to about 6 significant digits ("0.998123", "1.23457e+06"), integers whole.
+    static func significant(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(format: "%.6g", v)
+    }
+
     static func number(_ value: Any?) -> String {
         switch value {
-        case let v as Double: return formatNumber(v)
+        case let v as Double: return significant(v)
         case let v as Int: return String(v)
         case nil, is NSNull: return "-"
         case let v?: return "\(v)"
@@ -236,10 +247,16 @@ public enum Report {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
     }
 
+    /// The page: our CSS and one script of ours (table sorting), which the Content Security
+    /// Policy alone allows to run (by a nonce new to each page); images only from data URIs,
+    /// nothing fetched. The run's texts are escaped, so none of them can add an element.
     static func document(title: String, body: String) -> String {
-        """
+        var generator = SystemRandomNumberGenerator()
+        let nonce = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+        return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-\(nonce)'">
         <style>
         body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 1400px; color: #222; }
         table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
@@ -250,8 +267,31 @@ public enum Report {
         figure img[src^="data:image/png"] { image-rendering: pixelated; }
         figcaption, .meta { color: #666; font-size: 0.9em; }
         .side { display: flex; gap: 1em; overflow-x: auto; }
+        .scroll { overflow-x: auto; max-width: 100%; }
+        table.sortable th { cursor: pointer; }
         dd { margin: 0 0 0.8em 1em; }
-        </style></head><body>
+        dd pre { margin: 0; }
+        @media print {
+          body { max-width: none; margin: 0; }
+          .scroll, .side { overflow: visible; }
+          .side { flex-wrap: wrap; }
+          table { font-size: 7pt; }
+          th, td { padding: 1px 3px; }
+        }
+        </style>
+        <script nonce="\(nonce)">
+        // Sorts a table.sortable by the clicked column: numbers as numbers, again to reverse.
+        document.addEventListener("click", function (event) {
+          var th = event.target.closest("table.sortable th");
+          if (!th) return;
+          var table = th.closest("table"), column = th.cellIndex, rows = Array.from(table.rows).slice(1);
+          var descending = table.dataset.column == column && table.dataset.order != "desc";
+          var key = function (row) { var t = row.cells[column].textContent, n = parseFloat(t); return isNaN(n) ? t : n; };
+          rows.sort(function (a, b) { var x = key(a), y = key(b); var c = x < y ? -1 : x > y ? 1 : 0; return descending ? -c : c; });
+          rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+          table.dataset.column = column; table.dataset.order = descending ? "desc" : "asc";
+        });
+        </script></head><body>
         \(body)
         </body></html>
 
