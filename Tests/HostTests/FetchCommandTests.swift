@@ -31,6 +31,15 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("downloading \(server.url("/good.tar.gz"))"), result.stderr)
         let train = try CIFAR10.readTraining(folder: root + "/cifar-10-batches-bin")
         XCTAssertEqual(train.count, 20)
+        XCTAssertTrue(result.stderr.contains(" MB/s"), "progress lines give the rate: \(result.stderr)")
+        // Installed data is not downloaded again unless asked.
+        let again = try fetch(["--url", server.url("/absent.tar.gz")], root: root)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("already installed in \(root)/cifar-10-batches-bin") && again.stderr.contains("--force"), again.stderr)
+        XCTAssertFalse(again.stderr.contains("downloading"), again.stderr)
+        let forced = try fetch(["--url", server.url("/good.tar.gz"), "--md5", MD5.hex(good), "--force"], root: root)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("downloading"), forced.stderr)
         // The default data folder is where the experiments look when no folder is given.
         let listing = try TestSupport.run(TestSupport.hostPath, ["fetch", "cifar10", "--archive", root + "/nope.tar.gz"],
                                           environment: ["HOST_DATA_DIR": root])
@@ -127,7 +136,8 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertTrue(badMD5.stderr.contains("--md5: 'xyz' is not 32 hex digits"), badMD5.stderr)
         let unknown = try TestSupport.run(TestSupport.hostPath, ["fetch", "mnist"])
         XCTAssertTrue(unknown.stderr.contains("`host fetch` does not know 'mnist'"), unknown.stderr)
-        let option = try TestSupport.run(TestSupport.hostPath, ["fetch", "cifar10", "--force"])
-        XCTAssertTrue(option.stderr.contains("`host fetch` has no option --force"), option.stderr)
+        let option = try TestSupport.run(TestSupport.hostPath, ["fetch", "cifar10", "--verbose"])
+        XCTAssertEqual(option.status, 2)
+        XCTAssertTrue(option.stderr.contains("`host fetch` has no option --verbose"), option.stderr)
     }
 }

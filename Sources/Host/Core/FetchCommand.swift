@@ -19,6 +19,8 @@ public enum FetchCommand {
         public var root = CIFAR10.defaultDataRoot
         /// The most bytes a download may bring (the official archive is 170 MB).
         public var maxDownload = CIFAR10.maxArchiveSize
+        /// Download and unpack even when the folder already holds a complete copy.
+        public var force = false
     }
 
     static func run(dataset: String, options: [String], globals: GlobalOptions) -> Result<Int32, HostError> {
@@ -40,15 +42,16 @@ public enum FetchCommand {
         }
     }
 
-    /// Parses `--url`, `--md5`, `--archive` and `--dir`.
+    /// Parses `--url`, `--md5`, `--archive`, `--dir` and `--force`.
     public static func parse(_ options: [String]) -> Result<Settings, HostError> {
         var settings = Settings()
         var i = 0
         while i < options.count {
             let token = options[i]
+            if token == "--force" { settings.force = true; i += 1; continue }
             let parts = token.split(separator: "=", maxSplits: 1).map(String.init)
             let name = parts[0]
-            let known = ["--url", "--md5", "--archive", "--dir"]
+            let known = ["--url", "--md5", "--archive", "--dir", "--force"]
             guard known.contains(name) else {
                 return .failure(HostError("`host fetch` has no option \(token)", hint: "its options are \(known.joined(separator: ", "))"))
             }
@@ -79,6 +82,11 @@ public enum FetchCommand {
     /// `.part` file is removed whatever happens. Bad or damaged data exits 2; a download that
     /// fails (network, server) and a folder that cannot be written exit 1. Returns the folder.
     public static func fetch(_ settings: Settings, say: @escaping (String) -> Void = { _ in }) -> Result<String, HostError> {
+        let installed = (settings.root as NSString).appendingPathComponent(CIFAR10.folderName)
+        if !settings.force, settings.archive == nil, CIFAR10.isCompleteInstall(installed) {
+            say("CIFAR-10 is already installed in \(installed) (its six batch files are complete); --force downloads it again")
+            return .success(installed)
+        }
         let file: String, source: String
         var partial: String?
         defer { if let partial { try? FileManager.default.removeItem(atPath: partial) } }
@@ -149,6 +157,19 @@ enum Download {
         var reported = 0
         var failure: Failure?
         var result: Result<Void, Failure> = .failure(Failure(message: "no response"))
+        let clock = Stopwatch()
+
+        /// "51 of 170 MB, 12.3 MB/s, 0:10 left" (without a length: "51 MB, 12.3 MB/s").
+        static func line(received: Int, expected: Int64, seconds: Double) -> String {
+            let rate = Double(received) / max(seconds, 1e-3)
+            var text = "\(received / 1_000_000)" + (expected > 0 ? " of \(expected / 1_000_000)" : "") + " MB, "
+                + String(format: "%.1f MB/s", rate / 1e6)
+            if expected > 0, rate > 0 {
+                let left = Int((Double(expected) - Double(received)) / rate)
+                text += String(format: ", %d:%02d left", left / 60, left % 60)
+            }
+            return text
+        }
 
         init(handle: FileHandle, limit: Int, progress: @escaping (String) -> Void) {
             self.handle = handle
@@ -189,8 +210,7 @@ enum Download {
             let step = expected > 0 ? Int(expected / 10) : 16 << 20
             if step > 0 && received / step > reported {
                 reported = received / step
-                let total = expected > 0 ? " of \(expected / 1_000_000)" : ""
-                progress("  \(received / 1_000_000)\(total) MB")
+                progress("  " + Self.line(received: received, expected: expected, seconds: clock.seconds))
             }
         }
 

@@ -16,7 +16,7 @@ public enum HelpText {
       host report <RUN_DIR>                   write report.html for a run, or for a folder of runs side by side
       host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
-      host fetch cifar10 [--archive FILE] [--dir DIR] [--url URL] [--md5 HEX]
+      host fetch cifar10 [--archive FILE] [--dir DIR] [--url URL] [--md5 HEX] [--force]
                                               download CIFAR-10 (or unpack a manual download) into the data folder
       host new-plugin <Name> [--dir DIR]      write a SwiftPM package for a new plugin, with a passing test
       host --version
@@ -67,6 +67,7 @@ public enum HelpText {
           --archive FILE    unpack this cifar-10-binary.tar.gz instead of downloading (a manual download)
           --url URL         download from URL (default \(CIFAR10.archiveURL))
           --md5 HEX         the archive's expected MD5 (default CIFAR-10's published \(CIFAR10.archiveMD5))
+          --force           download again even when <DIR> already holds a complete copy (it says so and stops)
         The archive is streamed to <DIR>/cifar-10-binary.tar.gz.part, checked and unpacked; the .part file
         is removed whatever happens. Exit 2: bad or damaged data; exit 1: the download or the folder failed.
         """,

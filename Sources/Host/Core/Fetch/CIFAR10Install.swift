@@ -94,3 +94,18 @@ extension CIFAR10 {
     }
 }
 
+
+extension CIFAR10 {
+    /// Whether `folder` holds what an install unpacks: the five training batches and the test
+    /// batch, each a regular, non-empty file of whole 3,073-byte records (`host fetch` then says
+    /// so instead of downloading 163 MB again).
+    static func isCompleteInstall(_ folder: String) -> Bool {
+        (trainFiles + [testFile]).allSatisfy { name in
+            let path = (folder as NSString).appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let size = (attributes[.size] as? NSNumber)?.intValue else { return false }
+            return size > 0 && size % recordSize == 0
+        }
+    }
+}
