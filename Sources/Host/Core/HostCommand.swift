@@ -7,6 +7,17 @@ public enum HostCommand {
         let arguments = Array(argv.dropFirst())
         // Read before parsing, so that even a malformed command line answers in JSON.
         errorsAsJSON = arguments.contains("--json")
+        // Shell completion takes partial words, which the parser would refuse (a worker it
+        // starts to describe a plugin runs its own role).
+        let isWorker = ProcessInfo.processInfo.environment["HOST_WORKER"] != nil
+        if arguments.first == "__complete", !isWorker { return Completion.run(Array(arguments.dropFirst())) }
+        if arguments.first == "completion", !isWorker {
+            guard arguments.dropFirst().first == "bash" else {
+                return report(HostError("`host completion` writes a completion script for bash", hint: "eval \"$(host completion bash)\", or save it where bash-completion looks"))
+            }
+            print(Completion.bashScript, terminator: "")
+            return ExitCode.success
+        }
         switch ArgumentParser.parse(arguments) {
         case .failure(let error):
             return report(error)
