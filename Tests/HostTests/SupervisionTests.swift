@@ -27,6 +27,18 @@ final class SupervisionTests: XCTestCase {
         (summary["error"] as? [String: Any])?["message"] as? String ?? ""
     }
 
+    func testAProcessTheWorkerLeftBehindDoesNotHoldTheRunOpen() throws {
+        let started = Date()
+        let (result, folder) = try faulty("orphan")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the host ends soon after its worker, not when the orphan does (60 s)")
+        XCTAssertEqual(try summary(folder)["status"] as? String, "completed")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8), "step,loss\n1,1\n")
+        // Foundation's Process gave the orphan a process group of its own; the test ends it.
+        let line = try XCTUnwrap(result.stderr.split(separator: "\n").first { $0.contains("sleeper ") }, result.stderr)
+        if let sleeper = line.split(separator: " ").last.flatMap({ Int32($0) }), sleeper > 1 { kill(sleeper, SIGKILL) }
+    }
+
     func testShapeMistakeInAPluginIsAFailedRunNamingTheOpTheShapesAndThePlugin() throws {
         let (result, folder) = try faulty("shape")
         XCTAssertEqual(result.status, 1, result.stderr)

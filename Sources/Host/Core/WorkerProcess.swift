@@ -42,6 +42,8 @@ final class WorkerProcess {
 
     /// At most this much of the child's stderr is kept (the rest is still relayed).
     static let keptStderrBytes = 1 << 20
+    /// Seconds the pipes are still read after the worker has ended (see `run`).
+    static let lingerAfterExit = 2.0
 
     /// Runs `/proc/self/exe` with `arguments` and extra environment; relays its stdout and
     /// stderr as they come when asked to (`relayStderr` decides per chunk), gives each event
@@ -102,13 +104,26 @@ final class WorkerProcess {
         let started = Date()
         var timedOut = false
         var chunk = [UInt8](repeating: 0, count: 65536)
+        // The worker's exit status once reaped, and when. A process the worker started (the
+        // Swift runtime's crash backtracer) inherits the pipes and can outlive it, even hang;
+        // the pipes then never close, so after the worker has ended they are read for at most
+        // `lingerAfterExit` more seconds; then what is left of its process group is killed (a
+        // process that made a group of its own is left alone) and the pipes are closed.
+        var reaped: Int32?, endedAt = Date()
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            var wait: Int32 = -1
+            var wait: Int32 = 1000
             if let timeout {
                 let left = timeout - Date().timeIntervalSince(started)
                 if left <= 0 { timedOut = true; kill(pid, SIGKILL); break }
                 wait = Int32(min(left, 1) * 1000) + 1
+            }
+            if reaped == nil {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid { reaped = status; endedAt = Date() }
+            } else if Date().timeIntervalSince(endedAt) > lingerAfterExit {
+                kill(-pid, SIGKILL)
+                break
             }
             let ready = poll(&fds, nfds_t(fds.count), wait)
             if ready < 0 { if errno == EINTR { continue }; break }
@@ -137,8 +152,8 @@ final class WorkerProcess {
             }
         }
         for fd in open { close(fd) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var status: Int32 = reaped ?? 0
+        if reaped == nil { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
         if timedOut {
             result.ending = .timedOut(seconds: timeout ?? 0)
         } else if status & 0x7f == 0 {

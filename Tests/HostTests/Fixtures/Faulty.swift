@@ -48,6 +48,17 @@ public final class FaultyPlugin: Plugin {
                                Thread.sleep(forTimeInterval: 0.1)
                            }
                        }),
+            Experiment(name: "orphan", summary: "Starts a process that keeps its output open for a minute, then returns",
+                       options: [], metrics: [],
+                       train: { context in
+                           // As the crash backtracer can: a child that inherits the worker's pipes and outlives it.
+                           let sleeper = Process()
+                           sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+                           sleeper.arguments = ["60"]
+                           try? sleeper.run()
+                           context.metrics.log(step: 1, [("loss", 1)])
+                           context.log("sleeper \(sleeper.processIdentifier)")
+                       }),
             Experiment(name: "stubborn", summary: "Ignores cancellation (sleeps for a minute)", options: [], metrics: [],
                        train: { context in
                            context.metrics.log(step: 1, [("loss", 1)])

@@ -81,6 +81,8 @@ final class LiveMetrics: @unchecked Sendable {
     private static func openForAppending(_ path: String) throws -> FileHandle {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
+        // Not inherited by processes the worker starts (the crash backtracer).
+        _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
         return handle
     }
 
