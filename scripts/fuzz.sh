@@ -30,7 +30,7 @@ BASE="$R/Plugin/PluginError.swift $R/Data/ShapeCount.swift fuzz/harnesses/Common
 files_for() {
     case "$1" in
         npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Data/NPY.swift $R/Data/NPYHeader.swift" ;;
-        idx)   echo "$BASE $R/Data/IDX.swift" ;;
+        idx)   echo "$BASE $R/Data/IDX.swift $R/Archive/Gzip.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
         pgm)   echo "$BASE $R/Data/PGM.swift" ;;
         cifar) echo "$BASE $R/Data/CIFAR10Batch.swift" ;;
         tar)   echo "$BASE Sources/Host/Core/Archive/Tar.swift" ;;
