@@ -191,7 +191,7 @@ public struct ParityGradients {
     /// 64 fixed blocks on the worker pool, added in block order (the same for any thread count).
     public func exactMoments() -> Moments {
         let n = inputs, p = parameterCount, blocks = min(64, n), per = (n + blocks - 1) / blocks
-        let parts = Self.inParallel(blocks) { block in blockSums((block * per)..<min(n, (block + 1) * per)) }
+        let parts = WorkerPool.shared.parallelMap(blocks) { block in blockSums((block * per)..<min(n, (block + 1) * per)) }
         var a = [Double](repeating: 0, count: p)                          // sum_x A J
         for part in parts { for j in 0..<p { a[j] += part.a[j] } }
         // h(0) = B(0) J(0); the mean gradient a / N + h(0) / N.
@@ -204,12 +204,6 @@ public struct ParityGradients {
         let meanGradient = zip(a, h0).reduce(0) { $0 + ($1.0 + $1.1) * ($1.0 + $1.1) } / (nd * nd)
         return Moments(variance: variance, aroundA: aroundA, meanSquaredNorm: meanGradient + variance,
                        jacobianNorm: parts.reduce(0) { $0 + $1.norm } / nd, maxGradientEntry: parts.map(\.peak).max() ?? 1)
-    }
-
-    /// `job(0)`, ..., `job(count - 1)` on the worker pool, their results in job order. A job
-    /// the pool reports as not run (its jobs cannot throw) is run here, so every result is the job's.
-    static func inParallel<T>(_ count: Int, _ job: (Int) -> T) -> [T] {
-        WorkerPool.shared.runJobs(count, job).enumerated().map { index, result in (try? result.get()) ?? job(index) }
     }
 
     /// A(x) and B(x) of the derivation from f(x): c(x, y) = -y 1{y f < 1} = A + y B.
@@ -226,7 +220,7 @@ extension ParityGradients {
     /// labels y = sign (-1)^(v.x) (`sign` -1 with mask 0 gives every label -1). O(masks 2^d P).
     public func enumeratedGradients(masks: [Int], sign: Double = 1) -> [Double] {
         let (outputs, jacobian) = allJacobians()
-        let gradients = Self.inParallel(masks.count) { m in maskGradient(masks[m], sign: sign, outputs: outputs, jacobian: jacobian) }
+        let gradients = WorkerPool.shared.parallelMap(masks.count) { m in maskGradient(masks[m], sign: sign, outputs: outputs, jacobian: jacobian) }
         var rows: [Double] = []
         rows.reserveCapacity(masks.count * parameterCount)
         for gradient in gradients { rows.append(contentsOf: gradient) }
@@ -237,7 +231,7 @@ extension ParityGradients {
     /// inputs on the worker pool.
     func allJacobians() -> (outputs: [Double], jacobian: [Double]) {
         let n = inputs, chunk = 64, chunks = (n + chunk - 1) / chunk
-        let parts = Self.inParallel(chunks) { c in jacobians(c * chunk..<min(n, (c + 1) * chunk)) }
+        let parts = WorkerPool.shared.parallelMap(chunks) { c in jacobians(c * chunk..<min(n, (c + 1) * chunk)) }
         var outputs: [Double] = [], jacobian: [Double] = []
         outputs.reserveCapacity(n)
         jacobian.reserveCapacity(n * parameterCount)

@@ -1,3 +1,4 @@
+import Foundation
 import PluginAPI
 import XCTest
 
@@ -5,14 +6,25 @@ final class ParallelJobsTests: XCTestCase {
     struct Odd: Error {}
 
     func testJobsReturnInOrderWithTheirErrors() {
-        let counter = SharedCounter()
+        let lock = NSLock()
+        var ran = 0
         let results = WorkerPool(threads: 2).runJobs(9) { i -> Int in
-            _ = counter.add(1)
+            lock.lock(); ran += 1; lock.unlock()
             if i % 2 == 1 { throw Odd() }
             return i * i
         }
         XCTAssertEqual(results.map { try? $0.get() }, [0, nil, 4, nil, 16, nil, 36, nil, 64])
-        XCTAssertEqual(counter.add(0), 9, "every job ran once")
+        XCTAssertEqual(ran, 9, "every job ran once")
+    }
+
+    func testParallelMapKeepsIndexOrderWhateverTheThreads() {
+        let expected = (0..<1000).map { $0 * 3 + 1 }
+        for threads in [1, 2, 4] {
+            for grain in [1, 7, 2000] {
+                XCTAssertEqual(WorkerPool(threads: threads).parallelMap(1000, grain: grain) { $0 * 3 + 1 }, expected, "threads \(threads) grain \(grain)")
+            }
+        }
+        XCTAssertEqual(WorkerPool.shared.parallelMap(0) { $0 }, [])
     }
 
     func testMeanAndSampleStandardDeviation() {

@@ -157,7 +157,7 @@ enum Download {
         var reported = 0
         var failure: Failure?
         var result: Result<Void, Failure> = .failure(Failure(message: "no response"))
-        let clock = Stopwatch()
+        let stopwatch = Stopwatch()
 
         /// "51 of 170 MB, 12.3 MB/s, 0:10 left" (without a length: "51 MB, 12.3 MB/s").
         static func line(received: Int, expected: Int64, seconds: Double) -> String {
@@ -166,7 +166,7 @@ enum Download {
                 + String(format: "%.1f MB/s", rate / 1e6)
             if expected > 0, rate > 0 {
                 let left = Int((Double(expected) - Double(received)) / rate)
-                text += String(format: ", %d:%02d left", left / 60, left % 60)
+                text += ", " + clock(Double(left)) + " left"
             }
             return text
         }
@@ -210,7 +210,7 @@ enum Download {
             let step = expected > 0 ? Int(expected / 10) : 16 << 20
             if step > 0 && received / step > reported {
                 reported = received / step
-                progress("  " + Self.line(received: received, expected: expected, seconds: clock.seconds))
+                progress("  " + Self.line(received: received, expected: expected, seconds: stopwatch.seconds))
             }
         }
 

@@ -32,21 +32,6 @@ extension WorkerPool {
     }
 }
 
-/// A counter several threads add to (completed steps of parallel jobs, for progress).
-public final class SharedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    public init() {}
-
-    /// Adds `amount` and returns the new total.
-    public func add(_ amount: Int) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        value += amount
-        return value
-    }
-}
-
 /// Summaries of repeated measurements (runs over seeds).
 public enum Statistics {
     /// The mean and the sample standard deviation (n - 1; 0 for one value); NaN for none.
