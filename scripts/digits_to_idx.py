@@ -6,7 +6,7 @@ IDX files, and regenerates the runtime's embedded copy.
 
 Writes data/digits/digits-images-idx3-ubyte (magic 0x00000803, dims 1797 8 8) and
 data/digits/digits-labels-idx1-ubyte (magic 0x00000801, dim 1797), big-endian as MNIST, and
-Sources/PluginAPI/Sources/PluginAPI/Data/DigitsEmbedded.swift with both files zlib-compressed
+Sources/PluginAPI/Sources/Datasets/DigitsEmbedded.swift with both files zlib-compressed
 and base64-encoded. A test checks that the embedded copy equals the files.
 """
 import base64, gzip, os, struct, sys, zlib

@@ -23,19 +23,19 @@ READERS=("$@")
 [ ${#READERS[@]} -eq 0 ] && READERS=(npy idx pgm cifar tar gzip png elf)
 WORK=${FUZZ_JOBS_DIR:-$ROOT/.build/fuzz}
 SWIFTC=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
-R=Sources/PluginAPI/Sources/PluginAPI
+R=Sources/PluginAPI/Sources
 
 # The runtime files each harness is compiled with.
-BASE="$R/Plugin/PluginError.swift $R/Data/ShapeCount.swift fuzz/harnesses/Common.swift"
+BASE="$R/Formats/PluginError.swift $R/Formats/ShapeCount.swift fuzz/harnesses/Common.swift"
 files_for() {
     case "$1" in
-        npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Data/NPY.swift $R/Data/NPYHeader.swift" ;;
-        idx)   echo "$BASE $R/Data/IDX.swift $R/Archive/Gzip.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
-        pgm)   echo "$BASE $R/Data/PGM.swift" ;;
-        cifar) echo "$BASE $R/Data/CIFAR10Batch.swift" ;;
+        npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Formats/NPY.swift $R/Formats/NPYHeader.swift" ;;
+        idx)   echo "$BASE $R/Datasets/IDX.swift $R/Formats/Gzip.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
+        pgm)   echo "$BASE $R/Datasets/PGM.swift" ;;
+        cifar) echo "$BASE $R/Datasets/CIFAR10Batch.swift" ;;
         tar)   echo "$BASE Sources/Host/Core/Archive/Tar.swift" ;;
-        gzip)  echo "$BASE $R/Archive/Gzip.swift Sources/Host/Core/Archive/Tar.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
-        png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Image/PNG.swift $R/Image/Inflate.swift $R/Image/Deflate.swift $R/Image/Checksums.swift" ;;
+        gzip)  echo "$BASE $R/Formats/Gzip.swift Sources/Host/Core/Archive/Tar.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
+        png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Formats/PNG.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
         elf)   echo "$BASE Sources/Host/Core/ELFSymbols.swift" ;;
         *)     return 1 ;;
     esac
@@ -46,11 +46,18 @@ summary=""
 for reader in "${READERS[@]}"; do
     files=$(files_for "$reader") || { echo "fuzz.sh: unknown reader '$reader' (npy idx pgm cifar tar gzip png elf)" >&2; exit 2; }
     binary=$WORK/bin/$reader
-    mkdir -p "$WORK/bin" "$WORK/corpus/$reader" "$WORK/artifacts/$reader"
+    mkdir -p "$WORK/bin" "$WORK/corpus/$reader" "$WORK/artifacts/$reader" "$WORK/src/$reader"
+    # One module here: the runtime's imports of its own layers (Formats, Engine) are dropped.
+    sources=""
+    for file in $files; do
+        copy="$WORK/src/$reader/$(basename "$file")"
+        grep -vE '^import (Formats|Engine|Datasets|Plots)$' "$file" > "$copy"
+        sources+=" $copy"
+    done
     echo "== $reader: building"
     # shellcheck disable=SC2086
     if ! flock /tmp/swiftbuild.lock "$SWIFTC" -parse-as-library -sanitize=fuzzer,address -O -module-name "Fuzz_$reader" \
-            $files "fuzz/harnesses/$reader.swift" -o "$binary" 2> "$WORK/$reader.build.log"; then
+            $sources "fuzz/harnesses/$reader.swift" -o "$binary" 2> "$WORK/$reader.build.log"; then
         grep -v "Cannot export local symbol" "$WORK/$reader.build.log" >&2
         echo "== $reader: BUILD FAILED" >&2
         failed=1; summary+="$reader: build failed"$'\n'; continue

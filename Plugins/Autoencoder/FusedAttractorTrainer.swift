@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// Full-batch gradient descent for f(x) = A relu(B x) on a few images, fused so that each step
 /// passes over the weights a few times only (the work is memory-bound: A and B are 12.6 MB each):

@@ -1,4 +1,5 @@
 import PluginAPI
+import Kernels
 
 /// One SGD-with-momentum step of the two-layer ReLU network on the hinge loss, fused into
 /// plain loops over preallocated buffers: the fast path of `train`, checked against the

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// Full-batch softmax regression for CAFE's six expressions (one linear layer, mean
 /// cross-entropy, PyTorch's Adam) with each epoch one pass over the images.

@@ -36,7 +36,8 @@ let package = Package(
     name: "PluginAPI",
     products: [
         // All modules go into the one shared library.
-        .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI", "Kernels", "KernelSupport", "CPUID"] + kernelSets.map(\.name)),
+        .library(name: "PluginAPI", type: .dynamic,
+                 targets: ["PluginAPI", "Engine", "Datasets", "Plots", "Formats", "Kernels", "KernelSupport", "CPUID"] + kernelSets.map(\.name)),
     ],
     targets: [
         .target(name: "KernelSupport", path: "Sources/KernelSupport", swiftSettings: unchecked),
@@ -44,7 +45,16 @@ let package = Package(
         .target(name: "CPUID", path: "Sources/CPUID"),
         .target(name: "Kernels", dependencies: ["KernelSupport", "CPUID"] + kernelSets.map { .target(name: $0.name) },
                 path: "Sources/Kernels", swiftSettings: unchecked),
-        .target(name: "PluginAPI", dependencies: ["Kernels"], path: "Sources/PluginAPI", swiftSettings: checked),
+        // The layers a plugin sees (docs/ARCHITECTURE.md, "The runtime's layers"), bottom up:
+        // file formats and the error type; the engine (tensors, autograd, layers, optimizers,
+        // with the kernels internal to it); the dataset readers; plots and images; and the
+        // contract (plugin, experiments, settings, run context, training driver), which
+        // re-exports the four below it, so a plugin writes `import PluginAPI`.
+        .target(name: "Formats", path: "Sources/Formats", swiftSettings: checked),
+        .target(name: "Engine", dependencies: ["Formats", "Kernels"], path: "Sources/Engine", swiftSettings: checked),
+        .target(name: "Datasets", dependencies: ["Formats", "Engine"], path: "Sources/Datasets", swiftSettings: checked),
+        .target(name: "Plots", dependencies: ["Formats", "Engine"], path: "Sources/Plots", swiftSettings: checked),
+        .target(name: "PluginAPI", dependencies: ["Formats", "Engine", "Datasets", "Plots", "Kernels"], path: "Sources/PluginAPI", swiftSettings: checked),
     ] + kernelSets.map { set in
         .target(name: set.name, dependencies: ["KernelSupport"], path: "Sources/\(set.name)", swiftSettings: set.settings)
     },

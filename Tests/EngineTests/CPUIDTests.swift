@@ -1,5 +1,6 @@
 import XCTest
 import PluginAPI
+import Kernels
 
 /// `CPUIDFlags`: the flags decoded from CPUID registers count only with the OS's register state,
 /// and on this processor they are what picks the kernel set.

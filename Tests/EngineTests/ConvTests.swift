@@ -1,5 +1,6 @@
 import PluginAPI
 import XCTest
+import Kernels
 
 /// conv2d (im2col + GEMM) against direct loops, forward and backward, on awkward shapes.
 final class ConvTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import PluginAPI
 import XCTest
+import Kernels
 
 /// The golden cases copied from PyTorch (Tests/Fixtures/golden).
 let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

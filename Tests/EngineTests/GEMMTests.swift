@@ -1,5 +1,6 @@
 import PluginAPI
 import XCTest
+import Kernels
 
 /// The fast GEMM paths against the naive reference, on awkward shapes.
 final class GEMMTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import PluginAPI
 import XCTest
+import Kernels
 
 /// Every kernel set this CPU runs, called directly (not through `KernelSet.active`), against the
 /// naive references; and the choice of set from sample /proc/cpuinfo texts.

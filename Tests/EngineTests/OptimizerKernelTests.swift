@@ -1,6 +1,7 @@
 import XCTest
 import KernelSupport
 import PluginAPI
+import Kernels
 
 /// The optimizers' update loops in every kernel set this CPU runs give exactly the bits of the
 /// scalar definition (PyTorch's update, operation by operation).

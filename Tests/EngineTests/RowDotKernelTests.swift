@@ -1,6 +1,7 @@
 import XCTest
 import KernelSupport
 import PluginAPI
+import Kernels
 
 /// `rowDotProducts` (the Winograd kernel gradient's 16 products C = A · Bᵀ) in every kernel set
 /// this CPU runs, against the definition.

@@ -1,6 +1,7 @@
 import Foundation
 import PluginAPI
 import XCTest
+import Kernels
 
 /// The eight-lane exp and SiLU against their scalar references.
 final class VectorMathTests: XCTestCase {

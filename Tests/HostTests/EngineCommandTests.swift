@@ -1,6 +1,7 @@
 import Foundation
 import PluginAPI
 import XCTest
+import Kernels
 
 /// `host verify-ops` and `host bench` as a user runs them.
 final class EngineCommandTests: XCTestCase {

@@ -27,6 +27,33 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    /// The runtime is one shared library, so the host and a plugin see one copy of every type
+    /// and of global state (docs/ARCHITECTURE.md, "One runtime library"): the plugin casts to the
+    /// host's `Plugin`, its options to the host's `OptionSpec`, the `MetricsLog` the host made
+    /// receives what the plugin logs, and the `PluginError` it throws is the host's type.
+    func testAPluginSharesTheHostsTypesAndState() throws {
+        let folder = TestSupport.temporaryFolder("shared-runtime")
+        _ = try TestSupport.compileSwiftPlugin("Hello.swift", module: "Hello", into: folder)
+        let loaded: LoadedPlugin
+        switch PluginLoader.load(path: "\(folder)/libHello.so") {
+        case .success(let plugin): loaded = plugin
+        case .failure(let failure): return XCTFail(failure.message)
+        }
+        let greet = try XCTUnwrap(loaded.plugin.experiments.first { $0.name == "greet" })
+        XCTAssertEqual(greet.options.map(\.name), ["n", "diverge"])
+        func context(diverge: Bool) -> RunContext {
+            RunContext(plugin: "Hello", experiment: "greet", options: OptionValues(["n": .int(4), "diverge": .bool(diverge)]),
+                       seed: 0, threads: 1, outputDirectory: folder)
+        }
+        let ok = context(diverge: false)
+        try XCTUnwrap(greet.train)(ok)
+        XCTAssertEqual(ok.metrics.finals.map(\.0), ["sum"])
+        XCTAssertEqual(ok.metrics.finals.first?.1, 10)
+        XCTAssertThrowsError(try XCTUnwrap(greet.train)(context(diverge: true))) { error in
+            XCTAssertEqual((error as? PluginError)?.kind, .diverged, "\(type(of: error)): \(error)")
+        }
+    }
+
     func testNotALibrary() throws {
         let failure = try XCTUnwrap(try load("NotALibrary"))
         guard case .notALibrary = failure else { return XCTFail("got \(failure)") }

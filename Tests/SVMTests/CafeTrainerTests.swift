@@ -2,6 +2,7 @@ import Foundation
 import PluginAPI
 import SVM
 import XCTest
+import Kernels
 
 /// The fused CAFE trainer against the same training through the engine's autograd and Adam.
 final class CafeTrainerTests: XCTestCase {

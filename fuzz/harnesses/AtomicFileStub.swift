@@ -1,4 +1,4 @@
-// The harnesses read, they never write: this stands in for Plugin/AtomicFile.swift (which the
+// The harnesses read, they never write: this stands in for Formats/AtomicFile.swift (which the
 // NPY and PNG writers call) so that the readers compile without the rest of the runtime.
 import Foundation
 

@@ -1,4 +1,4 @@
-// libFuzzer harness for the CIFAR-10 batch reader (Data/CIFAR10Batch.swift): whole, and the
+// libFuzzer harness for the CIFAR-10 batch reader (Datasets/CIFAR10Batch.swift): whole, and the
 // first record only, as a subset reads it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -1,4 +1,4 @@
-// libFuzzer harness for the IDX reader (Data/IDX.swift).
+// libFuzzer harness for the IDX reader (Datasets/IDX.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

@@ -1,4 +1,4 @@
-// libFuzzer harness for the .npy reader (Data/NPY.swift, Data/NPYHeader.swift).
+// libFuzzer harness for the .npy reader (Formats/NPY.swift, Formats/NPYHeader.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

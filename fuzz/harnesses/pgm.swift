@@ -1,4 +1,4 @@
-// libFuzzer harness for the PGM reader (Data/PGM.swift).
+// libFuzzer harness for the PGM reader (Datasets/PGM.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

@@ -1,4 +1,4 @@
-// libFuzzer harness for PNG decoding (Image/PNG.swift, Image/Inflate.swift).
+// libFuzzer harness for PNG decoding (Formats/PNG.swift, Formats/Inflate.swift).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// `host bench [FILTER] [--json]`: the engine's micro-benchmarks as a table or JSON lines.
 enum BenchCommand {

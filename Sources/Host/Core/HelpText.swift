@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// The text of `host --help`, `host list` and `host help <Plugin> [experiment]`.
 public enum HelpText {

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// The `host` command: parses argv, loads plugins and dispatches. Returns the exit code.
 public enum HostCommand {

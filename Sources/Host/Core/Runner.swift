@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// Versions recorded in every run's `config.json`.
 public enum HostInfo {

@@ -15,7 +15,7 @@ public enum RuntimeInterface {
     public struct NotASymbolGraph: Error {}
 
     /// The runtime's modules as they appear in mangled names (length, then name).
-    public static let moduleManglings = ["9PluginAPI", "7Kernels", "13KernelSupport", "14KernelsGeneric", "11KernelsAVX2", "13KernelsAVX512"]
+    public static let moduleManglings = ["9PluginAPI", "7Formats", "6Engine", "8Datasets", "5Plots", "7Kernels", "13KernelSupport", "14KernelsGeneric", "11KernelsAVX2", "13KernelsAVX512"]
 
     /// A Swift symbol that belongs to the runtime's modules.
     public static func isRuntimeSymbol(_ name: String) -> Bool {
@@ -24,7 +24,7 @@ public enum RuntimeInterface {
 
     /// "pluginapi-" and 16 hex digits: FNV-1a (64 bit) over the runtime's interface as its symbol
     /// graphs give it (`swift-symbolgraph-extract -minimum-access-level private` on the built
-    /// modules PluginAPI, Kernels and KernelSupport), one line per declaration, sorted: every
+    /// modules: PluginAPI, Formats, Engine, Datasets, Plots, Kernels and KernelSupport), one line per declaration, sorted: every
     /// public or open declaration, and every stored property, whatever its access, of a public
     /// struct or class (a plugin compiled against the module lays those out itself). Function
     /// bodies and internal declarations do not count, so the id changes with the interface and

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Kernels
 
 /// The engine's micro-benchmarks (`host bench`): GEMM at square and skinny sizes, conv2d
 /// forward and backward at the shapes the assignments use.

@@ -4,7 +4,7 @@ import KernelSupport
 /// (Bᵀ d B), output tiles (Aᵀ M A) and the output gradient (A dy Aᵀ), eight tiles of a row at a
 /// time in SIMD lanes (eight in every set: the plan's scratch rows and the 16-tile panels are
 /// laid out for it). Transformed tiles are written where `WinogradTileLayout` says, which is
-/// where the products read them. The engine's `WinogradConv` (PluginAPI/NN/ConvWinograd.swift)
+/// where the products read them. The engine's `WinogradConv` (Engine/NN/ConvWinograd.swift)
 /// plans the convolution, transforms the kernels and runs the products.
 enum WinogradTransforms {
     typealias V8 = SIMD8<Float>

@@ -1,0 +1,74 @@
+import Formats
+import Kernels
+import KernelSupport
+
+/// Matrix products with gradients, on `GEMM.sgemm`.
+extension Tensor {
+    /// C = A B for row-major matrices given as (rows, cols); transposes read in place.
+    static func gemm(_ a: Tensor, rows m: Int, inner k: Int, transA: Bool, _ b: Tensor, cols n: Int, transB: Bool,
+                     into out: Tensor? = nil, beta: Float = 0, aOffset: Int = 0, bOffset: Int = 0, cOffset: Int = 0) -> Tensor {
+        let c = out ?? Tensor(zeros: [m, n], zeroed: false)
+        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data + aOffset, lda: transA ? m : k,
+                   b: b.data + bOffset, ldb: transB ? k : n, beta: beta, c: c.data + cOffset, ldc: n)
+        return c
+    }
+
+    /// Matrix product, as `torch.matmul` for these cases: (M, K) x (K, N); batched
+    /// (..., M, K) x (K, N) (the batch folds into M); and (B, M, K) x (B, K, N).
+    public func matmul(_ other: Tensor) -> Tensor {
+        let a = self, b = other
+        engineCheck(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        let k = a.shape[a.rank - 1]
+        engineCheck(b.shape[b.rank - 2] == k, "matmul: \(a.shape) x \(b.shape): inner sizes differ")
+        let n = b.shape[b.rank - 1]
+        if b.rank == 2 {
+            let m = a.count / k
+            let out = Tensor.gemm(a, rows: m, inner: k, transA: false, b, cols: n, transB: false)
+            let result = Tensor(shape: Array(a.shape.dropLast()) + [n], storage: out.storage)
+            return result.recorded("matmul", [a, b]) { g in
+                [a.requiresGrad ? Tensor(shape: a.shape, storage: Tensor.gemm(g, rows: m, inner: n, transA: false, b, cols: k, transB: true).storage) : nil,
+                 b.requiresGrad ? Tensor.gemm(a, rows: k, inner: m, transA: true, g, cols: n, transB: false) : nil]
+            }
+        }
+        engineCheck(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "matmul: batched shapes \(a.shape) x \(b.shape) are not supported")
+        let (batch, m) = (a.shape[0], a.shape[1])
+        let out = Tensor(zeros: [batch, m, n], zeroed: false)
+        for i in 0..<batch {
+            _ = Tensor.gemm(a, rows: m, inner: k, transA: false, b, cols: n, transB: false, into: out,
+                            aOffset: i * m * k, bOffset: i * k * n, cOffset: i * m * n)
+        }
+        return out.recorded("bmm", [a, b]) { g in
+            let ga = Tensor(zeros: a.shape, zeroed: false), gb = Tensor(zeros: b.shape, zeroed: false)
+            for i in 0..<batch {
+                _ = Tensor.gemm(g, rows: m, inner: n, transA: false, b, cols: k, transB: true, into: ga,
+                                aOffset: i * m * n, bOffset: i * k * n, cOffset: i * m * k)
+                _ = Tensor.gemm(a, rows: k, inner: m, transA: true, g, cols: n, transB: false, into: gb,
+                                aOffset: i * m * k, bOffset: i * m * n, cOffset: i * k * n)
+            }
+            return [ga, gb]
+        }
+    }
+}
+
+/// `F.linear(x, weight, bias)`: x (..., in) times weight (out, in) transposed, plus bias (out).
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    engineCheck(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
+    let rows = x.count / inFeatures
+    let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
+    if let bias {
+        for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
+    }
+    GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+               b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    return out.recorded("linear", inputs) { g in
+        // g (rows, out): dx = g W, dW = g^T x, db = sum of g's rows.
+        var grads: [Tensor?] = [
+            x.requiresGrad ? Tensor(shape: x.shape, storage: Tensor.gemm(g, rows: rows, inner: outFeatures, transA: false, weight, cols: inFeatures, transB: false).storage) : nil,
+            weight.requiresGrad ? Tensor.gemm(g, rows: outFeatures, inner: rows, transA: true, x, cols: inFeatures, transB: false) : nil,
+        ]
+        if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, outFeatures]).sum(axis: 0) : nil) }
+        return grads
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Formats
+
+/// A tensor's memory: `count` Float32 values, 64-byte aligned so SIMD loads never straddle a
+/// cache line. Tensors share a storage for views such as `reshape`.
+public final class TensorStorage: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Allocates `count` floats, zero-filled when `zeroed`.
+    public init(count: Int, zeroed: Bool = true) {
+        self.count = count
+        let bytes = max(64, count * MemoryLayout<Float>.stride)
+        base = LargeBlockCache.allocate(bytes).bindMemory(to: Float.self, capacity: max(16, count))
+        if zeroed { base.initialize(repeating: 0, count: count) }
+        MemoryStats.allocated(bytes)
+    }
+
+    deinit {
+        let bytes = max(64, count * MemoryLayout<Float>.stride)
+        MemoryStats.freed(bytes)
+        LargeBlockCache.release(UnsafeMutableRawPointer(base), bytes: bytes)
+    }
+}
+
+/// Keeps freed blocks of 4 MB and more for the next tensor of the same size. glibc hands
+/// blocks above 32 MB straight back to the kernel, so without this every activation of a
+/// batch-128 training step is a fresh mapping whose pages the kernel must zero on first touch
+/// (a tenth of a ResNet18 step). At most `limit` bytes wait here; older sizes are freed first.
+enum LargeBlockCache {
+    static let threshold = 4 << 20
+    static let limit = 1 << 30
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private nonisolated(unsafe) static var order: [Int] = []
+    private nonisolated(unsafe) static var cachedBytes = 0
+
+    /// The size a block of `bytes` is kept under: whole 64 KB units.
+    static func rounded(_ bytes: Int) -> Int { bytes >= threshold ? (bytes + 65535) & ~65535 : bytes }
+
+    static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        let size = rounded(bytes)
+        if size >= threshold {
+            lock.lock()
+            if let block = free[size]?.popLast() {
+                cachedBytes -= size
+                lock.unlock()
+                return block
+            }
+            lock.unlock()
+        }
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, size) == 0, let raw else {
+            // Out of memory is not recoverable inside a training step; say what was asked for.
+            engineFailure("out of memory allocating \(bytes) bytes for a tensor")
+        }
+        return raw
+    }
+
+    static func release(_ block: UnsafeMutableRawPointer, bytes: Int) {
+        let size = rounded(bytes)
+        guard size >= threshold, size <= limit / 4 else { return Foundation.free(block) }
+        lock.lock()
+        free[size, default: []].append(block)
+        order.removeAll { $0 == size }
+        order.append(size)
+        cachedBytes += size
+        var evicted: [UnsafeMutableRawPointer] = []
+        while cachedBytes > limit, let oldest = order.first {
+            if let victim = free[oldest]?.popLast() {
+                evicted.append(victim)
+                cachedBytes -= oldest
+            } else {
+                order.removeFirst()
+            }
+        }
+        lock.unlock()
+        for victim in evicted { Foundation.free(victim) }
+    }
+}
+
+/// Bytes of tensor memory in use now and at the peak, for the memory checks of training steps.
+public enum MemoryStats {
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var current = 0
+    private nonisolated(unsafe) static var peak = 0
+
+    static func allocated(_ bytes: Int) {
+        lock.lock(); current += bytes; if current > peak { peak = current }; lock.unlock()
+    }
+
+    static func freed(_ bytes: Int) {
+        lock.lock(); current -= bytes; lock.unlock()
+    }
+
+    /// Tensor bytes allocated and not yet freed.
+    public static var currentBytes: Int { lock.lock(); defer { lock.unlock() }; return current }
+    /// The most tensor bytes in use at once since the last `resetPeak()`.
+    public static var peakBytes: Int { lock.lock(); defer { lock.unlock() }; return peak }
+    /// Starts a new peak measurement from the current use.
+    public static func resetPeak() { lock.lock(); peak = current; lock.unlock() }
+}
