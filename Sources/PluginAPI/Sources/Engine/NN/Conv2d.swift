@@ -48,7 +48,7 @@ public struct ConvGeometry: Equatable {
     }
 
     /// Builds the column matrix for images first..<first+g: col[(c, kh, kw), (g, oh, ow)].
-    public func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
+    package func im2col(_ x: UnsafePointer<Float>, first: Int, count g: Int, into col: UnsafeMutablePointer<Float>) {
         let columns = g * p
         if usesGatherTable { return gatherIm2col(x, first: first, count: g, into: col) }
         WorkerPool.shared.parallelFor(c) { ch in
@@ -84,7 +84,7 @@ public struct ConvGeometry: Equatable {
     }
 
     /// Adds the column matrix back into image gradients (the adjoint of `im2col`).
-    public func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
+    package func col2im(_ col: UnsafePointer<Float>, first: Int, count g: Int, into dx: UnsafeMutablePointer<Float>) {
         let columns = g * p
         if usesGatherTable { return scatterCol2im(col, first: first, count: g, into: dx) }
         WorkerPool.shared.parallelFor(c) { ch in

@@ -3,12 +3,12 @@ import Formats
 
 /// A tensor's memory: `count` Float32 values, 64-byte aligned so SIMD loads never straddle a
 /// cache line. Tensors share a storage for views such as `reshape`.
-public final class TensorStorage: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
-    public let count: Int
+package final class TensorStorage: @unchecked Sendable {
+    package let base: UnsafeMutablePointer<Float>
+    package let count: Int
 
     /// Allocates `count` floats, zero-filled when `zeroed`.
-    public init(count: Int, zeroed: Bool = true) {
+    package init(count: Int, zeroed: Bool = true) {
         self.count = count
         let bytes = max(64, count * MemoryLayout<Float>.stride)
         base = LargeBlockCache.allocate(bytes).bindMemory(to: Float.self, capacity: max(16, count))
