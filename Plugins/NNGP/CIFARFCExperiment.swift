@@ -88,6 +88,7 @@ enum CIFARFCExperiment {
             let accuracy = testAccuracy(network, test)
             accuracies.append(accuracy)
             let values = [("train_loss", lastLoss), ("test_accuracy", accuracy)]
+            context.metrics.stepName = "epoch"
             context.metrics.log(step: point.step / batches, values)
             return values
         })

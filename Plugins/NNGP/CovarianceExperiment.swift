@@ -125,6 +125,7 @@ public enum CovarianceExperiment {
                          formatNumber(m.varianceV), formatNumber(ny), formatNumber(m.varianceOfProduct), formatNumber(nx * ny + inner * inner)])
             lines.append(String(format: "%7.2f %7.2f %7.3f %9.4f +- %.4f %6.2f  %10.2f  %10.2f  %15.4f  %16.4f", nx.squareRoot(), ny.squareRoot(), inner, m.covariance, m.seCovariance,
                                 z.c, z.mu, z.mv, m.varianceU / nx, m.varianceV / ny))
+            context.metrics.stepName = "pair"
             context.metrics.log(step: p, [("inner_product", inner), ("covariance", m.covariance), ("standard_error", m.seCovariance), ("z", z.c)])
         }
         let metrics = context.metrics

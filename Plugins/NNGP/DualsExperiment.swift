@@ -83,6 +83,7 @@ enum DualsExperiment {
                 worstError = max(worstError, error)
                 if e.standardError > 0 { worstZ = max(worstZ, error / e.standardError) }
                 rows.append([dual.name, formatNumber(xi), formatNumber(e.mean), formatNumber(e.standardError), formatNumber(exact[i])])
+                context.metrics.stepName = "point"
                 context.metrics.log(step: k * points + i, [("xi", xi), ("estimate", e.mean), ("standard_error", e.standardError), ("closed_form", exact[i])])
             }
             panels.append(LinePlot(title: dual.name, xLabel: "xi", yLabel: "E[phi(u) phi(v)]", series: [

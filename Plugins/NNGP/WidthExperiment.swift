@@ -114,6 +114,7 @@ public enum WidthExperiment {
             }
             let (mean, std) = Statistics.meanAndStd(mses)
             means.append(mean); spreads.append(std)
+            context.metrics.stepName = "k"   // rows by hidden width
             context.metrics.log(step: k, [("test_mse_mean", mean), ("test_mse_std", std)])
             rows.append([String(k), formatNumber(mean), formatNumber(std), String(mses.count)])
         }

@@ -103,6 +103,7 @@ public enum GradientsExperiment {
             row += [("c_p", b.entryBound), ("entry_ratio", b.entryRatio), ("bound", b.rightSide),
                     ("bound_ratio", b.boundRatio), ("autograd_error", b.autogradError)]
                 + (b.gramDeviation.map { [("gram_deviation", $0)] } ?? [])
+            context.metrics.stepName = "d"
             context.metrics.log(step: d, row)
             let check = point.enumerated.map { String(format: "; enumeration over all %d masks %.6e (relative error %.1e, %.2f s)",
                                                           1 << d, $0.variance, point.relativeError ?? .nan, point.enumerationSeconds) } ?? ""

@@ -91,6 +91,7 @@ enum CIFARResNet18Experiment {
     }
 
     static func log(_ r: CIFARTraining.EpochRecord, context: RunContext) {
+        context.metrics.stepName = "epoch"
         context.metrics.log(step: r.epoch, [("train_loss", r.trainLoss), ("train_accuracy", r.trainAccuracy),
                                             ("validation_loss", r.validationLoss), ("validation_accuracy", r.validationAccuracy), ("lr", r.lr)])
     }

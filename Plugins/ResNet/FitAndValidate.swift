@@ -77,6 +77,7 @@ public enum FitAndValidate {
                                            hint: "lower --lr (now \(s.lr))")
             }
             outcome.points.append(point)
+            watch.metrics?.stepName = "epoch"
             watch.metrics?.log(step: epoch, [("train_loss", point.trainLoss), ("validation_loss", point.validationLoss),
                                              ("validation_accuracy", point.validationAccuracy)])
         }

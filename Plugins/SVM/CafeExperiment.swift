@@ -71,6 +71,7 @@ enum CafeExperiment {
             return value
         }, log: { point in
             losses.append(point.windowLoss)
+            context.metrics.stepName = "epoch"
             context.metrics.log(step: point.step - 1, [("loss", point.windowLoss)])
             return []
         })

@@ -70,7 +70,7 @@ final class CIFARCommandTests: XCTestCase {
         let resumed = try run(["run", "ResNet", "cifar-resnet18"] + common + ["--resume", "first", "--out", "resumed"], in: work)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let csv = { (run: String) in String(decoding: FileManager.default.contents(atPath: work + "/" + run + "/metrics.csv") ?? Data(), as: UTF8.self) }
-        XCTAssertEqual(csv("straight").split(separator: "\n").first, "step,train_loss,train_accuracy,validation_loss,validation_accuracy,lr")
+        XCTAssertEqual(csv("straight").split(separator: "\n").first, "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,lr")
         XCTAssertEqual(csv("straight").split(separator: "\n").count, 3)
         XCTAssertEqual(csv("resumed"), csv("straight"), "stopping after epoch 1 and resuming gives the same numbers")
         for file in ["loss.svg", "accuracy.svg", "lr.svg", "confusion.svg", "checkpoint/state.json", "checkpoint/prep.0.weight.npy",
@@ -144,7 +144,7 @@ final class CIFARCommandTests: XCTestCase {
         let fc = try run(["run", "NNGP", "cifar-fc", "--cifar-dir", Self.folder, "--epochs", "3", "--batch-size", "20", "--out", "fc"], in: work)
         XCTAssertEqual(fc.status, 0, fc.stderr)
         let csv = String(decoding: FileManager.default.contents(atPath: work + "/fc/metrics.csv") ?? Data(), as: UTF8.self)
-        XCTAssertEqual(csv.split(separator: "\n").first, "step,train_loss,test_accuracy")
+        XCTAssertEqual(csv.split(separator: "\n").first, "epoch,train_loss,test_accuracy")
         XCTAssertEqual(csv.split(separator: "\n").count, 4, "a test accuracy per epoch")
         XCTAssertGreaterThan(try XCTUnwrap(try metrics(fc)["best_test_accuracy"]), 0.4, "above the 1/3 of guessing among three shapes")
         let mse = try run(["run", "NNGP", "cifar-fc", "--cifar-dir", Self.folder, "--optimizer", "adam", "--loss", "mse", "--epochs", "1", "--out", "mse"], in: work)

@@ -23,7 +23,7 @@ final class ResNetCommandTests: XCTestCase {
         XCTAssertGreaterThan(accuracy, 0.3)
         let csv = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/metrics.csv")), as: UTF8.self)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "step,train_loss,validation_loss,validation_accuracy")
+        XCTAssertEqual(lines.first, "epoch,train_loss,validation_loss,validation_accuracy")
         XCTAssertEqual(lines.count, 4, "epoch 0 (before training) and two epochs")
         for file in ["loss.svg", "confusion.svg"] {
             let svg = try XCTUnwrap(FileManager.default.contents(atPath: work + "/run/" + file), file)

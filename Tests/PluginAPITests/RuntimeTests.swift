@@ -52,6 +52,25 @@ final class RuntimeTests: XCTestCase {
         XCTAssertEqual(log.finals.map { $0.1 }, [0.75])
     }
 
+    /// The step column is named for what it counts: "epoch" when an experiment says so, the
+    /// unit of a `TrainingLoop` that logs the rows, "step" otherwise.
+    func testTheStepColumnIsNamedForWhatItCounts() throws {
+        let log = MetricsLog()
+        var changes: [String] = []
+        log.observeRows { changes.append($0.stepName) }
+        log.log(step: 0, [("loss", 2)])
+        log.stepName = "epoch"
+        log.log(step: 1, [("loss", 1)])
+        XCTAssertEqual(log.csv(), "epoch,loss\n0,2\n1,1\n")
+        XCTAssertEqual(changes, ["step", "epoch"], "observers see the name each row was logged under")
+
+        let byLoop = MetricsLog()
+        _ = try TrainingLoop("fit", total: 4, unit: .epoch, logEvery: 2, watch: TrainingWatch(metrics: byLoop), divergenceHint: "")
+            .run(step: { _ in 0.5 }, log: { [("loss", $0.windowLoss)] })
+        XCTAssertEqual(byLoop.csv().split(separator: "\n").first, "epoch,loss")
+        XCTAssertEqual(byLoop.rows.map(\.step), [2, 4])
+    }
+
     func testOptionSpecParsing() {
         let spec = OptionSpec.int("n", default: 5, range: 1...10, help: "")
         XCTAssertEqual(try spec.parse("7").get(), .int(7))

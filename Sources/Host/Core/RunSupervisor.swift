@@ -119,7 +119,9 @@ struct SupervisedFailure {
         let log = MetricsLog()
         for (event, text) in result.events where event == .row {
             let cells = text.split(separator: "\t")
-            guard let first = cells.first, let step = Int(first) else { continue }
+            // The first cell is `stepName=step` ("epoch=3").
+            guard let first = cells.first, let eq = first.lastIndex(of: "="), let step = Int(first[first.index(after: eq)...]) else { continue }
+            log.stepName = String(first[..<eq])
             let values: [(String, Double)] = cells.dropFirst().compactMap { cell in
                 guard let eq = cell.lastIndex(of: "="), let v = Double(cell[cell.index(after: eq)...]) else { return nil }
                 return (String(cell[..<eq]), v)

@@ -3,7 +3,7 @@ import PluginAPI
 
 /// Writes a run's logged rows while it runs, so they can be watched and survive a killed run:
 /// `metrics.csv` gets a line per new row (the whole file is rewritten, atomically, when a row
-/// gains values at the same step or new columns appear), and TensorBoard's event file gets an
+/// gains values at the same step, new columns appear or the step column is renamed), and TensorBoard's event file gets an
 /// event per row (`tensorboard --logdir runs/` shows every run's curves live). Each write goes
 /// to the kernel at once, with no buffer in this process. A failed write stops the live files
 /// with one warning; the run goes on, and the final `metrics.csv` is still written at the end.
@@ -16,6 +16,7 @@ final class LiveMetrics: @unchecked Sendable {
     private var events: FileHandle?
     private var rows: [MetricsLog.Row] = []
     private var columns: [String] = []
+    private var stepName = "step"
     private var failed = false
     /// Whether the event file was written (for summary.json's file list).
     private(set) var wroteEvents = false
@@ -32,7 +33,9 @@ final class LiveMetrics: @unchecked Sendable {
         do {
             if change.joinedLastRow, !rows.isEmpty { rows[rows.count - 1] = change.row } else { rows.append(change.row) }
             columns = change.columns
-            if change.joinedLastRow || change.addedColumns || csv == nil {
+            let renamed = change.stepName != stepName
+            stepName = change.stepName
+            if change.joinedLastRow || change.addedColumns || renamed || csv == nil {
                 try rewriteCSV()
             } else {
                 try append(Data(MetricsLog.csvLine(change.row, columns: columns).utf8), to: csv)
@@ -56,7 +59,7 @@ final class LiveMetrics: @unchecked Sendable {
     /// Replaces metrics.csv with every row so far and reopens it for appending.
     private func rewriteCSV() throws {
         try? csv?.close()
-        try AtomicFile.write(MetricsLog.csvHeader(columns) + rows.map { MetricsLog.csvLine($0, columns: columns) }.joined(), to: csvPath)
+        try AtomicFile.write(MetricsLog.csvHeader(columns, stepName: stepName) + rows.map { MetricsLog.csvLine($0, columns: columns) }.joined(), to: csvPath)
         csv = try Self.openForAppending(csvPath)
     }
 

@@ -15,6 +15,7 @@ public final class MetricsLog: @unchecked Sendable {
     private var _finals: [(String, Double)] = []
     private var _notes: [(String, String)] = []
     private var _undeclared: [String] = []
+    private var _stepName = "step"
     /// The metric names the experiment declares (`{}` marks a family, see `MetricSpec.name`);
     /// nil accepts any name (a log outside a run).
     private let declared: [String]?
@@ -30,11 +31,21 @@ public final class MetricsLog: @unchecked Sendable {
         public var columns: [String]
         /// True when the call added columns.
         public var addedColumns: Bool
+        /// What the step column counts (`stepName`) when the row was logged.
+        public var stepName: String
     }
 
     /// A log for an experiment declaring the metrics `declared` (nil: any name is accepted).
     public init(declared: [String]? = nil) {
         self.declared = declared
+    }
+
+    /// What the rows' step numbers count, the first column's name in `metrics.csv`: "step"
+    /// unless the experiment says otherwise ("epoch"). `TrainingLoop` sets it to its unit
+    /// (`TrainingUnit.singular`) when it logs, so an experiment rarely sets it itself.
+    public var stepName: String {
+        get { lock.lock(); defer { lock.unlock() }; return _stepName }
+        set { lock.lock(); defer { lock.unlock() }; _stepName = newValue }
     }
 
     /// Records values at a step or epoch; each key becomes a column of `metrics.csv`. Values
@@ -55,11 +66,11 @@ public final class MetricsLog: @unchecked Sendable {
             joined = false
         }
         if !rowObservers.isEmpty, let row = _rows.last {
-            let change = RowChange(row: row, joinedLastRow: joined, columns: _columns, addedColumns: _columns.count > columnCount)
+            let change = RowChange(row: row, joinedLastRow: joined, columns: _columns, addedColumns: _columns.count > columnCount, stepName: _stepName)
             for observer in rowObservers { observer(change) }
         }
         if Supervision.isSupervised {
-            Supervision.send(.row, ([String(step)] + values.map { "\($0.0)=\($0.1)" }).joined(separator: "\t"))
+            Supervision.send(.row, (["\(_stepName)=\(step)"] + values.map { "\($0.0)=\($0.1)" }).joined(separator: "\t"))
         }
     }
 
@@ -114,15 +125,18 @@ public final class MetricsLog: @unchecked Sendable {
         return (declared ?? []).filter { declared in !_finals.contains { MetricSpec.name($0.0, matches: declared) } }
     }
 
-    /// The rows as CSV text: a `step` column then every key in first-seen order; a value a
-    /// row lacks is left empty.
+    /// The rows as CSV text: the step column (named `stepName`) then every key in first-seen
+    /// order; a value a row lacks is left empty.
     public func csv() -> String {
-        let (rows, columns) = (self.rows, self.columns)
-        return Self.csvHeader(columns) + rows.map { Self.csvLine($0, columns: columns) }.joined()
+        let (rows, columns, stepName) = (self.rows, self.columns, self.stepName)
+        return Self.csvHeader(columns, stepName: stepName) + rows.map { Self.csvLine($0, columns: columns) }.joined()
     }
 
-    /// The header line of `metrics.csv` for these columns (newline included).
-    public static func csvHeader(_ columns: [String]) -> String { (["step"] + columns).joined(separator: ",") + "\n" }
+    /// The header line of `metrics.csv` for these columns (newline included), the step column
+    /// named `stepName`.
+    public static func csvHeader(_ columns: [String], stepName: String = "step") -> String {
+        ([stepName] + columns).map(CSV.field).joined(separator: ",") + "\n"
+    }
 
     /// One row as a line of `metrics.csv` under these columns (newline included).
     public static func csvLine(_ row: Row, columns: [String]) -> String {

@@ -174,7 +174,10 @@ public final class TrainingLoop {
                 let point = TrainingLogPoint(step: k, windowLoss: windowCount > 0 ? windowSum / Double(windowCount) : .nan, windowCount: windowCount,
                                              runningLoss: runningCount > 0 ? runningSum / Double(runningCount) : .nan, seconds: clock.seconds)
                 let values = try log(point)
-                if !values.isEmpty { watch.metrics?.log(step: k, values) }
+                if !values.isEmpty, let metrics = watch.metrics {
+                    metrics.stepName = unit.singular
+                    metrics.log(step: k, values)
+                }
                 watch.progress?.update(completed: k, values: !values.isEmpty ? values : windowCount > 0 ? [(lossName, point.windowLoss)] : [])
                 (windowSum, windowCount) = (0, 0)
             } else if k % progressStride == 0 {
