@@ -6,14 +6,19 @@ import Formats
 /// records of one label byte and 3,072 pixel bytes (the R, G and B planes of 32 x 32, row by
 /// row), and `batches.meta.txt` with the class names.
 public enum CIFAR10 {
+    /// Bytes per record (one label byte and 3,072 pixel bytes), and the images' side in pixels.
     public static let recordSize = 3073, side = 32
+    /// The five training batch files and the test batch file, 10,000 images each.
     public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }, testFile = "test_batch.bin"
+    /// The class names in label order, as the official `batches.meta.txt` lists them (what
+    /// `classNames(folder:)` gives when that file is missing or unusable).
     public static let defaultClassNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
     /// The folder the official archive unpacks into.
     public static let folderName = "cifar-10-batches-bin"
-    /// Where the official archive is published, and its MD5.
+    /// Where the official archive is published.
     public static let archiveURL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+    /// The archive's published MD5, which `host fetch cifar10` checks.
     public static let archiveMD5 = "c32a1d4ab5d03f1284b67883e8d87530"
 
     /// The default data folder: `$HOST_DATA_DIR`, else `$XDG_DATA_HOME/host`, else
@@ -120,14 +125,18 @@ public enum CIFAR10 {
 /// CIFAR-10 images as their bytes: `pixels` holds 3,072 bytes per image (R, G, B planes of
 /// 32 x 32), `labels` one class per image.
 public struct ByteImages: Sendable {
+    /// 3,072 bytes per image: the R, G and B planes of 32 x 32, row by row.
     public var pixels: [UInt8]
+    /// One class index (0...9) per image.
     public var labels: [Int]
 
+    /// Images from their pixel bytes and labels (their counts are not checked against each other).
     public init(pixels: [UInt8], labels: [Int]) {
         self.pixels = pixels
         self.labels = labels
     }
 
+    /// The number of images.
     public var count: Int { labels.count }
 
     /// The images as floats in [0, 1].

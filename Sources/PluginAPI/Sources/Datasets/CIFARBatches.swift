@@ -7,11 +7,17 @@ import KernelSupport
 /// 32 with 4 pixels of zero padding and a random horizontal flip (training only), then
 /// per-channel normalisation `(x / 255 - mean) / std`.
 public struct CIFARBatcher: Sendable {
+    /// The per-channel (R, G, B) mean of the training images on the [0, 1] scale, as the course's
+    /// `transforms.Normalize` uses it.
     public static let mean: [Float] = [0.4914, 0.4822, 0.4465]
+    /// The per-channel standard deviations, on the same scale.
     public static let std: [Float] = [63.0 / 255, 62.1 / 255, 66.7 / 255]
+    /// Whether to apply the random crop and flip (training); without, images are only normalised.
     public var augment: Bool
+    /// The seed the crops and flips are drawn from, together with each batch's `draw`.
     public var seed: UInt64
 
+    /// A batcher with augmentation on or off, drawing from `seed`.
     public init(augment: Bool, seed: UInt64) {
         self.augment = augment
         self.seed = seed

@@ -8,6 +8,7 @@ public struct IDXArray: Equatable, Sendable {
     /// The values in row-major order.
     public var bytes: [UInt8]
 
+    /// An array of `bytes` in row-major order with `shape` (their counts are not checked against each other).
     public init(shape: [Int], bytes: [UInt8]) {
         self.shape = shape
         self.bytes = bytes

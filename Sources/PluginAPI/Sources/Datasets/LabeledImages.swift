@@ -8,8 +8,11 @@ public struct LabeledImages: Sendable {
     public var images: [Float]
     /// One class index per image.
     public var labels: [Int]
+    /// The size of each image: channels (1 for grayscale, 3 for RGB), height and width in pixels.
     public var channels: Int, height: Int, width: Int
 
+    /// Images of `channels * height * width` values each, one per label; stops the run
+    /// (`engineCheck`) when the counts disagree.
     public init(images: [Float], labels: [Int], channels: Int, height: Int, width: Int) {
         engineCheck(images.count == labels.count * channels * height * width, "images and labels disagree")
         self.images = images

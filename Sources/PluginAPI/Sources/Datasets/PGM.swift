@@ -3,12 +3,14 @@ import Formats
 
 /// A grayscale image read from or written to a PGM file.
 public struct GrayImage: Equatable, Sendable {
+    /// The image's size in pixels.
     public var width: Int, height: Int
     /// Samples row by row, as stored (0...maxValue).
     public var samples: [UInt16]
     /// The largest sample value the file declares (1...65535).
     public var maxValue: Int
 
+    /// An image as given: `samples` should hold `width * height` values row by row, each at most `maxValue`.
     public init(width: Int, height: Int, samples: [UInt16], maxValue: Int) {
         self.width = width; self.height = height; self.samples = samples; self.maxValue = maxValue
     }

@@ -2,7 +2,9 @@
 /// blocks, decoded canonically from code lengths (after zlib's `puff`). Used to check the
 /// PNGs we write and to read PNGs from elsewhere.
 public enum Inflate {
+    /// Why a stream could not be decompressed: damaged, truncated, unsupported, or longer than the limit.
     public struct Failure: Error, CustomStringConvertible {
+        /// What is wrong, in one line ("bad zlib header").
         public var description: String
     }
 

@@ -10,6 +10,8 @@ public struct NPYArray: Equatable {
     /// NumPy's dtype string the values came from or are written as, such as `<f4`.
     public var dtype: String
 
+    /// An array of `values` in C order with `shape` (their counts are not checked against each other).
+    /// `NPY.encode` writes dtype `<f8` as float64 and anything else as float32 (`<f4`).
     public init(shape: [Int], values: [Double], dtype: String = "<f4") {
         self.shape = shape
         self.values = values

@@ -2,8 +2,11 @@ import Foundation
 
 /// An 8-bit image: grayscale (1 channel) or RGB (3 channels), rows top to bottom.
 public struct Image: Equatable {
+    /// Pixels per row.
     public var width: Int
+    /// Rows.
     public var height: Int
+    /// Bytes per pixel: 1 for grayscale, 3 for RGB.
     public var channels: Int
     /// Row-major pixels, `channels` bytes each.
     public var pixels: [UInt8]
@@ -15,6 +18,8 @@ public struct Image: Equatable {
         pixels = [UInt8](repeating: value, count: width * height * channels)
     }
 
+    /// An image of the given pixels; stops the program (a precondition) unless `pixels` holds
+    /// `width * height * channels` bytes.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * channels, "\(pixels.count) bytes for a \(width)x\(height)x\(channels) image")
         self.width = width; self.height = height; self.channels = channels; self.pixels = pixels

@@ -3,6 +3,8 @@
 /// Columns in `rightAligned` are padded on the left; other columns on the right, except a
 /// row's last cell, which is left as it is (no trailing spaces). Rows may have fewer cells.
 public enum TextTable {
+    /// The rows as aligned text, one line each, joined by newlines without a final one; `separator`
+    /// goes between columns.
     public static func aligned(_ rows: [[String]], rightAligned: Set<Int> = [], separator: String = "  ") -> String {
         let columns = rows.map(\.count).max() ?? 0
         let widths = (0..<columns).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }

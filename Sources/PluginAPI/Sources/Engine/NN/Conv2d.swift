@@ -10,15 +10,19 @@ import KernelSupport
 /// images (the 4 x 4 maps of the digits ResNet) from becoming many tiny products, and the
 /// column matrix is rebuilt in backward rather than kept, to save memory.
 public struct ConvGeometry: Equatable {
+    /// The geometry of a convolution with these sizes (no check; `conv2d` checks its arguments).
     public init(n: Int, c: Int, h: Int, w: Int, oc: Int, kh: Int, kw: Int, stride: Int, padding: Int, dilation: Int) {
         (self.n, self.c, self.h, self.w, self.oc, self.kh, self.kw) = (n, c, h, w, oc, kh, kw)
         (self.stride, self.padding, self.dilation) = (stride, padding, dilation)
     }
 
+    /// Batch size, input channels, input height and width, output channels, kernel height and width,
+    /// stride, zero padding and dilation.
     public var n, c, h, w, oc, kh, kw, stride, padding, dilation: Int
     /// Output height, 0 when the kernel does not fit (rounded down, as PyTorch: integer
     /// division alone would round a negative span up to a window that reads past the input).
     public var oh: Int { Self.outputSize(h, kernel: kh, stride: stride, padding: padding, dilation: dilation) }
+    /// Output width, 0 when the kernel does not fit (as `oh`).
     public var ow: Int { Self.outputSize(w, kernel: kw, stride: stride, padding: padding, dilation: dilation) }
 
     /// floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1, or 0 when that is
@@ -30,6 +34,7 @@ public struct ConvGeometry: Equatable {
     }
     /// Rows of the column matrix: C KH KW.
     public var k: Int { c * kh * kw }
+    /// Columns of one image's column matrix: OH OW, the output pixels of a channel.
     public var p: Int { oh * ow }
 
     /// Images per GEMM. The column matrix is capped at 8 MB, wide enough for the GEMM to run
@@ -250,6 +255,7 @@ extension ConvGeometry {
 /// `host bench`), im2col + GEMM otherwise. `.im2col` and `.winograd` force one; Winograd
 /// only computes 3x3, stride 1, dilation 1, padding at most 2.
 public enum ConvAlgorithm: Sendable {
+    /// Let `conv2d` choose, or force im2col + GEMM or Winograd (see the type).
     case automatic, im2col, winograd
 }
 

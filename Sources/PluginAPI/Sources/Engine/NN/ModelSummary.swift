@@ -16,7 +16,9 @@ public struct ModelSummary: Sendable {
         public var parameters: Int
     }
 
+    /// The shape of the input the model was run on, batch first.
     public var inputShape: [Int]
+    /// The leaf layers' calls, in the order of the forward pass (a layer called twice has two rows).
     public var rows: [Row]
     /// All parameters of the model (each counted once).
     public var totalParameters: Int

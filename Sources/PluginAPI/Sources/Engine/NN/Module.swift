@@ -8,6 +8,8 @@ open class Module {
     /// Whether the module is in training mode (`train()`) or evaluation mode (`eval()`).
     public private(set) var training = true
 
+    /// A module in training mode. Subclasses keep their parameters (tensors) and sub-modules as
+    /// stored properties, where reflection finds them.
     public init() {}
 
     /// The forward computation. Subclasses override it.

@@ -5,10 +5,12 @@ import KernelSupport
 
 /// The base of the optimizers: the parameters, the learning rate, `step()` and `zeroGrad()`.
 open class Optimizer {
+    /// The tensors the optimizer updates, in the order given (the order of its saved state).
     public let parameters: [Tensor]
     /// The learning rate used by the next `step()` (schedules set it).
     public var lr: Float
 
+    /// An optimizer of `parameters` with learning rate `lr`; subclasses override `step()`.
     public init(_ parameters: [Tensor], lr: Float) {
         self.parameters = parameters
         self.lr = lr
@@ -24,14 +26,19 @@ open class Optimizer {
 /// `torch.optim.SGD` with PyTorch's update: g = grad + wd p; b = momentum b + (1 - dampening) g
 /// (b = g on the first step); g = g + momentum b if nesterov else b; p -= lr g.
 public final class SGD: Optimizer {
+    /// The hyper-parameters of PyTorch's SGD, as given (`weightDecay` is L2, added to the gradient).
     public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
     private var buffers: [ObjectIdentifier: [Float]] = [:]
 
+    /// `torch.optim.SGD(parameters, lr, momentum, dampening, weight_decay, nesterov)`. Unlike PyTorch,
+    /// it does not reject `nesterov` with zero momentum or a non-zero dampening.
     public init(_ parameters: [Tensor], lr: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
         self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
         super.init(parameters, lr: lr)
     }
 
+    /// Updates every parameter that has a gradient as above; a parameter without one keeps its value
+    /// and its momentum buffer.
     public override func step() {
         for p in parameters {
             guard let grad = p.grad else { continue }
@@ -86,10 +93,13 @@ public final class SGD: Optimizer {
 /// `torch.optim.Adam(lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8)`, computed as PyTorch does:
 /// p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 public final class Adam: Optimizer {
+    /// The hyper-parameters of PyTorch's Adam: the moments' decay rates (`betas`), the epsilon of the
+    /// denominator, and L2 weight decay added to the gradient (not AdamW's decoupled decay).
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
     private var moments: [ObjectIdentifier: ([Float], [Float])] = [:]
     private var steps = 0
 
+    /// `torch.optim.Adam(parameters, lr, betas, eps, weight_decay)`.
     public init(_ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8, weightDecay: Float = 0) {
         (beta1, beta2) = betas
         self.eps = eps; self.weightDecay = weightDecay
@@ -126,6 +136,9 @@ public final class Adam: Optimizer {
                         beta1: b1, beta2: b2, eps: eps, weightDecay: wd)
     }
 
+    /// Updates every parameter that has a gradient as above. The bias corrections count this
+    /// optimizer's steps, where PyTorch counts each parameter's: the same when every parameter has a
+    /// gradient at every step.
     public override func step() {
         steps += 1
         let (stepSize, root2) = Adam.corrections(step: steps, lr: lr, beta1: beta1, beta2: beta2)
@@ -147,6 +160,7 @@ public final class Adam: Optimizer {
 
 /// Learning-rate schedules: the rate for a step or epoch from the base rate.
 public enum LRSchedule {
+    /// The base rate at every step.
     case constant
     /// `StepLR(stepSize, gamma)`: multiply by gamma every `stepSize` epochs.
     case step(stepSize: Int, gamma: Float)

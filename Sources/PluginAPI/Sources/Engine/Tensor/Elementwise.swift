@@ -68,20 +68,25 @@ extension Tensor {
 
     // MARK: operators with gradients
 
+    /// `a + b` elementwise with NumPy/PyTorch broadcasting, with gradients; stops the run when the
+    /// shapes do not broadcast.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         binaryKernel(a, b, .add).recorded("add", [a, b]) { g in [g.sumTo(a.shape), g.sumTo(b.shape)] }
     }
 
+    /// `a - b` elementwise with broadcasting, with gradients.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         binaryKernel(a, b, .sub).recorded("sub", [a, b]) { g in [g.sumTo(a.shape), (-g).sumTo(b.shape)] }
     }
 
+    /// `a * b` elementwise with broadcasting, with gradients.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         binaryKernel(a, b, .mul).recorded("mul", [a, b]) { g in
             [a.requiresGrad ? (g * b).sumTo(a.shape) : nil, b.requiresGrad ? (g * a).sumTo(b.shape) : nil]
         }
     }
 
+    /// `a / b` elementwise with broadcasting, with gradients.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         binaryKernel(a, b, .div).recorded("div", [a, b]) { g in
             [a.requiresGrad ? (g / b).sumTo(a.shape) : nil,
@@ -89,16 +94,24 @@ extension Tensor {
         }
     }
 
+    /// `-a`, with gradients.
     public static prefix func - (a: Tensor) -> Tensor {
         a.map { -$0 }.recorded("neg", [a]) { g in [-g] }
     }
 
+    /// `a + s`: the scalar added to every element, with gradients.
     public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s }.recorded("add_scalar", [a]) { g in [g] } }
+    /// `s + a`, the same as `a + s`.
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
+    /// `a - s`: the scalar subtracted from every element, with gradients.
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+    /// `s - a`: the scalar minus every element, with gradients.
     public static func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 }.recorded("rsub_scalar", [a]) { g in [-g] } }
+    /// `a * s`: every element times the scalar, with gradients.
     public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s }.recorded("mul_scalar", [a]) { g in [g * s] } }
+    /// `s * a`, the same as `a * s`.
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
+    /// `a / s`, computed as `a * (1 / s)` (which can differ from true division in the last bit).
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
 
     /// Elementwise power with a constant exponent.

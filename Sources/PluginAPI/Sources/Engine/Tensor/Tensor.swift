@@ -87,6 +87,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
         data.update(from: other.data, count: count)
     }
 
+    /// `Tensor(shape: [2, 3], [values])` with at most the first 8 values, and `requiresGrad` when set.
     public var description: String {
         let shown = values.prefix(8).map { formatNumber(Double($0)) }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", ..." : "")]\(requiresGrad ? ", requiresGrad" : ""))"
@@ -94,9 +95,12 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     // MARK: creation
 
+    /// `torch.zeros(shape)`: a new tensor of zeros (a leaf that requires gradients when asked).
     public static func zeros(_ shape: [Int], requiresGrad: Bool = false) -> Tensor { Tensor(zeros: shape, requiresGrad: requiresGrad) }
+    /// `torch.ones(shape)`: a new tensor of ones.
     public static func ones(_ shape: [Int], requiresGrad: Bool = false) -> Tensor { full(shape, 1, requiresGrad: requiresGrad) }
 
+    /// `torch.full(shape, value)`: a new tensor with every element `value`.
     public static func full(_ shape: [Int], _ value: Float, requiresGrad: Bool = false) -> Tensor {
         let t = Tensor(zeros: shape, zeroed: false, requiresGrad: requiresGrad)
         t.data.update(repeating: value, count: t.count)

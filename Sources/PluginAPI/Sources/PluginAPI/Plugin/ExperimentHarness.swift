@@ -20,8 +20,9 @@ public enum ExperimentHarness {
         public var rows: [MetricsLog.Row]
         /// Declared metrics the run never set.
         public var missingMetrics: [String]
-        /// The run folder (a new temporary folder unless one was given) and the files written.
+        /// The run folder (a new temporary folder unless one was given).
         public var folder: String
+        /// The files the run wrote, relative to `folder`, in the order first written (a folder ends in `/`).
         public var files: [String]
     }
 

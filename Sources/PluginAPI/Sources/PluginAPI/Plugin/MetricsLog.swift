@@ -5,7 +5,9 @@ import Foundation
 public final class MetricsLog: @unchecked Sendable {
     /// One row of `metrics.csv`.
     public struct Row: Sendable {
+        /// The step or epoch the values were logged at.
         public var step: Int
+        /// The values logged at that step, as (column, value) pairs in the order first logged.
         public var values: [(String, Double)]
     }
 
@@ -101,9 +103,14 @@ public final class MetricsLog: @unchecked Sendable {
         if let i = _notes.firstIndex(where: { $0.0 == key }) { _notes[i].1 = text } else { _notes.append((key, text)) }
     }
 
+    /// The rows logged so far, one per step, in logging order (the rows of `metrics.csv`).
     public var rows: [Row] { lock.lock(); defer { lock.unlock() }; return _rows }
+    /// Every column logged so far, in first-seen order (the columns of `metrics.csv` after the step).
     public var columns: [String] { lock.lock(); defer { lock.unlock() }; return _columns }
+    /// The final values recorded so far under declared names, in first-recorded order (a later value
+    /// replaces an earlier one in place).
     public var finals: [(String, Double)] { lock.lock(); defer { lock.unlock() }; return _finals }
+    /// The notes recorded so far with `note(_:_:)`, in first-recorded order.
     public var notes: [(String, String)] { lock.lock(); defer { lock.unlock() }; return _notes }
     /// Final values given under names the experiment does not declare, in first-seen order.
     public var undeclaredFinals: [String] { lock.lock(); defer { lock.unlock() }; return _undeclared }

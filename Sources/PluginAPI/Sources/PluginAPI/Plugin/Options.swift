@@ -2,15 +2,20 @@ import Foundation
 
 /// A typed option value, after parsing and validation.
 public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
+    /// The value of an `int` option.
     case int(Int)
+    /// The value of a `double` option.
     case double(Double)
+    /// The value of a `choice`, `string` or `path` option.
     case string(String)
+    /// The value of a `flag`.
     case bool(Bool)
     /// A comma-separated list of numbers (`--sigmas 1,2,4`); empty text gives none.
     case numbers([Double])
     /// A comma-separated list of whole numbers (`--ds 5,10,30`); empty text gives none.
     case integers([Int])
 
+    /// The value as a user would type it: `3`, `0.5`, `true`, `1,2,4` (numbers as `formatNumber` writes them).
     public var description: String {
         switch self {
         case .int(let v): return String(v)
@@ -45,12 +50,17 @@ public enum OptionKind: Sendable, Equatable {
 
 /// An option an experiment accepts, declared by the plugin and parsed by the host.
 public struct OptionSpec: Sendable {
+    /// The name without dashes: the user types `--name`.
     public var name: String
+    /// What values the option accepts, which decides how its text is parsed and checked.
     public var kind: OptionKind
     /// The value used when the user gives none; `nil` means the option is optional and absent.
     public var defaultValue: OptionValue?
+    /// One line on what the option does, for `host help`.
     public var help: String
 
+    /// An option of any kind. The static constructors (`.int`, `.double`, `.flag`, ...) are shorter
+    /// and give a default of the kind's type; this one does not check that `defaultValue` fits `kind`.
     public init(name: String, kind: OptionKind, defaultValue: OptionValue?, help: String) {
         self.name = name
         self.kind = kind
@@ -211,10 +221,14 @@ public struct OptionSpec: Sendable {
 
 /// A bad option value, with a message that names the option and what it allows.
 public struct OptionError: Error, Equatable, CustomStringConvertible {
+    /// The option's name, without dashes.
     public var option: String
+    /// The whole message, starting with `--name:`: what is wrong and what is allowed.
     public var message: String
+    /// The message.
     public var description: String { message }
 
+    /// An error about `option`; `message` is shown to the user as it is.
     public init(option: String, message: String) {
         self.option = option
         self.message = message
@@ -223,8 +237,10 @@ public struct OptionError: Error, Equatable, CustomStringConvertible {
 
 /// The resolved options of a run: every declared option, with the user's value or the default.
 public struct OptionValues: Sendable {
+    /// Every option's value by name (without dashes); an optional option the user did not give has no entry.
     public private(set) var values: [String: OptionValue]
 
+    /// The values by option name, as the host resolves them (tests make their own).
     public init(_ values: [String: OptionValue]) {
         self.values = values
     }

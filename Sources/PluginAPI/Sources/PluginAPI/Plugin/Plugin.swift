@@ -37,10 +37,14 @@ public enum DatasetSource: Sendable, Equatable {
 
 /// A data set a plugin uses.
 public struct DatasetInfo: Sendable {
+    /// The data set's name in `host list` and `host help`.
     public var name: String
+    /// One line on what it holds, for the same listings.
     public var description: String
+    /// Where it comes from: embedded, generated, or a path the user gives.
     public var source: DatasetSource
 
+    /// Describes a data set for `Plugin.datasets`.
     public init(name: String, description: String, source: DatasetSource) {
         self.name = name
         self.description = description
@@ -50,8 +54,11 @@ public struct DatasetInfo: Sendable {
 
 /// Whether a larger or a smaller value of a metric is better.
 public enum MetricGoal: String, Sendable {
+    /// Larger values are better (accuracy); the raw value `higher` is what listings and `--json` show.
     case higherIsBetter = "higher"
+    /// Smaller values are better (a loss, an error rate, seconds); shown as `lower`.
     case lowerIsBetter = "lower"
+    /// Neither direction is better (counts, settings); listings show none (`-` in `--json`).
     case neither = "-"
 }
 
@@ -65,9 +72,12 @@ public struct MetricSpec: Sendable {
     public var name: String
     /// The unit, or an empty string for plain counts and ratios.
     public var unit: String
+    /// Whether larger or smaller values are better, shown in listings and in a run's results table.
     public var goal: MetricGoal
+    /// One line on what the metric measures, for `host help`.
     public var help: String
 
+    /// Declares a metric; only the name is required (see `name` for families).
     public init(_ name: String, unit: String = "", goal: MetricGoal = .neither, help: String = "") {
         self.name = name
         self.unit = unit
@@ -97,13 +107,22 @@ public struct Experiment {
     /// Evaluates a saved model given by `checkpoint`.
     public typealias Evaluate = (RunContext, _ checkpoint: String) throws -> Void
 
+    /// The name users type: `host run <plugin> <name>`.
     public var name: String
+    /// One line for `host list` and `host help`.
     public var summary: String
+    /// The options the experiment accepts; the host parses and checks the user's values against them
+    /// before the run starts.
     public var options: [OptionSpec]
+    /// The metrics the experiment reports final values for; a final value under any other name fails the run.
     public var metrics: [MetricSpec]
+    /// Runs the experiment (`host run`), or nil for an experiment that only evaluates.
     public var train: Train?
+    /// Evaluates a checkpoint (`host eval <plugin> <name> --checkpoint PATH`), or nil when the
+    /// experiment cannot; listings mark experiments that can with `eval`.
     public var evaluate: Evaluate?
 
+    /// Declares an experiment; give it `train`, `evaluate` or both.
     public init(name: String, summary: String, options: [OptionSpec] = [], metrics: [MetricSpec] = [],
                 train: Train? = nil, evaluate: Evaluate? = nil) {
         self.name = name

@@ -42,8 +42,11 @@ public enum PluginABI {
 
     /// The names of the exported C symbols.
     public enum Symbol {
+        /// The symbol that returns `PluginABI.version` as an `Int32`.
         public static let abiVersion = "host_plugin_abi_version"
+        /// The symbol that returns the runtime build id the plugin was compiled against, as a C string.
         public static let runtimeBuildID = "host_plugin_runtime_build_id"
+        /// The symbol that returns a new plugin object, retained (`PluginABI.export`).
         public static let create = "host_plugin_create"
         /// A C symbol of the runtime itself, whose address tells the host the runtime's file.
         public static let runtimeAnchor = "host_runtime_anchor"

@@ -11,8 +11,12 @@ public protocol ProgressReporter: AnyObject {
 
 /// A reporter that shows nothing (for `--quiet` and for tests).
 public final class SilentProgress: ProgressReporter {
+    /// A reporter that shows nothing.
     public init() {}
+    /// Does nothing.
     public func begin(_ phase: String, total: Int, unit: String) {}
+    /// Does nothing.
     public func update(completed: Int, values: [(String, Double)]) {}
+    /// Does nothing.
     public func end() {}
 }

@@ -3,8 +3,9 @@ import Foundation
 /// What the host gives an experiment when it runs: the options, the seed, the thread count,
 /// where to write, and where to report progress, metrics, messages and files.
 public final class RunContext: @unchecked Sendable {
-    /// The plugin and experiment being run.
+    /// The plugin being run.
     public let plugin: String
+    /// The experiment being run.
     public let experiment: String
     /// Every declared option with the user's value or its default.
     public let options: OptionValues
@@ -14,12 +15,17 @@ public final class RunContext: @unchecked Sendable {
     public let threads: Int
     /// The run folder; write files with `artifacts`, not directly.
     public let outputDirectory: String
+    /// The progress line: report long work here (a `TrainingLoop` does it for its loop).
     public let progress: ProgressReporter
+    /// The run's metrics: rows for `metrics.csv` and final values for `summary.json`.
     public let metrics: MetricsLog
+    /// Writes files into the run folder and lists them in `summary.json`.
     public let artifacts: ArtifactWriter
     private let messageSink: (String) -> Void
     private let cancellationCheck: () -> Bool
 
+    /// A context as the host makes it for a run (tests and `ExperimentHarness` make their own): `log`
+    /// receives the messages of `log(_:)`, and `isCancelled` answers the property of that name.
     public init(plugin: String, experiment: String, options: OptionValues, seed: UInt64, threads: Int,
                 outputDirectory: String, progress: ProgressReporter = SilentProgress(),
                 metrics: MetricsLog = MetricsLog(), log: @escaping (String) -> Void = { _ in },
@@ -52,6 +58,7 @@ public final class ArtifactWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var _written: [String] = []
 
+    /// A writer into the run folder `folder` (created with the first file written, if absent).
     public init(folder: String) {
         self.folder = folder
     }

@@ -5,6 +5,7 @@ import Foundation
 public struct Stopwatch: Sendable {
     private let start = DispatchTime.now().uptimeNanoseconds
 
+    /// Starts the stopwatch now.
     public init() {}
 
     /// Seconds since the stopwatch was made.

@@ -3,15 +3,20 @@ import Foundation
 /// What a training loop counts: its unit, singular for messages ("at epoch 3") and plural for
 /// the progress line ("120/200 epochs").
 public struct TrainingUnit: Sendable, Equatable {
+    /// The unit's name for one ("epoch") and for several ("epochs").
     public var singular: String, plural: String
 
+    /// A unit named `singular` and `plural`: `TrainingUnit("pair", plural: "pairs")`.
     public init(_ singular: String, plural: String) {
         self.singular = singular
         self.plural = plural
     }
 
+    /// Optimizer steps (the default).
     public static let step = TrainingUnit("step", plural: "steps")
+    /// Passes over the training set.
     public static let epoch = TrainingUnit("epoch", plural: "epochs")
+    /// Mini-batches.
     public static let batch = TrainingUnit("batch", plural: "batches")
 }
 
@@ -26,6 +31,8 @@ public struct TrainingWatch {
     /// The log that `metrics.csv` is written from, or nil to log nowhere.
     public var metrics: MetricsLog?
 
+    /// A watch that stops the loop once `isCancelled` returns true and reports to `progress` and
+    /// `metrics` (nowhere when nil).
     public init(isCancelled: @escaping () -> Bool = { false }, progress: ProgressReporter? = nil, metrics: MetricsLog? = nil) {
         self.isCancelled = isCancelled
         self.progress = progress
@@ -101,6 +108,7 @@ public final class TrainingLoop {
     public let phase: String
     /// Units in the whole run (a resumed loop runs the ones not yet done).
     public let total: Int
+    /// What the loop counts, for its messages and its progress line.
     public let unit: TrainingUnit
     /// A logging point every this many units, and after the last.
     public let logEvery: Int
@@ -110,6 +118,7 @@ public final class TrainingLoop {
     public var lossName: String
     /// The hint of the divergence error ("lower --lr (now 0.5)").
     public var divergenceHint: String
+    /// Where the loop reports: its cancellation flag, progress line and metrics log.
     public var watch: TrainingWatch
     private var stopRequested = false
 
