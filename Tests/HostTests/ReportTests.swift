@@ -30,6 +30,8 @@ final class ReportTests: XCTestCase {
         let svg = "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect class=\"marker\" width=\"5\" height=\"5\"/></svg>"
         try svg.write(toFile: work + "/run/plot.svg", atomically: true, encoding: .utf8)
         try Data([0x89, 0x50, 0x4E, 0x47]).write(to: URL(fileURLWithPath: work + "/run/image.png"))
+        // The rasterised twin of plot.svg is not shown a second time.
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D]).write(to: URL(fileURLWithPath: work + "/run/plot.png"))
         let result = try TestSupport.host(["report", "run"], in: work)
         XCTAssertEqual(result.status, 0, result.stderr)
         let html = try read(work + "/run/report.html")
@@ -37,6 +39,7 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<svg") || html.contains("<rect"), "no SVG markup in the page itself")
         XCTAssertTrue(html.contains("src=\"data:image/png;base64,iVBORw==\""), "PNG as a data URI")
         XCTAssertTrue(html.contains("<figcaption>plot.svg</figcaption>"))
+        XCTAssertFalse(html.contains("plot.png"), "the PNG twin of plot.svg is shown")
     }
 
     /// A submitted run folder must not make the report read files outside it, block on a

@@ -76,10 +76,12 @@ final class PlotTests: XCTestCase {
     func testLinePlotRangesTicksAndLegend() {
         let plot = knownPlot
         XCTAssertEqual(plot.resolvedXRange, 0...4)
-        XCTAssertEqual(plot.resolvedYRange, 0...10)
+        // y: the data (0.5 ... 9.6, error bars and the reference line inside) plus 3% of the span.
+        XCTAssertEqual(plot.resolvedYRange.lowerBound, 0.5 - 0.03 * 9.1, accuracy: 1e-9)
+        XCTAssertEqual(plot.resolvedYRange.upperBound, 9.6 + 0.03 * 9.1, accuracy: 1e-9)
         let doc = parse(plot.svg())
         XCTAssertEqual(doc.texts("tick-x"), ["0", "1", "2", "3", "4"])
-        XCTAssertEqual(doc.texts("tick-y"), ["0", "2", "4", "6", "8", "10"])
+        XCTAssertEqual(doc.texts("tick-y"), ["2", "4", "6", "8"])
         let names = ["a<b & \"c\"", "second", "third"]
         XCTAssertEqual(doc.withClass("legend-entry").map { $0.attrs["data-name"] ?? "" }, names)
         XCTAssertEqual(doc.elements(named: "text", inside: "legend-entry").map(\.text), names)
@@ -99,7 +101,9 @@ final class PlotTests: XCTestCase {
         var plot = knownPlot
         plot.logY = true
         plot.series.append(Series("zeros", x: [0, 1, 2, 3], y: [0, -1, 0.01, 100]))
-        XCTAssertEqual(plot.resolvedYRange, 0.01...100)
+        // 0.01 ... 100 plus 3% of the four decades at each end.
+        XCTAssertEqual(log10(plot.resolvedYRange.lowerBound), -2.12, accuracy: 1e-9)
+        XCTAssertEqual(log10(plot.resolvedYRange.upperBound), 2.12, accuracy: 1e-9)
         let doc = parse(plot.svg())
         XCTAssertEqual(doc.texts("tick-y"), ["0.01", "0.1", "1", "10", "100"])
         XCTAssertEqual(Ticks.log(0.001...100), [0.001, 0.01, 0.1, 1, 10, 100])
@@ -170,6 +174,42 @@ final class PlotTests: XCTestCase {
         var logBars = bars
         logBars.logY = true
         _ = parse(logBars.svg())
+    }
+
+    func testAxesSpanTheData() {
+        // 200 epochs numbered from 1: the x axis is 1 ... 200, not rounded out to 0 ... 250.
+        let epochs = (1...200).map(Double.init)
+        let curve = LinePlot(title: "loss", xLabel: "epoch", yLabel: "loss",
+                             series: [Series("train", x: epochs, y: epochs.map { 1 / $0 })])
+        XCTAssertEqual(curve.resolvedXRange, 1...200)
+        let doc = parse(curve.svg())
+        XCTAssertEqual(doc.texts("tick-x"), ["50", "100", "150", "200"])
+        // The y axis keeps a 3% margin and its ticks lie inside it.
+        XCTAssertEqual(curve.resolvedYRange.lowerBound, 0.005 - 0.03 * 0.995, accuracy: 1e-12)
+        XCTAssertEqual(curve.resolvedYRange.upperBound, 1 + 0.03 * 0.995, accuracy: 1e-12)
+        XCTAssertEqual(doc.texts("tick-y"), ["0", "0.2", "0.4", "0.6", "0.8", "1"])
+        // The x ticks are drawn at their data positions: 200 at the right end of the frame.
+        let axes = doc.withClass("axes")[0].attrs
+        let right = (Double(axes["x"] ?? "") ?? 0) + (Double(axes["width"] ?? "") ?? 0)
+        XCTAssertEqual(Double(doc.withClass("tick-x").last?.attrs["x"] ?? "") ?? 0, right, accuracy: 0.02)
+        // Log axes span the data too (0.3 ... 7: no rounding out to 0.1 ... 10).
+        var log = curve
+        log.logY = true
+        log.series = [Series("l", x: [1, 2, 3], y: [0.3, 2, 7])]
+        XCTAssertEqual(log.resolvedYRange.lowerBound, 0.3 / pow(10, 0.03 * log10(7 / 0.3)), accuracy: 1e-9)
+        XCTAssertEqual(log.resolvedYRange.upperBound, 7 * pow(10, 0.03 * log10(7 / 0.3)), accuracy: 1e-9)
+        XCTAssertEqual(parse(log.svg()).texts("tick-y"), ["0.5", "1", "2", "5"])
+        // Bars start at 0 and end 3% above the highest error bar, not at the next round number.
+        let bars = BarChart(title: "acc", yLabel: "%", categories: ["a", "b"],
+                            series: [(name: "m", values: [90, 95], errors: [1, 0.5])])
+        XCTAssertEqual(bars.resolvedYRange.lowerBound, 0)
+        XCTAssertEqual(bars.resolvedYRange.upperBound, 95.5 * 1.03, accuracy: 1e-9)
+        XCTAssertEqual(parse(bars.svg()).texts("tick-y"), ["0", "20", "40", "60", "80"])
+        // Scatter: both axes the data's range plus 3%.
+        let scatter = parse(ScatterPlot(title: "s", xLabel: "x", yLabel: "y",
+                                        points: [(x: 3, y: -1, cls: 0), (x: 13, y: 4, cls: 1)], classNames: []).svg())
+        XCTAssertEqual(scatter.texts("tick-x"), ["4", "6", "8", "10", "12"])
+        XCTAssertEqual(scatter.texts("tick-y"), ["-1", "0", "1", "2", "3", "4"])
     }
 
     func testTickLabels() {

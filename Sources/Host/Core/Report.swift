@@ -152,9 +152,12 @@ public enum Report {
 
     /// Every .svg and .png in the run folder as an image with a data URI: the browser shows
     /// an SVG given to `<img>` without running its scripts or loading anything it links to.
+    /// A PNG beside an SVG of the same name is the plot's rasterised copy and is left out.
     static func figures(_ run: Run, heading: Bool = true) -> String {
         var html = ""
+        let all = Set(run.files.files)
         for file in run.files.files where file.hasSuffix(".svg") || file.hasSuffix(".png") {
+            if file.hasSuffix(".png"), all.contains(String(file.dropLast(4)) + ".svg") { continue }
             var why = ""
             guard let data = run.files.read(file, why: &why) else {
                 html += "<p class=\"meta\">\(escape(file)): \(escape(why))</p>\n"

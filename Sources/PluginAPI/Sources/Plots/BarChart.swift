@@ -36,7 +36,7 @@ public struct BarChart {
     /// The y range actually drawn (linear axes always include 0).
     public var resolvedYRange: ClosedRange<Double> { yAxis.range }
 
-    var yAxis: PlotAxis { PlotAxis.automatic(yValues, log: logY, includeZero: !logY) }
+    var yAxis: PlotAxis { PlotAxis.automatic(yValues, log: logY, includeZero: !logY, pad: logY ? 0.08 : PlotAxis.valuePad) }
 
     /// The complete SVG document.
     public func svg(width: Int = 640, height: Int = 420) -> String {

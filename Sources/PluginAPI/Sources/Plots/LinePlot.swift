@@ -45,9 +45,9 @@ public struct LinePlot {
     public var logY: Bool = false
     /// Logarithmic x axis (values <= 0 are skipped).
     public var logX: Bool = false
-    /// Fixed x range; nil chooses one from the data, rounded to nice ticks.
+    /// Fixed x range; nil spans the data exactly.
     public var xRange: ClosedRange<Double>? = nil
-    /// Fixed y range; nil chooses one from the data, rounded to nice ticks.
+    /// Fixed y range; nil spans the data with a 3% margin at each end.
     public var yRange: ClosedRange<Double>? = nil
     /// Labelled horizontal dashed reference lines across the plot area.
     public var horizontalLines: [(label: String, y: Double)] = []
@@ -58,14 +58,14 @@ public struct LinePlot {
         self.series = series; self.logY = logY; self.logX = logX
     }
 
-    /// The x range actually drawn (after nice rounding or padding).
+    /// The x range actually drawn (the data's, or the fixed one).
     public var resolvedXRange: ClosedRange<Double> { xAxis.range }
-    /// The y range actually drawn (after nice rounding or padding).
+    /// The y range actually drawn (the data's with its margin, or the fixed one).
     public var resolvedYRange: ClosedRange<Double> { yAxis.range }
 
     var xAxis: PlotAxis { PlotAxis.automatic(series.flatMap { Array($0.x.prefix($0.count)) }, log: logX, fixed: xRange) }
 
-    var yAxis: PlotAxis { PlotAxis.automatic(yValues, log: logY, fixed: yRange) }
+    var yAxis: PlotAxis { PlotAxis.automatic(yValues, log: logY, fixed: yRange, pad: PlotAxis.valuePad) }
 
     /// All y values that the automatic y range must cover: points (inside a fixed x range
     /// when one is set), error-bar ends and reference lines.

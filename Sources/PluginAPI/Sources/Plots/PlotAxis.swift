@@ -33,10 +33,13 @@ struct PlotAxis {
         return PlotAxis(lo: lo, hi: hi, log: log, ticks: ticks(lo, hi, log: log, target: target))
     }
 
-    /// An axis covering the finite `values` (positive ones only when `log`), rounded out to
-    /// nice tick steps (whole decades for log). `fixed`, when given, is used unrounded instead.
+    /// An axis spanning the finite `values` (positive ones only when `log`) plus `pad` times
+    /// their span on each side (in decades for log), with the nice tick values inside it:
+    /// data from 1 to 200 gives an axis from 1 to 200, not one rounded out to 0...250.
+    /// `includeZero` widens the range to 0 and never pads across that end. `fixed`, when
+    /// given, is used as it is instead.
     static func automatic(_ values: [Double], log: Bool, fixed range: ClosedRange<Double>? = nil,
-                          includeZero: Bool = false, target: Int = 6) -> PlotAxis {
+                          includeZero: Bool = false, pad: Double = 0, target: Int = 6) -> PlotAxis {
         if let range { return fixed(range, log: log, target: target) }
         var lo = Double.infinity, hi = -Double.infinity
         for v in values where v.isFinite && (!log || v > 0) {
@@ -44,32 +47,28 @@ struct PlotAxis {
         }
         if lo > hi { return fixed(log ? 1...10 : 0...1, log: log, target: target) }
         if log {
-            let a = floor(log10(lo) + 1e-9)
-            var b = ceil(log10(hi) - 1e-9)
-            if b <= a { b = a + 1 }
-            return fixed(pow(10, a)...pow(10, b), log: true, target: target)
+            var a = log10(lo), b = log10(hi)
+            if b - a < 1e-9 { a -= 0.5; b += 0.5 }   // one value: the decade around it
+            let p = (b - a) * pad
+            return fixed(pow(10, a - p)...pow(10, b + p), log: true, target: target)
         }
         if includeZero { lo = min(lo, 0); hi = max(hi, 0) }
         if hi <= lo { (lo, hi) = padded(lo, hi) }
-        let step = Ticks.niceStep(span: hi - lo, target: target)
-        let nlo = snap(floor(lo / step + 1e-9) * step, step)
-        let nhi = snap(ceil(hi / step - 1e-9) * step, step)
+        let p = (hi - lo) * pad
+        let nlo = includeZero && lo == 0 ? 0 : lo - p
+        let nhi = includeZero && hi == 0 ? 0 : hi + p
         return fixed(nlo...nhi, log: false, target: target)
     }
+
+    /// The pad a plot adds to a value axis so that curves and markers at the extremes do not
+    /// sit on the frame: 3% of the data's span at each end.
+    static let valuePad = 0.03
 
     /// A non-empty range around a single value `v` (or the pair lo, hi when they coincide).
     static func padded(_ lo: Double, _ hi: Double) -> (Double, Double) {
         let v = (lo + hi) / 2
         let pad = v == 0 ? 1 : abs(v) * 0.1
         return (v - pad, v + pad)
-    }
-
-    /// Rounds `v` to the decimals of `step`, removing floating-point noise (0.30000000000000004).
-    static func snap(_ v: Double, _ step: Double) -> Double {
-        let decimals = max(0, -Int(floor(log10(step))))
-        guard decimals > 0, decimals < 16 else { return v }
-        let scale = pow(10, Double(decimals))
-        return (v * scale).rounded() / scale
     }
 
     static func ticks(_ lo: Double, _ hi: Double, log: Bool, target: Int) -> [Double] {

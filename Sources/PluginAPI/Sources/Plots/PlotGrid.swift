@@ -53,7 +53,7 @@ public struct PlotGrid {
         let allX = panels.flatMap { p in p.series.flatMap { Array($0.x.prefix($0.count)) } }
         let sharedX = PlotAxis.automatic(allX, log: panels.first?.logX ?? false, fixed: panels.first?.xRange)
         let sharedY = PlotAxis.automatic(panels.flatMap(\.yValues), log: panels.first?.logY ?? false,
-                                         fixed: panels.first?.yRange)
+                                         fixed: panels.first?.yRange, pad: PlotAxis.valuePad)
         for (k, panel) in panels.enumerated() {
             let row = k / cols, col = k % cols
             let outer = PlotRect(x: Double(col) * pw, y: top + Double(row) * ph, w: pw, h: ph)

@@ -38,8 +38,8 @@ public struct ScatterPlot {
         let classes = self.classes
         let legend = PlotLegend(entries: classes.map { (name($0), .marker(shape: 0, color: ColorMap.category($0))) })
         PlotFrame.drawTitle(&c, title, in: outer)
-        let xa = PlotAxis.automatic(points.map(\.x), log: false)
-        let ya = PlotAxis.automatic(points.map(\.y), log: false)
+        let xa = PlotAxis.automatic(points.map(\.x), log: false, pad: PlotAxis.valuePad)
+        let ya = PlotAxis.automatic(points.map(\.y), log: false, pad: PlotAxis.valuePad)
         let frame = PlotFrame.layout(in: outer, x: xa, y: ya, title: !title.isEmpty, xTitle: !xLabel.isEmpty,
                                      yTitle: !yLabel.isEmpty, legendWidth: legend.width)
         frame.drawGrid(&c)

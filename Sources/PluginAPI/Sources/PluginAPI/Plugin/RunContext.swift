@@ -38,7 +38,7 @@ public final class RunContext: @unchecked Sendable {
         self.outputDirectory = outputDirectory
         self.progress = progress
         self.metrics = metrics
-        self.artifacts = ArtifactWriter(folder: outputDirectory)
+        self.artifacts = ArtifactWriter(folder: outputDirectory, warn: log)
         self.messageSink = log
         self.cancellationCheck = isCancelled
     }
@@ -57,10 +57,18 @@ public final class ArtifactWriter: @unchecked Sendable {
     public let folder: String
     private let lock = NSLock()
     private var _written: [String] = []
+    /// Where a plot that could not be rasterised is reported (the run's log).
+    private let warn: (String) -> Void
 
     /// A writer into the run folder `folder` (created with the first file written, if absent).
     public init(folder: String) {
         self.folder = folder
+        self.warn = { _ in }
+    }
+
+    init(folder: String, warn: @escaping (String) -> Void) {
+        self.folder = folder
+        self.warn = warn
     }
 
     /// The paths written so far, relative to the run folder.
@@ -76,9 +84,19 @@ public final class ArtifactWriter: @unchecked Sendable {
         if !_written.contains(name) { _written.append(name) }
     }
 
-    /// Writes text to `name`.
+    /// Writes text to `name`. A plot (`name` ending in `.svg`) is also rasterised at twice its
+    /// size into a PNG beside it (`loss.svg` gives `loss.png`), listed like every file. The SVG
+    /// is written first; a PNG that cannot be made is reported in the run's log and skipped,
+    /// never an error of the run.
     public func write(_ text: String, to name: String) throws {
         try write(Data(text.utf8), to: name)
+        guard name.lowercased().hasSuffix(".svg") else { return }
+        let png = String(name.dropLast(4)) + ".png"
+        do {
+            try write(Data(PNG.encode(SVGRaster.image(svg: text, scale: 2))), to: png)
+        } catch {
+            warn("\(name) was written, but not \(png): \(error)")
+        }
     }
 
     /// Writes a CSV table with a header row.
