@@ -118,7 +118,9 @@ public struct LinePlot {
             guard let y = frame.py(h.y) else { continue }
             c.line(frame.area.x, y, frame.area.maxX, y, stroke: "#555", width: 1.2,
                    extra: "stroke-dasharray=\"4 4\" class=\"hline\" data-name=\"\(xmlEscape(h.label))\"")
-            c.text(h.label, x: frame.area.maxX - 4, y: y - 4, size: 10, anchor: "end", fill: "#444",
+            // Above the line, or below it when the line runs along the top of the frame.
+            let labelY = y - 4 - 10 < frame.area.y ? y + 12 : y - 4
+            c.text(h.label, x: frame.area.maxX - 4, y: labelY, size: 10, anchor: "end", fill: "#444",
                    extra: "class=\"hline-label\"")
         }
         for (i, s) in series.enumerated() { drawLine(&c, s, color: colors(i), frame: frame) }

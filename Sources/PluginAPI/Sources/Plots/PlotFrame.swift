@@ -81,9 +81,11 @@ struct PlotFrame {
         }
     }
 
-    /// The chart title centred over `width` at the top of `outer`.
+    /// The chart title centred over `outer` at its top, moved right when it is too long to
+    /// start inside `outer` (bold text is about 10% wider than `textWidth` estimates).
     static func drawTitle(_ c: inout SVGCanvas, _ title: String, in outer: PlotRect, size: Double = titleFont) {
         guard !title.isEmpty else { return }
-        c.text(title, x: outer.midX, y: outer.y + 22, size: size, weight: "bold", extra: "class=\"title\"")
+        let x = max(outer.midX, outer.x + 6 + textWidth(title, size: size) * 1.1 / 2)
+        c.text(title, x: x, y: outer.y + 22, size: size, weight: "bold", extra: "class=\"title\"")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The outline font the rasteriser writes text with (DejaVu Sans, regular and bold, see
-/// PlotFontData.swift): glyph outlines flattened into polygons once, laid out with their
-/// advance widths, and scaled to any size, so that text stays sharp at every scale and angle.
+/// The outline font the rasteriser writes text with (DejaVu Sans Condensed, regular and
+/// bold, see PlotFontData.swift): glyph outlines flattened into polygons once, laid out with
+/// their advance widths, and scaled to any size, so text stays sharp at every scale and angle.
 final class PlotFont: @unchecked Sendable {
     struct Glyph {
         /// Advance width in font units.

@@ -12,7 +12,7 @@ public enum SVGRaster {
     /// ellipse, line, polyline, polygon and path (curves flattened, arcs as lines); fill and
     /// stroke colours (#rgb, #rrggbb, rgb(), named), their opacities, widths, joins, caps and
     /// dashes; g with inherited attributes, transforms and rectangular clip paths; and text in
-    /// an embedded DejaVu Sans (regular and bold) with text-anchor, font-size, rotation and
+    /// an embedded DejaVu Sans Condensed (regular and bold) with text-anchor, font-size, rotation and
     /// paint-order. Other elements are skipped, and bad values are ignored, never fatal.
     /// Throws when there is no `svg` element with a usable size, or when the image would be
     /// larger than 40 megapixels or 20,000 pixels on a side.
