@@ -5,7 +5,7 @@
 
 Reads the two TrueType files (default: Debian's fonts-dejavu-core paths) with a small parser
 of its own (cmap formats 4 and 12, head, hhea, hmtx, loca, glyf with composite glyphs) and
-writes Sources/PluginAPI/Sources/PluginAPI/Plot/Raster/PlotFontData.swift: for each
+writes Sources/PluginAPI/Sources/Plots/Raster/PlotFontData.swift: for each
 character of CHARS, one line "hex-code-point advance outline", the outline in font units
 (y up) as commands M (move), L (line), Q (quadratic: control, end) and Z, every number
 relative to the previous point. DejaVu's licence (Bitstream Vera, changes public domain)
@@ -255,7 +255,7 @@ def main():
     regular = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf"
     bold = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    out = os.path.join(root, "Sources/PluginAPI/Sources/PluginAPI/Plot/Raster/PlotFontData.swift")
+    out = os.path.join(root, "Sources/PluginAPI/Sources/Plots/Raster/PlotFontData.swift")
     f, regular_text = face(regular)
     fb, bold_text = face(bold)
     assert f.upem == fb.upem

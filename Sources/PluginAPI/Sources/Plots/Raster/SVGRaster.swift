@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Renders the SVG documents the plots write into images, with no outside renderer.
 public enum SVGRaster {
