@@ -1,6 +1,6 @@
 import Foundation
 
-/// Shell completion: `host completion bash` prints a function for bash that asks
+/// Shell completion: `host completion bash|zsh|fish` prints a function for that shell that asks
 /// `host __complete WORDS...` for the candidates of the last (partial) word: commands, plugin
 /// names (from the files found, nothing loaded), a plugin's experiments and an experiment's
 /// options (from its description, read in a worker process as `host help` reads it), and the
@@ -9,7 +9,7 @@ enum Completion {
     static let commands = ["list", "help", "run", "eval", "report", "bench", "verify-ops", "fetch", "new-plugin", "completion", "version"]
     static let globalOptions = ["--seed", "--threads", "--out", "--quiet", "--json", "--report", "--plugins", "--help"]
     /// Global options followed by a value.
-    static let takesValue: Set<String> = ["--seed", "--threads", "--out", "--plugins", "--checkpoint"]
+    static let takesValue: Set<String> = ["--seed", "--threads", "--out", "--plugins", "--checkpoint", "--archive", "--dir", "--url", "--md5"]
 
     /// The script for `eval "$(host completion bash)"` (or a file in bash-completion's folder).
     static let bashScript = """
@@ -22,36 +22,94 @@ enum Completion {
 
     """
 
+    /// The script for zsh: `eval "$(host completion zsh)"` after `compinit` (or the output saved
+    /// as `_host` in a folder of `$fpath`). Files are offered where host has no candidates (the
+    /// value of `--out`, `--cifar-dir`).
+    static let zshScript = """
+    #compdef host
+    # zsh completion for host: eval "$(host completion zsh)" after compinit
+    _host() {
+        local -a candidates
+        candidates=(${(f)"$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)"})
+        if (( ${#candidates} )); then
+            compadd -a candidates
+        else
+            _files
+        fi
+    }
+    compdef _host host
+
+    """
+
+    /// The script for fish: `host completion fish | source` (or saved as
+    /// ~/.config/fish/completions/host.fish). Paths are offered where host has no candidates.
+    static let fishScript = """
+    # fish completion for host: host completion fish | source
+    function __host_complete
+        set -l tokens (commandline -opc)
+        set -l candidates ($tokens[1] __complete $tokens[2..-1] (commandline -ct) 2>/dev/null)
+        if set -q candidates[1]
+            printf '%s\\n' $candidates
+        else
+            __fish_complete_path (commandline -ct)
+        end
+    end
+    complete -c host -f -a '(__host_complete)'
+
+    """
+
+    /// The shells a script is written for, and each one's script.
+    static let scripts: [(shell: String, script: String)] = [("bash", bashScript), ("zsh", zshScript), ("fish", fishScript)]
+
+    /// Global options that take no value.
+    static let globalFlags: Set<String> = ["--quiet", "--json", "--report", "--help"]
+
     /// The candidates for the last of `words` (the words after `host`; the last may be empty).
+    /// A word after an option that takes a value is that value, not a command, plugin or
+    /// experiment; where the last word is such a value there are no candidates (the shell
+    /// offers files).
     static func candidates(_ words: [String], describe: (String) -> [String: Any]?, plugins: () -> [String]) -> [String] {
         let partial = words.last ?? ""
         var done: [String] = []
-        var skipNext = false
+        var described: [String: Any]?? = .none
+        func experiments() -> [[String: Any]] {
+            if described == nil { described = .some(done.count > 1 ? describe(done[1]) : nil) }
+            return (described ?? nil)?["experiments"] as? [[String: Any]] ?? []
+        }
+        func chosen() -> [String: Any]? {
+            let all = experiments()
+            return (done.count > 2 ? all.first { $0["name"] as? String == done[2] } : nil) ?? all.first
+        }
+        /// Whether `option` (a whole `--name` word) is followed by its value.
+        func takesAValue(_ option: String) -> Bool {
+            if option.contains("=") || globalFlags.contains(option) { return false }
+            if takesValue.contains(option) { return true }
+            guard ["run", "eval", "help"].contains(done.first ?? ""), done.count > 1 else { return false }
+            let spec = (chosen()?["options"] as? [[String: Any]])?.first { "--" + ($0["name"] as? String ?? "") == option }
+            return spec.map { $0["type"] as? String != "flag" } ?? false
+        }
+        var valueNext = false
         for word in words.dropLast() {
-            if skipNext { skipNext = false; continue }
-            if word.hasPrefix("--") {
-                skipNext = takesValue.contains(word) && !word.contains("=")
-                continue
-            }
+            if valueNext { valueNext = false; continue }
+            if word.hasPrefix("--") { valueNext = takesAValue(word); continue }
             done.append(word)
         }
+        if valueNext { return [] }
         let all: [String]
         switch (done.first, done.count) {
         case (nil, _): all = commands
         case ("run"?, 1), ("eval"?, 1): all = plugins()
         case ("help"?, 1): all = plugins() + commands
         case ("run"?, _), ("eval"?, _), ("help"?, 2):
-            let experiments = describe(done[1])?["experiments"] as? [[String: Any]] ?? []
             if done.count == 2 && !partial.hasPrefix("-") {
-                all = experiments.compactMap { $0["name"] as? String }
+                all = experiments().compactMap { $0["name"] as? String }
             } else {
-                let chosen = done.count > 2 ? experiments.first { $0["name"] as? String == done[2] } : experiments.first
-                let own = (chosen?["options"] as? [[String: Any]] ?? []).compactMap { ($0["name"] as? String).map { "--" + $0 } }
+                let own = (chosen()?["options"] as? [[String: Any]] ?? []).compactMap { ($0["name"] as? String).map { "--" + $0 } }
                 all = own + globalOptions + (done[0] == "eval" ? ["--checkpoint"] : [])
             }
         case ("fetch"?, 1): all = FetchCommand.datasets
         case ("fetch"?, _): all = ["--archive", "--dir", "--url", "--md5", "--force"] + globalOptions
-        case ("completion"?, 1): all = ["bash"]
+        case ("completion"?, 1): all = scripts.map(\.shell)
         default: all = partial.hasPrefix("-") ? globalOptions : []
         }
         return all.filter { $0.hasPrefix(partial) }

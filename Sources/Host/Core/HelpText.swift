@@ -20,7 +20,7 @@ public enum HelpText {
       host fetch cifar10 [--archive FILE] [--dir DIR] [--url URL] [--md5 HEX] [--force]
                                               download CIFAR-10 (or unpack a manual download) into the data folder
       host new-plugin <Name> [--dir DIR]      write a SwiftPM package for a new plugin, with a passing test
-      host completion bash                    a bash completion script: eval "$(host completion bash)"
+      host completion bash|zsh|fish           a completion script: eval "$(host completion bash)"
       host --version
 
     Global options (anywhere on the line):

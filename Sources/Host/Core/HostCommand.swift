@@ -13,10 +13,12 @@ public enum HostCommand {
         let isWorker = ProcessInfo.processInfo.environment["HOST_WORKER"] != nil
         if arguments.first == "__complete", !isWorker { return Completion.run(Array(arguments.dropFirst())) }
         if arguments.first == "completion", !isWorker {
-            guard arguments.dropFirst().first == "bash" else {
-                return report(HostError("`host completion` writes a completion script for bash", hint: "eval \"$(host completion bash)\", or save it where bash-completion looks"))
+            guard let shell = arguments.dropFirst().first, let script = Completion.scripts.first(where: { $0.shell == shell })?.script else {
+                let given = arguments.dropFirst().first.map { " (not '\($0)')" } ?? ""
+                return report(HostError("`host completion` writes a completion script for bash, zsh or fish\(given)",
+                                        hint: "bash: eval \"$(host completion bash)\"; zsh: eval \"$(host completion zsh)\" after compinit; fish: host completion fish | source"))
             }
-            print(Completion.bashScript, terminator: "")
+            print(script, terminator: "")
             return ExitCode.success
         }
         switch ArgumentParser.parse(arguments) {
