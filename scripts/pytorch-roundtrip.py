@@ -15,8 +15,8 @@ recomputes a figure of the run in PyTorch:
   (-1)^(v.x) for exactly one mask v, as the run's test accuracy of 1 says.
 - Autoencoder `attractors`: the two-layer bias-free network (nn.Sequential) loads; f(0) = 0.
 - SVM `cafe`: the softmax-regression nn.Linear loads; its shape is (6, pixels).
-- ResNet `cifar-resnet18` (with --cifar-dir): validation accuracy and loss on the run's
-  validation images, against metrics.csv.
+- ResNet `cifar-resnet18` and NNGP `cifar-fc` (with --cifar-dir): validation (test) accuracy,
+  and ResNet18's loss, on the run's validation images, against metrics.csv.
 Prints one line per check and exits 1 if any fails. docs/pytorch.md shows the loading code.
 """
 import argparse, csv, gzip, json, math, pathlib, subprocess, sys, tempfile
@@ -178,6 +178,20 @@ def main():
         row = last_row(folder)
         report("ResNet cifar-resnet18", close(accuracy, row["validation_accuracy"]) and close(loss, row["validation_loss"], 4),
                f"PyTorch validation accuracy {accuracy:.6g}, loss {loss:.6g}; the run's {float(row['validation_accuracy']):.6g}, {float(row['validation_loss']):.6g}")
+        # NNGP cifar-fc: the width-w ReLU network, pixels / 255 as input, test accuracy.
+        folder = run("cifar-fc", "NNGP", "cifar-fc", "--cifar-dir", args.cifar_dir, "--subset-train", "256",
+                     "--subset-test", "200", "--epochs", "2")
+        state = load_state(folder / "checkpoint")
+        width = state["0.weight"].shape[0]
+        fc = nn.Sequential(nn.Linear(3072, width, bias=False), nn.ReLU(), nn.Linear(width, 10, bias=False))
+        fc.load_state_dict(state)
+        raw = np.frombuffer(open(pathlib.Path(args.cifar_dir) / "test_batch.bin", "rb").read(), dtype=np.uint8).reshape(-1, 3073)[:200]
+        with torch.no_grad():
+            logits = fc(torch.tensor(raw[:, 1:] / 255.0, dtype=torch.float32))
+        accuracy = (logits.argmax(1) == torch.from_numpy(raw[:, 0].astype(np.int64))).float().mean().item()
+        row = last_row(folder)
+        report("NNGP cifar-fc", close(accuracy, row["test_accuracy"]),
+               f"PyTorch test accuracy {accuracy:.6g}; the run's {float(row['test_accuracy']):.6g} (width {width})")
     sys.exit(1 if failures else 0)
 
 

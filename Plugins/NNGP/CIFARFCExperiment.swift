@@ -100,6 +100,8 @@ enum CIFARFCExperiment {
                             xLabel: "epoch", yLabel: "test accuracy",
                             series: [Series("test accuracy", x: accuracies.indices.map { Double($0 + 1) }, y: accuracies, markers: true)])
         try context.artifacts.write(plot.svg(), to: "accuracy.svg")
+        // PyTorch's names: nn.Sequential(nn.Linear(3072, width, bias=False), nn.ReLU(), nn.Linear(width, 10, bias=False)).
+        try network.save(to: try context.artifacts.makeFolder("checkpoint"))
     }
 
     static func oneHot(_ labels: [Int]) -> Tensor {
