@@ -30,12 +30,12 @@ BASE="$R/Formats/PluginError.swift $R/Formats/ShapeCount.swift fuzz/harnesses/Co
 files_for() {
     case "$1" in
         npy)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Formats/NPY.swift $R/Formats/NPYHeader.swift" ;;
-        idx)   echo "$BASE $R/Datasets/IDX.swift $R/Formats/Gzip.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
+        idx)   echo "$BASE $R/Datasets/IDX.swift $R/Formats/Gzip.swift $R/Formats/Inflate.swift $R/Formats/InflateStream.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
         pgm)   echo "$BASE $R/Datasets/PGM.swift" ;;
         cifar) echo "$BASE $R/Datasets/CIFAR10Batch.swift" ;;
-        tar)   echo "$BASE Sources/Host/Core/Archive/Tar.swift" ;;
-        gzip)  echo "$BASE $R/Formats/Gzip.swift Sources/Host/Core/Archive/Tar.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
-        png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Formats/PNG.swift $R/Formats/Inflate.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
+        tar)   echo "$BASE Sources/Host/Core/Archive/Tar.swift Sources/Host/Core/Archive/TarReader.swift" ;;
+        gzip)  echo "$BASE $R/Formats/Gzip.swift Sources/Host/Core/Archive/Tar.swift Sources/Host/Core/Archive/TarReader.swift $R/Formats/Inflate.swift $R/Formats/InflateStream.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
+        png)   echo "$BASE fuzz/harnesses/AtomicFileStub.swift $R/Formats/PNG.swift $R/Formats/Inflate.swift $R/Formats/InflateStream.swift $R/Formats/Deflate.swift $R/Formats/Checksums.swift" ;;
         elf)   echo "$BASE Sources/Host/Core/ELFSymbols.swift" ;;
         *)     return 1 ;;
     esac

@@ -1,12 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PluginAPI
 
 /// `host fetch cifar10`: downloads CIFAR-10's binary archive (or takes a manual download with
 /// `--archive`), checks its MD5, and unpacks it into the data folder the CIFAR experiments read
-/// by default. A failed download or a bad archive leaves nothing behind.
+/// by default. A bad archive leaves nothing behind; a download cut by the network leaves its
+/// `.part` file, which the next run resumes (`Download`).
 public enum FetchCommand {
     /// The data sets `host fetch` knows.
     public static let datasets = ["cifar10"]
@@ -78,8 +76,14 @@ public enum FetchCommand {
     }
 
     /// Downloads (unless `settings.archive` is given) into `<root>/cifar-10-binary.tar.gz.part`
-    /// (streamed to disk, at most `CIFAR10.maxArchiveSize` bytes), checks and unpacks; the
-    /// `.part` file is removed whatever happens. Bad or damaged data exits 2; a download that
+    /// (streamed to disk, at most `settings.maxDownload` bytes), checks the MD5 and unpacks
+    /// (`CIFAR10.install(archiveAt:)`, in bounded memory). A download that the network or the
+    /// server cuts keeps the `.part` file, and the next run resumes it with an HTTP Range
+    /// request: a `206` answer is appended, a `200` (a server that ignores ranges) starts the
+    /// file again, and a `416` (nothing past the end) means the part is whole: it is checked,
+    /// and downloaded again once when the check fails. The `.part` file goes after an install,
+    /// when its MD5 or unpacking fails (damaged data is never resumed), when the server sends
+    /// more than the cap, and with `--force`. Bad or damaged data exits 2; a download that
     /// fails (network, server) and a folder that cannot be written exit 1. Returns the folder.
     public static func fetch(_ settings: Settings, say: @escaping (String) -> Void = { _ in }) -> Result<String, HostError> {
         let installed = (settings.root as NSString).appendingPathComponent(CIFAR10.folderName)
@@ -87,31 +91,95 @@ public enum FetchCommand {
             say("CIFAR-10 is already installed in \(installed) (its six batch files are complete); --force downloads it again")
             return .success(installed)
         }
-        let file: String, source: String
-        var partial: String?
-        defer { if let partial { try? FileManager.default.removeItem(atPath: partial) } }
         if let archive = settings.archive {
             guard FileManager.default.isReadableFile(atPath: archive) else {
                 return .failure(HostError("\(archive) is missing or unreadable", hint: "give the path of cifar-10-binary.tar.gz downloaded from \(CIFAR10.archiveURL)"))
             }
-            (file, source) = (archive, archive)
-        } else {
-            let part = (settings.root as NSString).appendingPathComponent("cifar-10-binary.tar.gz.part")
-            do { try FileManager.default.createDirectory(atPath: settings.root, withIntermediateDirectories: true) } catch {
-                return .failure(HostError("cannot create \(settings.root): \(error.localizedDescription)",
-                                          hint: "check that the folder is writable, or choose another with --dir", exitCode: ExitCode.failure))
-            }
-            partial = part
-            say("downloading \(settings.url)")
-            if case .failure(let error) = Download.file(from: settings.url, to: part, limit: settings.maxDownload, progress: say) {
-                return .failure(HostError("cannot download \(settings.url): \(error.message)",
-                                          hint: "with no network, download \(CIFAR10.archiveURL) elsewhere, copy it here and run `host fetch cifar10 --archive PATH`",
-                                          exitCode: ExitCode.failure))
-            }
-            (file, source) = (part, settings.url)
+            return install(archive, source: archive, settings: settings, say: say)
         }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
-        say("checking MD5 and unpacking \(size / 1_000_000) MB into \(settings.root)")
+        let part = (settings.root as NSString).appendingPathComponent(partName)
+        do { try FileManager.default.createDirectory(atPath: settings.root, withIntermediateDirectories: true) } catch {
+            return .failure(HostError("cannot create \(settings.root): \(error.localizedDescription)",
+                                      hint: "check that the folder is writable, or choose another with --dir", exitCode: ExitCode.failure))
+        }
+        if settings.force, FileManager.default.fileExists(atPath: part) {
+            try? FileManager.default.removeItem(atPath: part)
+            say("--force: discarded the partial download \(part)")
+        }
+        var startedOver = false
+        while true {
+            let kept = fileSize(part)
+            say(kept > 0 ? "resuming \(settings.url) after the \(amount(kept)) in \(part)" : "downloading \(settings.url)")
+            let outcome: Download.Outcome
+            switch Download.file(from: settings.url, to: part, limit: settings.maxDownload, progress: say) {
+            case .failure(let failure): return .failure(downloadFailure(failure, part: part, url: settings.url))
+            case .success(let result): outcome = result
+            }
+            if case .startOver(let why) = outcome {
+                try? FileManager.default.removeItem(atPath: part)
+                guard !startedOver else {
+                    return .failure(HostError("cannot download \(settings.url): \(why)", hint: manualHint, exitCode: ExitCode.failure))
+                }
+                say("\(why): downloading it again from the start")
+                startedOver = true
+                continue
+            }
+            if outcome == .alreadyComplete { say("the server has nothing past the \(amount(fileSize(part))) in \(part): checking it") }
+            let result = install(part, source: settings.url, settings: settings, say: say)
+            if case .failure(let error) = result, error.exitCode == ExitCode.usage {
+                try? FileManager.default.removeItem(atPath: part)       // damaged data is never resumed
+                if outcome == .alreadyComplete, !startedOver {
+                    say("\(error.message): downloading it again from the start")
+                    startedOver = true
+                    continue
+                }
+            } else if case .success = result {
+                try? FileManager.default.removeItem(atPath: part)
+            }
+            return result
+        }
+    }
+
+    /// The name of the download in progress, in the data folder.
+    static let partName = "cifar-10-binary.tar.gz.part"
+
+    static let manualHint = "with no network, download \(CIFAR10.archiveURL) elsewhere, copy it here and run `host fetch cifar10 --archive PATH`"
+
+    /// The error for a failed download; keeps the `.part` file for a resumable failure (and
+    /// says how much it holds), removes it when the server sent what cannot be the archive.
+    static func downloadFailure(_ failure: Download.Failure, part: String, url: String) -> HostError {
+        var hint = manualHint
+        switch failure.fate {
+        case .resumable:
+            let kept = fileSize(part)
+            if kept > 0 {
+                hint = "kept \(amount(kept, of: failure.expected)) in \(part); run the same command again to resume (or, \(manualHint))"
+            } else {
+                try? FileManager.default.removeItem(atPath: part)
+            }
+        case .discard: try? FileManager.default.removeItem(atPath: part)
+        case .untouched: break
+        }
+        return HostError("cannot download \(url): \(failure.message)", hint: hint, exitCode: ExitCode.failure)
+    }
+
+    /// "51 of 170 MB", "51 MB" without a total, in bytes under a megabyte ("2048 of 5120 bytes").
+    static func amount(_ bytes: Int, of total: Int64 = -1) -> String {
+        let large = max(Int64(bytes), total) >= 1_000_000
+        let show = { (n: Int64) in large ? "\(n / 1_000_000)" : "\(n)" }
+        return show(Int64(bytes)) + (total > 0 ? " of " + show(total) : "") + (large ? " MB" : " bytes")
+    }
+
+    /// The size of the regular file at `path`; 0 when there is none.
+    static func fileSize(_ path: String) -> Int {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return 0 }
+        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Checks and unpacks the archive `file` (downloaded from `source`) into `settings.root`.
+    static func install(_ file: String, source: String, settings: Settings, say: (String) -> Void) -> Result<String, HostError> {
+        say("checking MD5 and unpacking \(fileSize(file) / 1_000_000) MB into \(settings.root)")
         do {
             return .success(try CIFAR10.install(archiveAt: file, expectedMD5: settings.md5, into: settings.root, source: source))
         } catch let error as PluginError {
@@ -119,114 +187,6 @@ public enum FetchCommand {
         } catch {
             return .failure(HostError("cannot write into \(settings.root): \(error.localizedDescription)",
                                       hint: "check that the folder is writable, or choose another with --dir", exitCode: ExitCode.failure))
-        }
-    }
-}
-
-/// A blocking HTTP(S) download streamed into a file, with progress lines and a size cap.
-enum Download {
-    struct Failure: Error { var message: String }
-
-    /// Downloads `address` into `path` (replaced), refusing more than `limit` bytes.
-    static func file(from address: String, to path: String, limit: Int, progress: @escaping (String) -> Void) -> Result<Void, Failure> {
-        guard let url = URL(string: address), let scheme = url.scheme, ["http", "https"].contains(scheme) else {
-            return .failure(Failure(message: "'\(address)' is not an http or https address"))
-        }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            return .failure(Failure(message: "cannot create \(path)"))
-        }
-        defer { try? handle.close() }
-        let collector = Collector(handle: handle, limit: limit, progress: progress)
-        let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
-        defer { session.invalidateAndCancel() }
-        session.dataTask(with: URLRequest(url: url, timeoutInterval: 60)).resume()
-        collector.done.wait()
-        return collector.result
-    }
-
-    /// Writes the body to disk as it arrives, stops past `limit` bytes, and reports every 10%
-    /// (or every 16 MB without a length).
-    final class Collector: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-        let done = DispatchSemaphore(value: 0)
-        let handle: FileHandle
-        let limit: Int
-        let progress: (String) -> Void
-        var received = 0
-        var expected: Int64 = -1
-        var status = 0
-        var reported = 0
-        var failure: Failure?
-        var result: Result<Void, Failure> = .failure(Failure(message: "no response"))
-        let stopwatch = Stopwatch()
-
-        /// "51 of 170 MB, 12.3 MB/s, 0:10 left" (without a length: "51 MB, 12.3 MB/s").
-        static func line(received: Int, expected: Int64, seconds: Double) -> String {
-            let rate = Double(received) / max(seconds, 1e-3)
-            var text = "\(received / 1_000_000)" + (expected > 0 ? " of \(expected / 1_000_000)" : "") + " MB, "
-                + String(format: "%.1f MB/s", rate / 1e6)
-            if expected > 0, rate > 0 {
-                let left = Int((Double(expected) - Double(received)) / rate)
-                text += ", " + clock(Double(left)) + " left"
-            }
-            return text
-        }
-
-        init(handle: FileHandle, limit: Int, progress: @escaping (String) -> Void) {
-            self.handle = handle
-            self.limit = limit
-            self.progress = progress
-        }
-
-        func tooLarge(_ size: Int64?) -> Failure {
-            let what = size.map { "\($0) bytes, more than" } ?? "more than"
-            return Failure(message: "the server sends \(what) the limit of \(limit) bytes (a CIFAR-10 archive is 170 MB)")
-        }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-            status = (response as? HTTPURLResponse)?.statusCode ?? 200
-            expected = response.expectedContentLength
-            if expected > Int64(limit) {
-                failure = tooLarge(expected)
-                completionHandler(.cancel)
-                return
-            }
-            completionHandler(.allow)
-        }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            guard failure == nil else { return }
-            guard data.count <= limit - received else {
-                failure = tooLarge(nil)
-                dataTask.cancel()
-                return
-            }
-            do { try handle.write(contentsOf: data) } catch {
-                failure = Failure(message: "cannot write the download to disk: \(error.localizedDescription)")
-                dataTask.cancel()
-                return
-            }
-            received += data.count
-            let step = expected > 0 ? Int(expected / 10) : 16 << 20
-            if step > 0 && received / step > reported {
-                reported = received / step
-                progress("  " + Self.line(received: received, expected: expected, seconds: stopwatch.seconds))
-            }
-        }
-
-        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-            if let failure {
-                result = .failure(failure)
-            } else if let error {
-                result = .failure(Failure(message: error.localizedDescription))
-            } else if !(200..<300).contains(status) {
-                result = .failure(Failure(message: "the server answered HTTP \(status)"))
-            } else if expected > 0 && Int64(received) != expected {
-                result = .failure(Failure(message: "the download stopped after \(received) of \(expected) bytes"))
-            } else {
-                result = .success(())
-            }
-            done.signal()
         }
     }
 }

@@ -70,8 +70,11 @@ public enum HelpText {
           --url URL         download from URL (default \(CIFAR10.archiveURL))
           --md5 HEX         the archive's expected MD5 (default CIFAR-10's published \(CIFAR10.archiveMD5))
           --force           download again even when <DIR> already holds a complete copy (it says so and stops)
-        The archive is streamed to <DIR>/cifar-10-binary.tar.gz.part, checked and unpacked; the .part file
-        is removed whatever happens. Exit 2: bad or damaged data; exit 1: the download or the folder failed.
+        The archive is streamed to <DIR>/cifar-10-binary.tar.gz.part, then checked (MD5) and unpacked as it
+        inflates, in under 100 MB of memory. A download cut by the network or the server keeps the .part
+        file, and the same command resumes it (an HTTP Range request); the .part file is removed after an
+        install, when its MD5 or unpacking fails, and by --force. Exit 2: bad or damaged data; exit 1: the
+        download or the folder failed (a cut download says how much it kept).
         """,
         "eval": """
         Options:

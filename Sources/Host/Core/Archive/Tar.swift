@@ -22,56 +22,22 @@ public enum Tar {
     /// octal or too large), a member that runs past the end, a path that is absolute or climbs
     /// out with `..`, and two members whose normalised paths collide (a file given twice, or a
     /// file where a folder is). Folders are checked but not returned; links and other types are
-    /// skipped. Every header moves the position forward, so any input ends.
+    /// skipped. Every header moves the position forward, so any input ends. `Reader` reads the
+    /// same archives as they arrive, without holding them.
     public static func files(_ archive: [UInt8]) throws -> [Entry] {
         var entries: [Entry] = []
-        var files: Set<String> = [], folders: Set<String> = []
-        var at = 0
-        while archive.count - at >= 512 {
-            let header = archive[at..<(at + 512)]
-            if header.allSatisfy({ $0 == 0 }) { break }                      // end-of-archive marker
-            let sum = header.enumerated().reduce(0) { $0 + (148..<156 ~= $1.offset ? 32 : Int($1.element)) }
-            let stored = try number(header, 148, 8, what: "checksum", at: at)
-            guard stored == sum else { throw Failure(description: "damaged tar header at byte \(at) (checksum \(stored), computed \(sum))") }
-            let size = try number(header, 124, 12, what: "size", at: at)
-            var name = text(header, 0, 100)
-            if header[(at + 257)..<(at + 262)].elementsEqual("ustar".utf8) {
-                let prefix = text(header, 345, 155)
-                if !prefix.isEmpty { name = prefix + "/" + name }
+        var reader = Reader(length: archive.count)
+        try reader.feed(archive[...]) { event in
+            switch event {
+            case .file(let path, let size):
+                entries.append(Entry(path: path, contents: []))
+                entries[entries.count - 1].contents.reserveCapacity(size)     // size <= archive.count
+            case .contents(let bytes):
+                guard !entries.isEmpty else { return }                            // contents follow their .file
+                entries[entries.count - 1].contents += bytes
             }
-            let type = header[at + 156]
-            let start = at + 512
-            guard size <= archive.count - start else {
-                throw Failure(description: "\(printable(name)) needs \(size) bytes but the archive ends after \(archive.count - start)")
-            }
-            let isFile = type == UInt8(ascii: "0") || type == 0 || type == UInt8(ascii: "7")
-            if isFile || type == UInt8(ascii: "5") {
-                let path = try normalised(name)
-                if isFile {
-                    guard !path.isEmpty else { throw Failure(description: "a file at byte \(at) has no name") }
-                    guard !files.contains(path), !folders.contains(path) else {
-                        throw Failure(description: "refusing \(printable(name)): the archive already holds \(printable(path)) (a duplicate or aliased name)")
-                    }
-                    files.insert(path)
-                    entries.append(Entry(path: path, contents: Array(archive[start..<(start + size)])))
-                } else if !path.isEmpty {
-                    guard !files.contains(path) else {
-                        throw Failure(description: "refusing folder \(printable(name)): the archive already holds a file \(printable(path))")
-                    }
-                    folders.insert(path)
-                }
-                // Every folder above the member must not be a file of the archive.
-                var parent = path
-                while let slash = parent.lastIndex(of: "/") {
-                    parent = String(parent[..<slash])
-                    guard !files.contains(parent) else {
-                        throw Failure(description: "refusing \(printable(name)): \(printable(parent)) is a file in the archive, not a folder")
-                    }
-                    folders.insert(parent)
-                }
-            }
-            at = start + (size + 511) / 512 * 512    // size <= archive.count, so no overflow
         }
+        try reader.finish()
         return entries
     }
 
@@ -111,12 +77,6 @@ public enum Tar {
             out += header + entry.contents + [UInt8](repeating: 0, count: (512 - entry.contents.count % 512) % 512)
         }
         return out + [UInt8](repeating: 0, count: 1024)
-    }
-
-    private static func text(_ header: ArraySlice<UInt8>, _ offset: Int, _ length: Int) -> String {
-        let start = header.startIndex + offset
-        let bytes = header[start..<(start + length)].prefix { $0 != 0 }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A numeric header field: octal digits (leading spaces, then a NUL or space to end), or
