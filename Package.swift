@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "HostKit", dependencies: [runtime], path: "Sources/Host/Core", swiftSettings: optimized),
         .executableTarget(name: "Host", dependencies: ["HostKit", runtime], path: "Sources/Host/CLI", swiftSettings: optimized),
         .testTarget(name: "HostTests", dependencies: ["HostKit", runtime], path: "Tests/HostTests", exclude: ["Fixtures"]),
-        .testTarget(name: "PluginAPITests", dependencies: ["HostKit", runtime], path: "Tests/PluginAPITests"),
+        .testTarget(name: "PluginAPITests", dependencies: ["HostKit", runtime], path: "Tests/PluginAPITests", exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["HostKit", runtime], path: "Tests/EngineTests"),
         .testTarget(name: "ImageTests", dependencies: [runtime], path: "Tests/ImageTests"),
         .testTarget(name: "PlotTests", dependencies: [runtime], path: "Tests/PlotTests"),

@@ -4,7 +4,8 @@ import PluginAPI
 import XCTest
 
 /// `host fetch cifar10` against archives served from 127.0.0.1: a good one, one with the wrong
-/// checksum, a corrupt one, a missing one; and a manual download given with --archive.
+/// checksum, a corrupt one, a missing one, one cut midway and resumed; and a manual download
+/// given with --archive.
 final class FetchCommandTests: XCTestCase {
     var server: LocalHTTPServer!
     let good = CIFAR10.standInArchive(recordsPerBatch: 4, seed: 9)
@@ -128,6 +129,96 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertEqual(error.exitCode, 1)
         XCTAssertTrue(error.message.contains("100000"), error.message)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [], [], "no .part file left")
+    }
+
+    var goodArguments: [String] { ["--url", server.url("/good.tar.gz"), "--md5", MD5.hex(good)] }
+
+    func part(_ root: String) -> String { root + "/cifar-10-binary.tar.gz.part" }
+
+    func contents(_ root: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted() }
+
+    func testACutDownloadKeepsItsPartAndTheNextFetchResumesIt() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let half = good.count / 2
+        server.cut("/good.tar.gz", after: half)
+        let cut = try fetch(goodArguments, root: root)
+        XCTAssertEqual(cut.status, 1, "a cut download is a failure: \(cut.stderr)")
+        XCTAssertTrue(cut.stderr.contains("cannot download \(server.url("/good.tar.gz"))"), cut.stderr)
+        XCTAssertTrue(cut.stderr.contains("kept \(half) of \(good.count) bytes in \(part(root)); run the same command again to resume"), cut.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: part(root))), Data(good.prefix(half)))
+        let resumed = try fetch(goodArguments, root: root)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming \(server.url("/good.tar.gz")) after the \(half) bytes in \(part(root))"), resumed.stderr)
+        XCTAssertEqual(server.ranges("/good.tar.gz"), [nil, "bytes=\(half)-"], "the second request asks for the rest")
+        XCTAssertEqual(try CIFAR10.readTraining(folder: root + "/cifar-10-batches-bin").count, 20)
+        XCTAssertEqual(contents(root), ["cifar-10-batches-bin"], "the .part file goes after the install")
+    }
+
+    func testAServerThatIgnoresRangesSendsEverythingAgainAndItInstalls() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data(repeating: 0xEE, count: 1000).write(to: URL(fileURLWithPath: part(root)))     // not the archive's start
+        server.ignoreRanges("/good.tar.gz")
+        let result = try fetch(goodArguments, root: root)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the server does not resume downloads (HTTP 200, not 206): starting from the beginning"), result.stderr)
+        XCTAssertEqual(server.ranges("/good.tar.gz"), ["bytes=1000-"])
+        XCTAssertEqual(try CIFAR10.readTest(folder: root + "/cifar-10-batches-bin").count, 4)
+        XCTAssertEqual(contents(root), ["cifar-10-batches-bin"])
+    }
+
+    func testADamagedPartIsRemovedAndTheErrorSaysToDownloadAgain() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var damaged = Array(good.prefix(good.count / 3))
+        damaged[100] ^= 0x01
+        try Data(damaged).write(to: URL(fileURLWithPath: part(root)))
+        let result = try fetch(goodArguments, root: root)
+        XCTAssertEqual(result.status, 2, "damaged data: \(result.stderr)")
+        XCTAssertEqual(server.ranges("/good.tar.gz"), ["bytes=\(damaged.count)-"])
+        let whole = damaged + good[damaged.count...]
+        XCTAssertTrue(result.stderr.contains("MD5 is \(MD5.hex(whole)), expected \(MD5.hex(good))"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("download it again"), result.stderr)
+        XCTAssertEqual(contents(root), [], "the damaged .part file is not kept for a resume")
+    }
+
+    func testAPartTheServerHasNothingPastIsCheckedAndDownloadedAgainWhenDamaged() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data(good).write(to: URL(fileURLWithPath: part(root)))
+        let whole = try fetch(goodArguments, root: root)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertTrue(whole.stderr.contains("the server has nothing past the \(good.count) bytes in \(part(root)): checking it"), whole.stderr)
+        XCTAssertEqual(server.ranges("/good.tar.gz"), ["bytes=\(good.count)-"], "nothing downloaded again")
+        XCTAssertEqual(contents(root), ["cifar-10-batches-bin"])
+        try Data(corrupt).write(to: URL(fileURLWithPath: part(root)))        // as long as the archive, but damaged
+        let again = try fetch(goodArguments + ["--force"], root: root)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("--force: discarded the partial download \(part(root))"), again.stderr)
+        XCTAssertEqual(server.ranges("/good.tar.gz").count, 2, "--force downloads from the start")
+        XCTAssertNil(server.ranges("/good.tar.gz").last ?? nil)
+        try Data(corrupt).write(to: URL(fileURLWithPath: part(root)))
+        try FileManager.default.removeItem(atPath: root + "/cifar-10-batches-bin")
+        let damaged = try fetch(goodArguments, root: root)
+        XCTAssertEqual(damaged.status, 0, damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains("MD5 is \(MD5.hex(corrupt)), expected \(MD5.hex(good)): downloading it again from the start"), damaged.stderr)
+        XCTAssertEqual(Array(server.ranges("/good.tar.gz").suffix(2)), ["bytes=\(good.count)-", nil])
+        XCTAssertEqual(try CIFAR10.readTraining(folder: root + "/cifar-10-batches-bin").count, 20)
+        XCTAssertEqual(contents(root), ["cifar-10-batches-bin"])
+    }
+
+    func testAResumeNeverGoesPastTheCap() throws {
+        let root = TestSupport.temporaryFolder("fetch")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data(good.prefix(1000)).write(to: URL(fileURLWithPath: part(root)))
+        guard case .success(var settings) = FetchCommand.parse(goodArguments + ["--dir", root]) else { return XCTFail("options refused") }
+        settings.maxDownload = 2000
+        guard case .failure(let error) = FetchCommand.fetch(settings) else { return XCTFail("a resume past the cap was accepted") }
+        XCTAssertEqual(error.exitCode, 1)
+        XCTAssertTrue(error.message.contains("the server sends \(good.count) bytes, more than the limit of 2000 bytes"), error.message)
+        XCTAssertEqual(server.ranges("/good.tar.gz"), ["bytes=1000-"])
+        XCTAssertEqual(contents(root), [], "a .part of something larger than the cap is not kept")
     }
 
     func testOptionErrors() throws {

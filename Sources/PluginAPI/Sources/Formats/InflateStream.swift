@@ -126,7 +126,11 @@ struct InflateStream {
 
     /// Pushes what is not pushed yet; keeps the last 32 KB in front for back-references.
     private mutating func flush() throws {
-        if filled > flushed { try push(UnsafeBufferPointer(start: buffer + flushed, count: filled - flushed)) }
+        while filled > flushed {                   // at most flushSize bytes a piece
+            let count = min(filled - flushed, Self.flushSize)
+            try push(UnsafeBufferPointer(start: buffer + flushed, count: count))
+            flushed += count
+        }
         if filled > Self.windowSize {
             UnsafeMutableRawPointer(buffer).copyMemory(from: buffer + (filled - Self.windowSize), byteCount: Self.windowSize)
             filled = Self.windowSize
