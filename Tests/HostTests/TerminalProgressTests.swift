@@ -16,6 +16,16 @@ final class TerminalProgressTests: XCTestCase {
         XCTAssertEqual(TerminalProgress.fit(line, columns: 3).count, 8, "a silly width still shows the phase's start")
     }
 
+    /// One redrawn line only on a terminal that can redraw it: plain lines when stderr is not a
+    /// terminal or TERM is dumb; a worker follows what its supervisor decided.
+    func testLiveLinesOnlyOnATerminalThatIsNotDumb() {
+        XCTAssertTrue(TerminalProgress.drawsLive(environment: ["TERM": "xterm-256color"], stderrIsTerminal: true))
+        XCTAssertFalse(TerminalProgress.drawsLive(environment: ["TERM": "dumb"], stderrIsTerminal: true))
+        XCTAssertFalse(TerminalProgress.drawsLive(environment: ["TERM": "xterm"], stderrIsTerminal: false))
+        XCTAssertTrue(TerminalProgress.drawsLive(environment: ["HOST_PROGRESS_LIVE": "1", "TERM": "dumb"], stderrIsTerminal: false))
+        XCTAssertFalse(TerminalProgress.drawsLive(environment: ["HOST_PROGRESS_LIVE": "0", "TERM": "xterm"], stderrIsTerminal: true))
+    }
+
     func testTheWorkerUsesTheWidthItsSupervisorSaw() throws {
         // Without a terminal on stderr the width comes from HOST_TERMINAL_COLUMNS, which the
         // supervisor sets for its worker from its own terminal.

@@ -17,7 +17,7 @@ enum RunSupervisor {
         do {
             result = try WorkerProcess.run(
                 arguments: arguments,
-                environment: ["HOST_WORKER": "run", "HOST_WORKER_PLUGIN": pluginPath, "HOST_PROGRESS_LIVE": isatty(2) != 0 ? "1" : "0",
+                environment: ["HOST_WORKER": "run", "HOST_WORKER_PLUGIN": pluginPath, "HOST_PROGRESS_LIVE": TerminalProgress.drawsLive() ? "1" : "0",
                               "HOST_TERMINAL_COLUMNS": String(TerminalProgress.terminalColumns())],
                 relayStdout: true,
                 relayStderr: { bytes in

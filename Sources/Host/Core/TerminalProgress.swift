@@ -13,9 +13,17 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
     private var drewLive = false
     private let columns: () -> Int
 
-    /// `live` redraws one line; otherwise a line is printed every `plainInterval` seconds. A
-    /// worker process draws live when its supervisor writes to a terminal (`HOST_PROGRESS_LIVE`).
-    public init(live: Bool = isatty(2) != 0 || ProcessInfo.processInfo.environment["HOST_PROGRESS_LIVE"] == "1", plainInterval: Double = 5,
+    /// Whether this process's stderr is a terminal that can redraw a line: a terminal whose
+    /// `TERM` is not `dumb` (Emacs shells, some CI logs), or a worker whose supervisor found one
+    /// (`HOST_PROGRESS_LIVE`).
+    public static func drawsLive(environment: [String: String] = ProcessInfo.processInfo.environment, stderrIsTerminal: Bool = isatty(2) != 0) -> Bool {
+        if let live = environment["HOST_PROGRESS_LIVE"] { return live == "1" }
+        return stderrIsTerminal && environment["TERM"] != "dumb"
+    }
+
+    /// `live` redraws one line; otherwise a line is printed every `plainInterval` seconds
+    /// (`drawsLive()` decides by default).
+    public init(live: Bool = TerminalProgress.drawsLive(), plainInterval: Double = 5,
                 columns: @escaping () -> Int = TerminalProgress.terminalColumns) {
         self.live = live
         self.plainInterval = plainInterval
