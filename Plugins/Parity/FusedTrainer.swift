@@ -150,7 +150,8 @@ final class FusedTrainer {
     /// PyTorch's SGD with momentum (no dampening, no weight decay): v = m v + g (v = g at
     /// first), p -= lr v.
     private func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, count: Int) {
-        SGD.update(parameters: p, gradients: g, buffer: momentum == 0 ? nil : v, count: count, lr: lr, momentum: momentum, first: !started)
+        Optimizers.sgd(parameters: p, gradients: g, buffer: momentum == 0 ? nil : v, count: count, lr: lr, momentum: momentum,
+                       dampening: 0, weightDecay: 0, nesterov: false, first: !started)
     }
 }
 

@@ -98,8 +98,8 @@ public final class CafeTrainer {
         }
         let biasGradient = (0..<Self.classes).map { k in (0..<samples).reduce(Float(0)) { $0 + residuals[$1 * Self.classes + k] } }
         let (stepSize, root2) = Adam.corrections(step: steps, lr: lr, beta1: beta1, beta2: beta2)
-        Adam.update(parameters: &bias, gradients: biasGradient, firstMoments: &biasM, secondMoments: &biasV, count: Self.classes,
-                    stepSize: stepSize, root2: root2, beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
+        Optimizers.adam(parameters: &bias, gradients: biasGradient, firstMoments: &biasM, secondMoments: &biasV, count: Self.classes,
+                        stepSize: stepSize, root2: root2, beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
         sweep(update: (residuals, stepSize, root2))
     }
 
@@ -128,10 +128,10 @@ public final class CafeTrainer {
                         gradient.withUnsafeMutableBufferPointer { g in
                             blockGradient(xb, residuals: update.residuals, into: g.baseAddress.unsafelyUnwrapped)
                             for k in 0..<Self.classes {
-                                Adam.update(parameters: wb + k * padded, gradients: g.baseAddress.unsafelyUnwrapped + k * Self.block,
-                                            firstMoments: m + b * Self.block + k * padded, secondMoments: v + b * Self.block + k * padded,
-                                            count: Self.block, stepSize: update.stepSize, root2: update.root2,
-                                            beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
+                                Optimizers.adam(parameters: wb + k * padded, gradients: g.baseAddress.unsafelyUnwrapped + k * Self.block,
+                                                firstMoments: m + b * Self.block + k * padded, secondMoments: v + b * Self.block + k * padded,
+                                                count: Self.block, stepSize: update.stepSize, root2: update.root2,
+                                                beta1: beta1, beta2: beta2, eps: eps, weightDecay: 0)
                             }
                         }
                     }

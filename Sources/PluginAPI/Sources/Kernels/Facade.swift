@@ -107,11 +107,11 @@ package enum WinogradKernels {
 /// The optimizers' per-parameter updates in the active kernel set; the engine's `SGD` and
 /// `Adam` call them. Every set gives the bits of the scalar loop (each lane does its
 /// operations in the same order).
-package enum Optimizers {
+public enum Optimizers {
     /// PyTorch's SGD: g = grad + wd p; b = g on the first step, else momentum b + (1 - dampening) g;
     /// p -= lr (nesterov ? g + momentum b : b). Without `buffer` (momentum 0): p -= lr g.
     @inline(__always)
-    package static func sgd(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+    public static func sgd(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
                             count: Int, lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, first: Bool) {
         activeKernels.sgdUpdate(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
                                 weightDecay: weightDecay, nesterov: nesterov, first: first)
@@ -120,7 +120,7 @@ package enum Optimizers {
     /// PyTorch's Adam with the step's corrections: g += wd p; m = b1 m + (1 - b1) g;
     /// v = b2 v + (1 - b2) g^2; p -= stepSize m / (sqrt(v) / root2 + eps).
     @inline(__always)
-    package static func adam(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    public static func adam(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                              firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
                              stepSize: Float, root2: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float) {
         activeKernels.adamUpdate(parameters: p, gradients: g, firstMoments: m, secondMoments: v, count: count, stepSize: stepSize,

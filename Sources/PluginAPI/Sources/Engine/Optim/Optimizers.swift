@@ -60,9 +60,9 @@ public final class SGD: Optimizer {
 
     /// PyTorch's SGD update of `count` parameters in place, in the CPU's widest kernels:
     /// g = grad + wd p; b = g on the first step, else momentum b + (1 - dampening) g;
-    /// p -= lr (nesterov ? g + momentum b : b); without `buffer` (momentum 0) p -= lr g. For
-    /// trainers that fuse their own gradients.
-    public static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
+    /// p -= lr (nesterov ? g + momentum b : b); without `buffer` (momentum 0) p -= lr g. (A
+    /// hand-fused trainer calls the kernel itself: `Optimizers.sgd` in Kernels.)
+    package static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
                               count: Int, lr: Float, momentum: Float, dampening: Float = 0, weightDecay: Float = 0,
                               nesterov: Bool = false, first: Bool) {
         Optimizers.sgd(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
@@ -128,8 +128,9 @@ public final class Adam: Optimizer {
 
     /// PyTorch's Adam update of `count` parameters in place, in the CPU's widest kernels, with the
     /// step's `corrections`: g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    /// p -= stepSize m / (sqrt(v) / root2 + eps). For trainers that fuse their own gradients.
-    public static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    /// p -= stepSize m / (sqrt(v) / root2 + eps). (A hand-fused trainer calls the kernel itself:
+    /// `Optimizers.adam` in Kernels.)
+    package static func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                               firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
                               stepSize: Float, root2: Float, beta1 b1: Float, beta2 b2: Float, eps: Float, weightDecay wd: Float) {
         Optimizers.adam(parameters: p, gradients: g, firstMoments: m, secondMoments: v, count: count, stepSize: stepSize, root2: root2,
