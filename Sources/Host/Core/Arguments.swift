@@ -34,6 +34,8 @@ public enum Command: Equatable {
     case fetch(dataset: String, options: [String])
     /// `host new-plugin NAME [--dir DIR]`
     case newPlugin(name: String, options: [String])
+    /// `host sweep PLUGIN [EXPERIMENT] --grid ... --out DIR`, `host sweep status|resume DIR`
+    case sweep(arguments: [String])
 }
 
 /// Splits argv into global options and a command.
@@ -126,6 +128,8 @@ public enum ArgumentParser {
                 return .failure(HostError("`host new-plugin` needs a plugin name", hint: "for example `host new-plugin Kmeans --dir ~/kmeans-plugin`"))
             }
             return .success(.newPlugin(name: name, options: Array(arguments.dropFirst())))
+        case "sweep":
+            return .success(.sweep(arguments: arguments))
         case "run", "eval":
             guard let plugin = arguments.first, !plugin.hasPrefix("-") else {
                 return .failure(HostError("`host \(verb)` needs a plugin name", hint: "run `host list` to see the plugins, then `host \(verb) <Plugin> [experiment]`"))
@@ -143,7 +147,7 @@ public enum ArgumentParser {
             return .success(.eval(plugin: plugin, experiment: experiment, checkpoint: checkpoint, options: options))
         default:
             if verb.hasPrefix("-") { return .failure(HostError("unknown option \(verb)", hint: "see `host --help`")) }
-            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, report, bench, verify-ops, fetch, new-plugin; see `host --help`"))
+            return .failure(HostError("unknown command '\(verb)'", hint: "commands are list, help, run, eval, sweep, report, bench, verify-ops, fetch, new-plugin; see `host --help`"))
         }
     }
 }

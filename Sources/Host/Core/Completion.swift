@@ -6,7 +6,7 @@ import Foundation
 /// options (from its description, read in a worker process as `host help` reads it), and the
 /// options of `fetch`.
 enum Completion {
-    static let commands = ["list", "help", "run", "eval", "report", "bench", "verify-ops", "fetch", "new-plugin", "completion", "version"]
+    static let commands = ["list", "help", "run", "eval", "sweep", "report", "bench", "verify-ops", "fetch", "new-plugin", "completion", "version"]
     static let globalOptions = ["--seed", "--threads", "--out", "--quiet", "--json", "--report", "--plugins", "--help"]
     /// Global options followed by a value.
     static let takesValue: Set<String> = ["--seed", "--threads", "--out", "--plugins", "--checkpoint", "--archive", "--dir", "--url", "--md5"]

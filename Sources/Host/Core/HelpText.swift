@@ -14,6 +14,9 @@ public enum HelpText {
                                               run an experiment (the plugin's first by default)
       host eval <Plugin> [<experiment>] --checkpoint PATH
                                               evaluate a saved model
+      host sweep <Plugin> [<experiment>] --grid NAME=V1,V2 [--seeds LIST] --out DIR [--parallel N]
+                                              run an experiment at every grid point and seed, N runs at a time
+      host sweep status|resume <DIR>          a sweep's runs and their states; run its unfinished runs again
       host report <RUN_DIR>                   write report.html for a run, or for a folder of runs side by side
       host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
@@ -62,6 +65,19 @@ public enum HelpText {
 
     /// What each of the host's own commands takes, beyond its usage line.
     static let commandDetails: [String: String] = [
+        "sweep": """
+        Options:
+          --grid NAME=V1,V2,...   an experiment option and its values; repeat for more options (the
+                                  runs are every combination, the first grid varying slowest)
+          --seeds LIST            the seeds of each combination: 0,1,2 or a range 0..4 (default: --seed)
+          --parallel N            runs at a time (default 1), each its own process with --threads / N threads
+          --out DIR               the sweep's folder (required): DIR/<index>-<key>/ per run (an ordinary
+                                  run folder), DIR/sweep.json (the grid, each run's options, folder and
+                                  status), DIR/logs/<run>.log (what each run printed)
+        Other options (--iters 500) go to every run. `host sweep status DIR` lists the runs and their
+        states, `host sweep resume DIR` runs again those without a completed summary, and
+        `host report DIR` compares them (overlaid curves, a table by option, mean and spread over seeds).
+        """,
         "fetch": """
         Options:
           --dir DIR         the data folder to unpack into (default \(CIFAR10.defaultDataRoot)); experiments then

@@ -60,6 +60,8 @@ public enum HostCommand {
             return FetchCommand.run(dataset: dataset, options: options, globals: globals)
         case .newPlugin(let name, let options):
             return NewPluginCommand.run(name: name, options: options)
+        case .sweep(let arguments):
+            return SweepCommand.run(arguments, globals: globals)
         case .report(let folder):
             do {
                 print(try Report.write(folder: folder))
@@ -97,7 +99,7 @@ public enum HostCommand {
             return choose(name, in: discovery).map { description in
                 RunSupervisor.run(arguments: arguments, pluginPath: description.path, plugin: description.name, globals: globals)
             }
-        case .version, .bench, .verifyOps, .report, .fetch, .newPlugin:
+        case .version, .bench, .verifyOps, .report, .fetch, .newPlugin, .sweep:
             return .success(ExitCode.success)
         }
     }
@@ -304,7 +306,7 @@ extension Command {
     var runsKernels: Bool {
         switch self {
         case .run, .eval, .bench, .verifyOps, .list: return true
-        case .help, .version, .report, .fetch, .newPlugin: return false
+        case .help, .version, .report, .fetch, .newPlugin, .sweep: return false
         }
     }
 }

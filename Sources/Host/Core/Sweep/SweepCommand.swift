@@ -1,0 +1,112 @@
+import Foundation
+import PluginAPI
+
+/// `host sweep PLUGIN [EXPERIMENT] --grid NAME=V1,V2 ... [--seeds LIST|A..B] --out DIR [--parallel N]`,
+/// `host sweep status DIR` and `host sweep resume DIR`.
+enum SweepCommand {
+    static func run(_ arguments: [String], globals: GlobalOptions) -> Result<Int32, HostError> {
+        switch arguments.first {
+        case "status"?:
+            return folderArgument(arguments, verb: "status").flatMap { status(folder: $0, json: globals.json) }
+        case "resume"?:
+            return folderArgument(arguments, verb: "resume").flatMap { folder in
+                SweepRunner.load(folder: folder).flatMap { plan in
+                    let unfinished = plan.points.filter { SweepRunner.status(of: $0, in: folder) != "completed" }
+                    if unfinished.isEmpty {
+                        if !globals.quiet { say("sweep: every run in \(folder) is completed; nothing to resume") }
+                        return .success(ExitCode.success)
+                    }
+                    if !globals.quiet { say("sweep: resuming \(unfinished.count) of \(plan.points.count) runs in \(folder)") }
+                    return execute(plan, points: unfinished, folder: folder, globals: globals)
+                }
+            }
+        case let plugin? where !plugin.hasPrefix("-"):
+            var tokens = Array(arguments.dropFirst())
+            var experiment: String?
+            if let first = tokens.first, !first.hasPrefix("-") { experiment = first; tokens.removeFirst() }
+            guard let folder = globals.out else {
+                return .failure(HostError("`host sweep` needs --out DIR, the folder of its runs", hint: SweepPlan.example))
+            }
+            if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(SweepRunner.fileName)) {
+                return .failure(HostError("\(folder) already holds a sweep", hint: "`host sweep resume \(folder)` finishes it, `host sweep status \(folder)` shows it; or choose another --out"))
+            }
+            return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
+                .flatMap { plan in check(plan, globals: globals).map { plan } }
+                .flatMap { plan in
+                    if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)") into \(folder), \(plan.parallel) at a time") }
+                    return execute(plan, points: plan.points, folder: folder, globals: globals)
+                }
+        default:
+            return .failure(HostError("`host sweep` needs a plugin, or status/resume and a sweep's folder", hint: SweepPlan.example))
+        }
+    }
+
+    static func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    static func folderArgument(_ arguments: [String], verb: String) -> Result<String, HostError> {
+        guard arguments.count == 2 else {
+            return .failure(HostError("`host sweep \(verb)` needs one sweep folder", hint: "for example `host sweep \(verb) sweeps/parity`"))
+        }
+        return .success(arguments[1])
+    }
+
+    /// Refuses, before anything runs, a plugin or experiment that is not there and a grid axis
+    /// the experiment does not declare (each run checks the values, as `host run` does).
+    static func check(_ plan: SweepPlan, globals: GlobalOptions) -> Result<Void, HostError> {
+        HostCommand.choose(plan.plugin, in: HostCommand.discover(globals)).flatMap { description in
+            let parsed = try? JSONSerialization.jsonObject(with: Data(description.listJSON.utf8))
+            let object = (parsed as? [[String: Any]])?.first ?? parsed as? [String: Any]
+            let experiments = object?["experiments"] as? [[String: Any]] ?? []
+            let names = experiments.compactMap { $0["name"] as? String }
+            guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
+                return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
+            }
+            let options = (chosen["options"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            for axis in plan.axes where !options.contains(axis.name) {
+                return .failure(HostError("--grid \(axis.name): \(plan.plugin) \(chosen["name"] as? String ?? "") has no option --\(axis.name)",
+                                          hint: "its options: " + options.map { "--" + $0 }.joined(separator: ", ")))
+            }
+            return .success(())
+        }
+    }
+
+    static func execute(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, globals: GlobalOptions) -> Result<Int32, HostError> {
+        guard let executable = HostCommand.executablePath() else {
+            return .failure(HostError("cannot find the host executable to start the runs", hint: "run host by its path"))
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let failed = try SweepRunner.run(plan, points: points, folder: folder, executable: executable, threads: globals.threads,
+                                             pluginFolders: globals.pluginFolders, say: { if !globals.quiet { say($0) } })
+            if globals.json { print(SweepRunner.description(plan, folder: folder).text(indent: 2)) }
+            guard failed.isEmpty else {
+                let list = failed.prefix(5).map { "\($0.folder) (\(SweepRunner.status(of: $0, in: folder)); log: logs/\($0.folder).log)" }.joined(separator: ", ")
+                return .failure(HostError("\(failed.count) of \(points.count) runs did not complete: \(list)\(failed.count > 5 ? ", ..." : "")",
+                                          hint: "see their logs in \(folder)/logs; `host sweep resume \(folder)` runs them again", exitCode: ExitCode.failure))
+            }
+            if !globals.quiet { say("sweep: all \(points.count) runs completed in \(folder); compare them with `host report \(folder)`") }
+            return .success(ExitCode.success)
+        } catch {
+            return .failure(HostError("cannot write the sweep into \(folder): \(error.localizedDescription)", hint: "check that the folder is writable, or choose another --out",
+                                      exitCode: ExitCode.failure))
+        }
+    }
+
+    /// A table of the points and their states (or sweep.json's object with --json).
+    static func status(folder: String, json: Bool) -> Result<Int32, HostError> {
+        SweepRunner.load(folder: folder).map { plan in
+            if json {
+                print(SweepRunner.description(plan, folder: folder).text(indent: 2))
+                return ExitCode.success
+            }
+            let points = plan.points
+            let states = points.map { SweepRunner.status(of: $0, in: folder) }
+            let header = ["run"] + plan.axes.map { "--" + $0.name } + ["--seed", "status"]
+            let rows = zip(points, states).map { point, state in [point.folder] + point.values + [String(point.seed), state] }
+            print(TextTable.aligned([header] + rows))
+            let counts = Dictionary(grouping: states, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+            print("\(plan.plugin) \(plan.experiment ?? ""): \(points.count) runs: \(counts)")
+            return ExitCode.success
+        }
+    }
+}
