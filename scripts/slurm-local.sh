@@ -216,7 +216,19 @@ fail_up() {
     die "$*; see $DIR/log (the daemons were stopped)"
 }
 
+# Closes every descriptor this shell inherited beyond stdin, stdout and stderr (and bash's own
+# 255): a caller that runs this script with pipes (a test's Process) may pass their other ends
+# on, and daemons holding them would keep the caller waiting for end-of-file forever.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+}
+
 cmd_up() {
+    close_inherited_fds
     need_root up
     if is_up; then
         say "already up ($NODE, $(node_state))"

@@ -17,6 +17,8 @@ public enum HelpText {
       host sweep <Plugin> [<experiment>] --grid NAME=V1,V2 [--seeds LIST] --out DIR [--parallel N]
                                               run an experiment at every grid point and seed, N runs at a time
       host sweep status|resume <DIR>          a sweep's runs and their states; run its unfinished runs again
+      host sweep ... --slurm [--partition P] [--time T] [--cpus-per-task N] [--max-running K] [--no-wait]
+                                              the runs as one Slurm job array (sbatch), waiting for it
       host report <RUN_DIR>                   write report.html for a run, or for a folder of runs side by side
       host bench [<filter>] [--json]          the engine's micro-benchmarks (GEMM, conv2d)
       host verify-ops <DIR>                   check the engine against PyTorch golden cases in DIR
@@ -74,6 +76,11 @@ public enum HelpText {
           --out DIR               the sweep's folder (required): DIR/<index>-<key>/ per run (an ordinary
                                   run folder), DIR/sweep.json (the grid, each run's options, folder and
                                   status), DIR/logs/<run>.log (what each run printed)
+          --slurm                 submit the runs as one Slurm job array (sbatch), task i running run i
+                                  with `host sweep __task DIR i`; DIR must be on a filesystem every
+                                  node sees, and host with its plugins installed on every node
+          --partition P, --time T, --cpus-per-task N (each run's --threads), --max-running K (at
+                                  most K tasks at once: --array=...%K), --no-wait (submit and return)
         Other options (--iters 500) go to every run. `host sweep status DIR` lists the runs and their
         states, `host sweep resume DIR` runs again those without a completed summary, and
         `host report DIR` compares them (overlaid curves, a table by option, mean and spread over seeds).

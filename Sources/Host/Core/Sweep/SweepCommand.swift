@@ -6,11 +6,17 @@ import PluginAPI
 enum SweepCommand {
     static func run(_ arguments: [String], globals: GlobalOptions) -> Result<Int32, HostError> {
         switch arguments.first {
+        case "__task"?:
+            return SlurmSweep.task(arguments)
         case "status"?:
             return folderArgument(arguments, verb: "status").flatMap { status(folder: $0, json: globals.json) }
         case "resume"?:
-            return folderArgument(arguments, verb: "resume").flatMap { folder in
-                SweepRunner.load(folder: folder).flatMap { plan in
+            // A Slurm sweep resumed waits for its tasks unless told --no-wait again.
+            let noWait = arguments.contains("--no-wait")
+            return folderArgument(arguments.filter { $0 != "--no-wait" }, verb: "resume").flatMap { folder in
+                SweepRunner.load(folder: folder).flatMap { loaded in
+                    var plan = loaded
+                    plan.slurm?.wait = !noWait
                     let unfinished = plan.points.filter { SweepRunner.status(of: $0, in: folder) != "completed" }
                     if unfinished.isEmpty {
                         if !globals.quiet { say("sweep: every run in \(folder) is completed; nothing to resume") }
@@ -32,8 +38,11 @@ enum SweepCommand {
             }
             return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
                 .flatMap { plan in check(plan, globals: globals).map { plan } }
-                .flatMap { plan in
-                    if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)") into \(folder), \(plan.parallel) at a time") }
+                .flatMap { parsed in
+                    var plan = parsed
+                    plan.pluginFolders = globals.pluginFolders
+                    let how = plan.slurm == nil ? "\(plan.parallel) at a time" : "as a Slurm job array"
+                    if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)") into \(folder), \(how)") }
                     return execute(plan, points: plan.points, folder: folder, globals: globals)
                 }
         default:
@@ -76,8 +85,16 @@ enum SweepCommand {
         }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let failed = try SweepRunner.run(plan, points: points, folder: folder, executable: executable, threads: globals.threads,
-                                             pluginFolders: globals.pluginFolders, say: { if !globals.quiet { say($0) } })
+            let failed: [SweepPlan.Point]
+            if plan.slurm != nil {
+                guard let slurmFailed = try slurm(plan, points: points, folder: folder, executable: executable, globals: globals) else {
+                    return .success(ExitCode.success)   // --no-wait
+                }
+                failed = slurmFailed
+            } else {
+                failed = try SweepRunner.run(plan, points: points, folder: folder, executable: executable, threads: globals.threads,
+                                             pluginFolders: plan.pluginFolders, say: { if !globals.quiet { say($0) } })
+            }
             if globals.json { print(SweepRunner.description(plan, folder: folder).text(indent: 2)) }
             guard failed.isEmpty else {
                 let list = failed.prefix(5).map { "\($0.folder) (\(SweepRunner.status(of: $0, in: folder)); log: logs/\($0.folder).log)" }.joined(separator: ", ")
@@ -86,10 +103,35 @@ enum SweepCommand {
             }
             if !globals.quiet { say("sweep: all \(points.count) runs completed in \(folder); compare them with `host report \(folder)`") }
             return .success(ExitCode.success)
+        } catch let error as HostError {
+            return .failure(error)
         } catch {
             return .failure(HostError("cannot write the sweep into \(folder): \(error.localizedDescription)", hint: "check that the folder is writable, or choose another --out",
                                       exitCode: ExitCode.failure))
         }
+    }
+
+    /// Submits `points` as one job array and, unless --no-wait, waits for it; returns the points
+    /// that did not complete (nil when not waiting).
+    static func slurm(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, executable: String,
+                      globals: GlobalOptions) throws -> [SweepPlan.Point]? {
+        var plan = plan
+        for point in points {   // a resubmitted point starts clean
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(point.folder))
+            try? FileManager.default.removeItem(atPath: SweepRunner.exitFile(point, in: folder))
+        }
+        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        let id = try SlurmSweep.submit(plan, indices: points.map(\.index), folder: folder, executable: executable)
+        plan.slurm?.jobIDs.append(id)
+        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        if !globals.quiet { say("sweep: submitted Slurm job array \(id) (\(points.count) tasks); task logs in \(folder)/logs") }
+        guard plan.slurm?.wait ?? true else {
+            if !globals.quiet { say("sweep: not waiting; `host sweep status \(folder)` shows the runs, `squeue -j \(id)` the tasks") }
+            return nil
+        }
+        try SlurmSweep.wait(plan, points: points, jobID: id, folder: folder, say: { if !globals.quiet { say($0) } })
+        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        return points.filter { SweepRunner.status(of: $0, in: folder) != "completed" }
     }
 
     /// A table of the points and their states (or sweep.json's object with --json).
@@ -106,6 +148,9 @@ enum SweepCommand {
             print(TextTable.aligned([header] + rows))
             let counts = Dictionary(grouping: states, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
             print("\(plan.plugin) \(plan.experiment ?? ""): \(points.count) runs: \(counts)")
+            if let ids = plan.slurm?.jobIDs, let last = ids.last {
+                print("Slurm job array\(ids.count > 1 ? "s" : "") \(ids.joined(separator: ", ")) (`squeue -j \(last)` shows the tasks still queued or running)")
+            }
             return ExitCode.success
         }
     }

@@ -42,6 +42,10 @@ public struct SweepPlan: Equatable {
     public var fixed: [String]
     /// How many runs go at once (`--parallel`).
     public var parallel: Int
+    /// Where the runs go to a Slurm cluster as one job array (`--slurm`), else nil.
+    public var slurm: SlurmSettings? = nil
+    /// `--plugins` folders given to the sweep, passed to every run.
+    public var pluginFolders: [String] = []
 
     /// Every point, in order.
     public var points: [Point] {
@@ -85,6 +89,8 @@ public struct SweepPlan: Equatable {
     /// `defaultSeed` is the seed when `--seeds` is absent (the global `--seed`).
     public static func parse(plugin: String, experiment: String?, tokens: [String], defaultSeed: UInt64) -> Result<SweepPlan, HostError> {
         var plan = SweepPlan(plugin: plugin, experiment: experiment, axes: [], seeds: [defaultSeed], fixed: [], parallel: 1)
+        var slurmOnly: [String] = []
+        var sawSlurm = false
         var i = 0
         func value(_ name: String) -> Result<String, HostError> {
             if let eq = tokens[i].firstIndex(of: "=") { return .success(String(tokens[i][tokens[i].index(after: eq)...])) }
@@ -110,6 +116,24 @@ public struct SweepPlan: Equatable {
                 case .success(let seeds): plan.seeds = seeds
                 case .failure(let error): return .failure(error)
                 }
+            case "slurm":
+                guard !token.contains("=") else { return .failure(HostError("--slurm takes no value", hint: SlurmSettings.example)) }
+                plan.slurm = plan.slurm ?? SlurmSettings()
+                sawSlurm = true
+            case "partition", "time", "cpus-per-task", "max-running":
+                switch value(name) {
+                case .success(let text):
+                    var settings = plan.slurm ?? SlurmSettings()
+                    if let error = settings.set(name, text) { return .failure(error) }
+                    plan.slurm = settings
+                    slurmOnly.append("--" + name)
+                case .failure(let error): return .failure(error)
+                }
+            case "no-wait":
+                var settings = plan.slurm ?? SlurmSettings()
+                settings.wait = false
+                plan.slurm = settings
+                slurmOnly.append(token)
             case "parallel":
                 switch value(name) {
                 case .success(let text):
@@ -126,6 +150,9 @@ public struct SweepPlan: Equatable {
                 plan.fixed.append(token)
             }
             i += 1
+        }
+        if !sawSlurm, let option = slurmOnly.first {
+            return .failure(HostError("\(option) is an option of Slurm sweeps", hint: "add --slurm, or leave \(option) out to run on this machine"))
         }
         let count = plan.axes.reduce(plan.seeds.count) { $0.multipliedReportingOverflow(by: $1.values.count).overflow ? Int.max : $0 * $1.values.count }
         guard count <= maxPoints else {

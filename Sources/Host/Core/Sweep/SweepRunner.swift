@@ -35,6 +35,8 @@ public enum SweepRunner {
             ("seeds", .array(plan.seeds.map { .number(Double($0)) })),
             ("fixed_options", .array(plan.fixed.map { .string($0) })),
             ("parallel", .number(Double(plan.parallel))),
+            ("plugin_folders", .array(plan.pluginFolders.map { .string($0) })),
+            ("slurm", plan.slurm.map { $0.json } ?? .null),
             ("points", .array(plan.points.map { point in
                 .object([("index", .number(Double(point.index))), ("folder", .string(point.folder)),
                          ("options", .object(zip(plan.axes, point.values).map { ($0.name, .string($1)) })),
@@ -64,8 +66,11 @@ public enum SweepRunner {
             axes.append(SweepPlan.Axis(name: name, values: values))
         }
         let parallel = (object["parallel"] as? NSNumber)?.intValue ?? 1
-        return .success(SweepPlan(plugin: plugin, experiment: object["experiment"] as? String, axes: axes, seeds: seeds, fixed: fixed,
-                                  parallel: max(1, parallel)))
+        var plan = SweepPlan(plugin: plugin, experiment: object["experiment"] as? String, axes: axes, seeds: seeds, fixed: fixed,
+                             parallel: max(1, parallel))
+        plan.pluginFolders = object["plugin_folders"] as? [String] ?? []
+        plan.slurm = (object["slurm"] as? [String: Any]).map(SlurmSettings.init(json:))
+        return .success(plan)
     }
 
     /// Writes sweep.json atomically.
