@@ -64,6 +64,7 @@ enum CIFARFCExperiment {
         // One unit per batch: an epoch's first batch reshuffles, its last logs the epoch (metrics.csv
         // rows are numbered by epoch, so the loop's watch has no metrics of its own).
         var order: [Int] = []
+        context.metrics.stepName = "epoch"
         let loop = TrainingLoop("cifar-fc", total: epochs * batches, logEvery: batches,
                                 watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
                                 divergenceHint: "lower --lr (now \(formatNumber(Double(lr))))")
@@ -88,7 +89,6 @@ enum CIFARFCExperiment {
             let accuracy = testAccuracy(network, test)
             accuracies.append(accuracy)
             let values = [("train_loss", lastLoss), ("test_accuracy", accuracy)]
-            context.metrics.stepName = "epoch"
             context.metrics.log(step: point.step / batches, values)
             return values
         })

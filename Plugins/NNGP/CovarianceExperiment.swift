@@ -113,6 +113,7 @@ public enum CovarianceExperiment {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var zMean = 0.0, zCovariance = 0.0, zVariance = 0.0, relative = 0.0, isserlis = 0.0
         var rows: [[String]] = [], lines = ["  ||x||  ||x'||  x^T x'   Cov(u,v) +- s.e.      z    mean u (z)  mean v (z)  Var u / ||x||^2  Var v / ||x'||^2"]
+        context.metrics.stepName = "pair"
         for (p, pair) in pairs.enumerated() {
             let m = moments[p], (nx, ny) = pair.squaredNorms, inner = pair.inner
             let z = (mu: m.meanU / m.seMeanU, mv: m.meanV / m.seMeanV, c: (m.covariance - inner) / m.seCovariance,
@@ -125,7 +126,6 @@ public enum CovarianceExperiment {
                          formatNumber(m.varianceV), formatNumber(ny), formatNumber(m.varianceOfProduct), formatNumber(nx * ny + inner * inner)])
             lines.append(String(format: "%7.2f %7.2f %7.3f %9.4f +- %.4f %6.2f  %10.2f  %10.2f  %15.4f  %16.4f", nx.squareRoot(), ny.squareRoot(), inner, m.covariance, m.seCovariance,
                                 z.c, z.mu, z.mv, m.varianceU / nx, m.varianceV / ny))
-            context.metrics.stepName = "pair"
             context.metrics.log(step: p, [("inner_product", inner), ("covariance", m.covariance), ("standard_error", m.seCovariance), ("z", z.c)])
         }
         let metrics = context.metrics

@@ -74,6 +74,7 @@ enum DualsExperiment {
         context.progress.end()
         var worstZ = 0.0, worstError = 0.0, rows: [[String]] = []
         var panels: [LinePlot] = []
+        context.metrics.stepName = "point"
         for (k, dual) in duals.enumerated() {
             let done = Array(grid.prefix(estimates.count))
             let exact = done.map(dual.closedForm)
@@ -83,7 +84,6 @@ enum DualsExperiment {
                 worstError = max(worstError, error)
                 if e.standardError > 0 { worstZ = max(worstZ, error / e.standardError) }
                 rows.append([dual.name, formatNumber(xi), formatNumber(e.mean), formatNumber(e.standardError), formatNumber(exact[i])])
-                context.metrics.stepName = "point"
                 context.metrics.log(step: k * points + i, [("xi", xi), ("estimate", e.mean), ("standard_error", e.standardError), ("closed_form", exact[i])])
             }
             panels.append(LinePlot(title: dual.name, xLabel: "xi", yLabel: "E[phi(u) phi(v)]", series: [

@@ -100,6 +100,7 @@ public enum WidthExperiment {
         context.progress.begin("width", total: widths.count * draws, unit: "fits")
         var generator = SeededGenerator(seed: context.seed, stream: 1)
         var means: [Double] = [], spreads: [Double] = [], rows: [[String]] = []
+        context.metrics.stepName = "k"   // rows by hidden width
         for (index, k) in widths.enumerated() {
             var mses: [Double] = []
             for draw in 0..<draws {
@@ -114,7 +115,6 @@ public enum WidthExperiment {
             }
             let (mean, std) = Statistics.meanAndStd(mses)
             means.append(mean); spreads.append(std)
-            context.metrics.stepName = "k"   // rows by hidden width
             context.metrics.log(step: k, [("test_mse_mean", mean), ("test_mse_std", std)])
             rows.append([String(k), formatNumber(mean), formatNumber(std), String(mses.count)])
         }

@@ -89,6 +89,7 @@ public enum GradientsExperiment {
         guard dMin <= dMax else { throw PluginError.invalidInput("--d-min \(dMin) is above --d-max \(dMax)", hint: "give --d-min <= --d-max") }
         context.progress.begin("gradients", total: dMax - dMin + 1, unit: "dims")
         var points: [Point] = []
+        context.metrics.stepName = "d"
         for d in dMin...dMax {
             if context.isCancelled { break }
             var generator = SeededGenerator(seed: context.seed, stream: UInt64(d))
@@ -103,7 +104,6 @@ public enum GradientsExperiment {
             row += [("c_p", b.entryBound), ("entry_ratio", b.entryRatio), ("bound", b.rightSide),
                     ("bound_ratio", b.boundRatio), ("autograd_error", b.autogradError)]
                 + (b.gramDeviation.map { [("gram_deviation", $0)] } ?? [])
-            context.metrics.stepName = "d"
             context.metrics.log(step: d, row)
             let check = point.enumerated.map { String(format: "; enumeration over all %d masks %.6e (relative error %.1e, %.2f s)",
                                                           1 << d, $0.variance, point.relativeError ?? .nan, point.enumerationSeconds) } ?? ""

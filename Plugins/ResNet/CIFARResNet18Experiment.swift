@@ -69,6 +69,7 @@ enum CIFARResNet18Experiment {
         context.log("cifar-resnet18: \(settings.architecture.rawValue) ResNet18 (\(model.parameterCount) parameters), lr scheme \(settings.scheme.rawValue), "
                     + "batch \(settings.batchSize), \(data.description)"
                     + (resume.map { ", resuming after epoch \(state.completedEpochs) from \($0.path)" } ?? ""))
+        context.metrics.stepName = "epoch"
         for record in state.history { log(record, context: context) }
         let final = try CIFARTraining.run(model, optimizer: optimizer, data: data, settings: settings, state: state, context: context) { record, state in
             log(record, context: context)
@@ -91,7 +92,6 @@ enum CIFARResNet18Experiment {
     }
 
     static func log(_ r: CIFARTraining.EpochRecord, context: RunContext) {
-        context.metrics.stepName = "epoch"
         context.metrics.log(step: r.epoch, [("train_loss", r.trainLoss), ("train_accuracy", r.trainAccuracy),
                                             ("validation_loss", r.validationLoss), ("validation_accuracy", r.validationAccuracy), ("lr", r.lr)])
     }

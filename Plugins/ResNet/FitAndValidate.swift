@@ -71,13 +71,13 @@ public enum FitAndValidate {
         let optimizer = SGD(model.parameters(), lr: s.lr)
         let evaluator = threads > 1 ? BackgroundEvaluator(data: data) : nil
         var outcome = Outcome()
+        watch.metrics?.stepName = "epoch"
         func record(_ epoch: Int, _ point: Point) throws {
             guard point.trainLoss.isFinite, point.validationLoss.isFinite else {
                 throw PluginError.diverged("the loss became \(point.trainLoss) (training) / \(point.validationLoss) (validation) after epoch \(epoch)",
                                            hint: "lower --lr (now \(s.lr))")
             }
             outcome.points.append(point)
-            watch.metrics?.stepName = "epoch"
             watch.metrics?.log(step: epoch, [("train_loss", point.trainLoss), ("validation_loss", point.validationLoss),
                                              ("validation_accuracy", point.validationAccuracy)])
         }

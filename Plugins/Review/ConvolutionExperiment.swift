@@ -49,8 +49,8 @@ public enum ConvolutionExperiment {
         let shiftError = zip(shifted, delayed).map { abs($0 - $1) }.max() ?? 0
         context.metrics.final("max_closed_form_error", closedError)
         context.metrics.final("max_shift_error", shiftError)
+        context.metrics.stepName = "index"
         for (i, n) in ns.enumerated() {
-            context.metrics.stepName = "index"
             context.metrics.log(step: n - from, [("n", Double(n)), ("direct", direct[i]), ("closed_form", closed[i]), ("shifted_input", shifted[i])])
         }
         let lastInside = Self.direct(length - 1, length: length), expectedInside = 2 - pow(0.5, Double(length - 1))

@@ -63,6 +63,7 @@ enum CafeExperiment {
         // current weights, then takes one step, so the curve holds epochs 0 (before training)
         // through epochs - 1 (plot_cafe_loss's "zero'th through 200'th"); the trained model
         // has taken `epochs` steps. metrics.csv numbers its rows by those epochs.
+        context.metrics.stepName = "epoch"
         let loop = TrainingLoop("cafe", total: epochs, unit: .epoch, watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
                                 lossName: "cross-entropy", divergenceHint: "lower --lr")
         let training = try loop.run(step: { _ in
@@ -71,7 +72,6 @@ enum CafeExperiment {
             return value
         }, log: { point in
             losses.append(point.windowLoss)
-            context.metrics.stepName = "epoch"
             context.metrics.log(step: point.step - 1, [("loss", point.windowLoss)])
             return []
         })

@@ -68,13 +68,13 @@ enum Completion {
     /// A word after an option that takes a value is that value, not a command, plugin or
     /// experiment; where the last word is such a value there are no candidates (the shell
     /// offers files).
-    static func candidates(_ words: [String], describe: (String) -> [String: Any]?, plugins: () -> [String]) -> [String] {
+    static func candidates(_ words: [String], describe: (String) -> [[String: Any]]?, plugins: () -> [String]) -> [String] {
         let partial = words.last ?? ""
         var done: [String] = []
-        var described: [String: Any]?? = .none
+        var described: [[String: Any]]?? = .none
         func experiments() -> [[String: Any]] {
             if described == nil { described = .some(done.count > 1 ? describe(done[1]) : nil) }
-            return (described ?? nil)?["experiments"] as? [[String: Any]] ?? []
+            return (described ?? nil) ?? []
         }
         func chosen() -> [String: Any]? {
             let all = experiments()
@@ -120,9 +120,7 @@ enum Completion {
         let discovery = HostCommand.discover(GlobalOptions())
         let found = candidates(words, describe: { name in
             guard case .success(let description) = HostCommand.choose(name, in: discovery) else { return nil }
-            // The plugin's entry of `host list --json`: a list holding its object.
-            let parsed = try? JSONSerialization.jsonObject(with: Data(description.listJSON.utf8))
-            return (parsed as? [[String: Any]])?.first ?? parsed as? [String: Any]
+            return PluginDescriber.experiments(description)
         }, plugins: { discovery.names })
         for candidate in found { print(candidate) }
         return ExitCode.success

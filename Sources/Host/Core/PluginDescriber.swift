@@ -18,6 +18,15 @@ public enum PluginDescriber {
         public var help: Swift.Result<String, HostError>?
     }
 
+    /// Its experiments as `host list --json` gives them (name, options with name and type, ...),
+    /// for the host's own uses of the declarations (completion, checking a sweep).
+    static func experiments(_ description: Description) -> [[String: Any]] {
+        // The plugin's entry of `host list --json`: a list holding its object.
+        let parsed = try? JSONSerialization.jsonObject(with: Data(description.listJSON.utf8))
+        let object = (parsed as? [[String: Any]])?.first ?? parsed as? [String: Any]
+        return object?["experiments"] as? [[String: Any]] ?? []
+    }
+
     /// Why a library could not be described.
     public struct Failure: Error {
         public var path: String

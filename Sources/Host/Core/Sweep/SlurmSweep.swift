@@ -19,7 +19,7 @@ public struct SlurmSettings: Equatable {
 
     public init() {}
 
-    static let example = "for example `host sweep Parity train --grid d=5,10 --slurm --partition gpu --time 30:00 --max-running 8 --out /shared/sweeps/parity`"
+    static let example = "for example `host sweep Parity train --grid d=5,10 --slurm --partition gpu --time 30:00 --max-running 8 --out ~/scratch/sweeps/parity`"
 
     /// Sets the option `name` from its text; an error when the text does not fit.
     mutating func set(_ name: String, _ text: String) -> HostError? {

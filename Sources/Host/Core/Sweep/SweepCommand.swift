@@ -63,9 +63,7 @@ enum SweepCommand {
     /// the experiment does not declare (each run checks the values, as `host run` does).
     static func check(_ plan: SweepPlan, globals: GlobalOptions) -> Result<Void, HostError> {
         HostCommand.choose(plan.plugin, in: HostCommand.discover(globals)).flatMap { description in
-            let parsed = try? JSONSerialization.jsonObject(with: Data(description.listJSON.utf8))
-            let object = (parsed as? [[String: Any]])?.first ?? parsed as? [String: Any]
-            let experiments = object?["experiments"] as? [[String: Any]] ?? []
+            let experiments = PluginDescriber.experiments(description)
             let names = experiments.compactMap { $0["name"] as? String }
             guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
                 return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
@@ -116,21 +114,18 @@ enum SweepCommand {
     static func slurm(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, executable: String,
                       globals: GlobalOptions) throws -> [SweepPlan.Point]? {
         var plan = plan
-        for point in points {   // a resubmitted point starts clean
-            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(point.folder))
-            try? FileManager.default.removeItem(atPath: SweepRunner.exitFile(point, in: folder))
-        }
-        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        for point in points { SweepRunner.reset(point, in: folder) }   // queued tasks show as pending
+        try SweepRunner.save(plan, folder: folder)
         let id = try SlurmSweep.submit(plan, indices: points.map(\.index), folder: folder, executable: executable)
         plan.slurm?.jobIDs.append(id)
-        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        try SweepRunner.save(plan, folder: folder)
         if !globals.quiet { say("sweep: submitted Slurm job array \(id) (\(points.count) tasks); task logs in \(folder)/logs") }
         guard plan.slurm?.wait ?? true else {
             if !globals.quiet { say("sweep: not waiting; `host sweep status \(folder)` shows the runs, `squeue -j \(id)` the tasks") }
             return nil
         }
         try SlurmSweep.wait(plan, points: points, jobID: id, folder: folder, say: { if !globals.quiet { say($0) } })
-        try SweepRunner.save(plan, folder: folder, lock: NSLock())
+        try SweepRunner.save(plan, folder: folder)
         return points.filter { SweepRunner.status(of: $0, in: folder) != "completed" }
     }
 

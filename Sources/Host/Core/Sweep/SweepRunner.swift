@@ -21,6 +21,13 @@ public enum SweepRunner {
         return FileManager.default.fileExists(atPath: exitFile(point, in: folder)) ? "failed" : "pending"
     }
 
+    /// Removes what an earlier attempt at `point` left (its run folder and exit code), so its
+    /// status is "pending" until it runs again.
+    static func reset(_ point: SweepPlan.Point, in folder: String) {
+        try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(point.folder))
+        try? FileManager.default.removeItem(atPath: exitFile(point, in: folder))
+    }
+
     /// Where a point's exit code is kept once its process ends.
     static func exitFile(_ point: SweepPlan.Point, in folder: String) -> String {
         (folder as NSString).appendingPathComponent("logs/\(point.folder).exit")
@@ -73,9 +80,8 @@ public enum SweepRunner {
         return .success(plan)
     }
 
-    /// Writes sweep.json atomically.
-    static func save(_ plan: SweepPlan, folder: String, lock: NSLock) throws {
-        lock.lock(); defer { lock.unlock() }
+    /// Writes sweep.json atomically (callers on several threads take turns).
+    static func save(_ plan: SweepPlan, folder: String) throws {
         try AtomicFile.write(description(plan, folder: folder).text(indent: 2) + "\n", to: (folder as NSString).appendingPathComponent(fileName))
     }
 
@@ -87,7 +93,7 @@ public enum SweepRunner {
         let logs = (folder as NSString).appendingPathComponent("logs")
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let fileLock = NSLock()
-        try save(plan, folder: folder, lock: fileLock)
+        try save(plan, folder: folder)
         let progress = Progress(total: points.count, say: say)
         let perRun = max(1, threads / max(1, min(plan.parallel, points.count)))
         let group = DispatchGroup()
@@ -101,12 +107,14 @@ public enum SweepRunner {
                     let status = runOne(plan, point, runFolder: runFolder, log: (logs as NSString).appendingPathComponent(point.folder + ".log"),
                                         executable: executable, threads: perRun, pluginFolders: pluginFolders)
                     progress.finish(completed: status == "completed", index: next)
-                    try? save(plan, folder: folder, lock: fileLock)
+                    fileLock.lock()
+                    try? save(plan, folder: folder)
+                    fileLock.unlock()
                 }
             }
         }
         group.wait()
-        try save(plan, folder: folder, lock: fileLock)
+        try save(plan, folder: folder)
         return progress.failed.sorted().map { points[$0] }
     }
 
@@ -147,8 +155,7 @@ public enum SweepRunner {
     static func runOne(_ plan: SweepPlan, _ point: SweepPlan.Point, runFolder: String, log: String, executable: String,
                        threads: Int, pluginFolders: [String]) -> String {
         let sweepFolder = (runFolder as NSString).deletingLastPathComponent
-        try? FileManager.default.removeItem(atPath: runFolder)   // a resumed point starts clean
-        try? FileManager.default.removeItem(atPath: exitFile(point, in: sweepFolder))
+        reset(point, in: sweepFolder)   // a resumed point starts clean
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = plan.runArguments(point, folder: runFolder, threads: threads, pluginFolders: pluginFolders)
