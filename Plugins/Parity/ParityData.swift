@@ -19,16 +19,20 @@ public struct ParityData {
     public func sample(into x: Tensor, labels y: Tensor, generator: inout SeededGenerator) {
         let n = y.count
         var bits: UInt64 = 0, available = 0
-        for row in 0..<n {
-            var parity = 0
-            for j in 0..<d {
-                if available == 0 { bits = generator.next(); available = 64 }
-                let bit = Int(bits & 1)
-                bits >>= 1; available -= 1
-                x[flat: row * d + j] = Float(bit)
-                if mask[j] != 0 { parity ^= bit }
+        x.withMutableValues { x in
+            y.withMutableValues { y in
+                for row in 0..<n {
+                    var parity = 0
+                    for j in 0..<d {
+                        if available == 0 { bits = generator.next(); available = 64 }
+                        let bit = Int(bits & 1)
+                        bits >>= 1; available -= 1
+                        x[row * d + j] = Float(bit)
+                        if mask[j] != 0 { parity ^= bit }
+                    }
+                    y[row] = Float(1 - 2 * parity)
+                }
             }
-            y[flat: row] = Float(1 - 2 * parity)
         }
     }
 

@@ -19,18 +19,6 @@ public enum TrainExperiment {
     public struct Settings: ExperimentSettings {
         public var d = 30, iters = 50_000, batch = 100, lr: Float = 0.001, momentum: Float = 0.9
         public var widthFactor = 10, logEvery = 200, testSamples = 10_000
-        /// The step: hand-fused for the default two-layer ReLU network, or the engine's autograd.
-        public var engine = Engine.fused
-        /// Threads the fused step may use (1 or 2); the run's thread count, not an option.
-        public var threads = 1
-
-        public enum Engine: String, CaseIterable, Sendable { case fused, autograd }
-
-        /// Use the fused step (only for the default two-layer ReLU network).
-        public var fused: Bool {
-            get { engine == .fused }
-            set { engine = newValue ? .fused : .autograd }
-        }
 
         public init() {}
 
@@ -43,8 +31,6 @@ public enum TrainExperiment {
             .int("width-factor", \.widthFactor, range: 1...1000, help: "hidden units k = width-factor x d"),
             .int("log-every", \.logEvery, range: 1...1_000_000, help: "log the loss every this many steps"),
             .int("test-samples", \.testSamples, range: 1...10_000_000, help: "fresh inputs for the final accuracy"),
-            .choice("engine", \.engine,
-                    help: "fused: the hand-fused step for this network (fast); autograd: the general engine path (the reference)"),
         ]
     }
 
@@ -60,8 +46,6 @@ public enum TrainExperiment {
     }
 
     static func run(_ context: RunContext, _ settings: Settings) throws {
-        var settings = settings
-        settings.threads = context.threads
         let outcome = try train(settings, seed: context.seed, watch: TrainingWatch(context))
         context.metrics.final("final_loss", outcome.finalLoss)
         context.metrics.final("test_accuracy", outcome.testAccuracy)
@@ -84,16 +68,12 @@ public enum TrainExperiment {
         let data = ParityData(d: s.d, generator: &generator)
         let network: Module = model?(&generator) ?? TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
         let optimizer = SGD(network.parameters(), lr: s.lr, momentum: s.momentum)
-        let fused = s.fused && model == nil ? (network as? TwoLayerReLU).map {
-            FusedTrainer($0, batch: s.batch, lr: s.lr, momentum: s.momentum, threads: s.threads)
-        } : nil
         let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
         var outcome = Outcome()
         let loop = TrainingLoop("train d=\(s.d)", total: s.iters, logEvery: s.logEvery, watch: watch,
                                 divergenceHint: "lower --lr (now \(s.lr))")
         let report = try loop.run(step: { _ in
             data.sample(into: x, labels: y, generator: &generator)
-            if let fused { return Double(fused.step(x: x, y: y)) }
             optimizer.zeroGrad()
             let loss = hingeLoss(network(x).reshape([s.batch]), y)
             let value = Double(loss.item)
@@ -105,7 +85,6 @@ public enum TrainExperiment {
             return [("loss", point.windowLoss), ("running_mean_loss", point.runningLoss)]
         })
         outcome.seconds = report.seconds
-        if let fused, let network = network as? TwoLayerReLU { fused.store(into: network) }
         outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
         outcome.network = network
         return outcome

@@ -124,16 +124,55 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    func testEverySetsReLUKernelsMatchTheScalarLoops() {
-        let count = 64
-        let a = random([count], seed: 8).values, x = random([count], seed: 9).values
-        let ref = zip(a, x).reduce(Float(0)) { $0 + $1.0 * max($1.1, 0) }
-        for (_, kernels) in sets {
-            let got = a.withUnsafeBufferPointer { ap in x.withUnsafeBufferPointer { kernels.reluDot(ap.baseAddress!, $0.baseAddress!, count: count) } }
-            XCTAssertEqual(got, ref, accuracy: 1e-4, kernels.name)
-            var dst = a
-            dst.withUnsafeMutableBufferPointer { d in x.withUnsafeBufferPointer { kernels.add($0.baseAddress!, into: d.baseAddress!, count: count) } }
-            XCTAssertEqual(dst, zip(a, x).map { $0 + $1 }, kernels.name)
+    func testEverySetsBitInputKernelsMatchTheScalarLoops() {
+        // Row lengths around the 32- and 8-float blocks, with and without a start row.
+        let rows = 9
+        for length in [1, 7, 8, 31, 32, 33, 40, 63, 64, 65, 300] {
+            let matrix = random([rows, length], seed: 8).values
+            let picks: [Int32] = [0, 3, 4, 8, 8]
+            let start = random([length], seed: 9).values
+            for useStart in [false, true] {
+                var reference = useStart ? start : [Float](repeating: 0, count: length)
+                for r in picks { for i in 0..<length { reference[i] += matrix[Int(r) * length + i] } }
+                for (_, kernels) in sets {
+                    var got = [Float](repeating: .nan, count: length)
+                    matrix.withUnsafeBufferPointer { m in picks.withUnsafeBufferPointer { p in start.withUnsafeBufferPointer { s in
+                        got.withUnsafeMutableBufferPointer { out in
+                            kernels.sumRows(m.baseAddress!, stride: length, indices: p.baseAddress!, count: picks.count,
+                                            start: useStart ? s.baseAddress! : nil, into: out.baseAddress!, length: length)
+                        }
+                    } } }
+                    XCTAssertEqual(got, reference, "\(kernels.name) sumRows length \(length) start \(useStart)")
+                }
+            }
+        }
+        for (rows, cols) in [(1, 1), (3, 17), (16, 16), (33, 40), (300, 30)] {
+            let source = random([rows, cols], seed: 12).values
+            let reference = (0..<rows * cols).map { source[($0 % rows) * cols + $0 / rows] }
+            for (_, kernels) in sets {
+                var got = [Float](repeating: .nan, count: rows * cols)
+                source.withUnsafeBufferPointer { s in got.withUnsafeMutableBufferPointer { kernels.transpose(s.baseAddress!, rows: rows, cols: cols, into: $0.baseAddress!) } }
+                XCTAssertEqual(got, reference, "\(kernels.name) transpose \(rows)x\(cols)")
+            }
+        }
+        for values in [[Float](), [0], [0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2], [-0.0, 0, 1e-30], [Float](repeating: 0, count: 300)] {
+            for (_, kernels) in sets {
+                let zero = values.withUnsafeBufferPointer { kernels.allZero($0.baseAddress ?? UnsafePointer(bitPattern: 64)!, count: values.count) }
+                XCTAssertEqual(zero, values.allSatisfy { $0 == 0 }, "\(kernels.name) allZero \(values.count)")
+            }
+        }
+        for (values, expected) in [([Float]([0, 1, 1, 0, 1]), [0, 1, 1, 0, 1]), ([0, 0, 0], [0, 0, 0]), ([1, 0.5, 0], nil), ([2], nil), ([-1, 0], nil)] {
+            for (_, kernels) in sets {
+                var indices = [Int32](repeating: -7, count: values.count)
+                let found = values.withUnsafeBufferPointer { v in indices.withUnsafeMutableBufferPointer { kernels.bitIndices(v.baseAddress!, count: values.count, into: $0.baseAddress!) } }
+                if let expected {
+                    let ones = expected.enumerated().filter { $0.element == 1 }.map { Int32($0.offset) }
+                    XCTAssertEqual(found, ones.count, "\(kernels.name) \(values)")
+                    XCTAssertEqual(Array(indices.prefix(max(found, 0))), ones, "\(kernels.name) \(values)")
+                } else {
+                    XCTAssertEqual(found, -1, "\(kernels.name) \(values) is not bits")
+                }
+            }
         }
     }
 

@@ -68,4 +68,45 @@ final class WorkerCrewTests: XCTestCase {
         for _ in 0..<50 where after > before { usleep(20_000); after = try threadCount() }
         XCTAssertLessThanOrEqual(after, before, "threads of dropped pools still running")
     }
+
+    /// With the workers kept awake (`keepAwake`) and more threads than cores, so that some
+    /// worker is often not running when a loop starts: every piece still runs once, and no loop
+    /// waits for a worker that never joined it.
+    func testKeptAwakeWorkersBeyondTheCoresRunEveryPieceOnce() {
+        let pool = WorkerPool(threads: WorkerPool.availableCores + 3)
+        let awake = pool.keepAwake()
+        defer { awake.end() }
+        for round in 0..<3000 {
+            let count = 1 + round % 61
+            var hits = [Int](repeating: 0, count: count)
+            hits.withUnsafeMutableBufferPointer { h in
+                pool.parallelRanges(count, grain: 1 + round % 3) { range in for i in range { h[i] += 1 } }
+            }
+            XCTAssertEqual(hits, [Int](repeating: 1, count: count), "round \(round)")
+        }
+    }
+
+    /// A held token keeps the workers spinning (they use processor time while no loop runs);
+    /// once it ends they go back to sleep.
+    func testKeepAwakeHoldsTheWorkersOnlyWhileHeld() {
+        func cpuSeconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        let pool = WorkerPool(threads: 2)
+        let awake = pool.keepAwake()
+        pool.parallelFor(8) { _ in }
+        var start = cpuSeconds()
+        usleep(300_000)
+        let held = cpuSeconds() - start
+        awake.end()
+        awake.end()   // ending twice is harmless
+        usleep(50_000)
+        start = cpuSeconds()
+        usleep(300_000)
+        let released = cpuSeconds() - start
+        XCTAssertGreaterThan(held, 0.04, "a kept-awake worker spins")
+        XCTAssertLessThan(released, 0.03, "released workers sleep")
+    }
 }

@@ -80,25 +80,17 @@ public enum Implementation: KernelSetImplementation {
         VectorMath.siluBackward(dy, x, into: dx, count: count)
     }
 
-    public static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
-                                  start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
-        ReLUNetKernels.sumColumns(matrix, indices: indices, count: count, stride: stride, start: start, into: dst, length: length)
+    public static func sumRows(_ matrix: UnsafePointer<Float>, stride: Int, indices: UnsafePointer<Int32>, count: Int,
+                               start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+        BinaryInputKernels.sumRows(matrix, stride: stride, indices: indices, count: count, start: start, into: dst, length: length)
     }
-    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        ReLUNetKernels.add(src, into: dst, count: count)
+    public static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        BinaryInputKernels.transpose(src, rows: rows, cols: cols, into: dst)
     }
-    public static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        ReLUNetKernels.reluDot(a, x, count: count)
+    public static func allZero(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        BinaryInputKernels.allZero(x, count: count)
     }
-    public static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
-                                     gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
-        ReLUNetKernels.hingeBackward(pre, alpha: alpha, df: df, gAlpha: gAlpha, gB: gB, count: count)
-    }
-    public static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
-        ReLUNetKernels.nonzeroIndices(x, count: count, into: indices)
-    }
-    public static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
-                                        where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int {
-        ReLUNetKernels.samplesWithInput(column, of: x, inputs: inputs, rows: rows, where: selected, into: samples)
+    public static func bitIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
+        BinaryInputKernels.bitIndices(x, count: count, into: indices)
     }
 }

@@ -54,13 +54,9 @@ public protocol KernelSetImplementation {
     static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int)
     static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int)
 
-    static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
-                           start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int)
-    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int)
-    static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float
-    static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
-                              gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int)
-    static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int
-    static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
-                                 where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int
+    static func sumRows(_ matrix: UnsafePointer<Float>, stride: Int, indices: UnsafePointer<Int32>, count: Int,
+                        start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int)
+    static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>)
+    static func allZero(_ x: UnsafePointer<Float>, count: Int) -> Bool
+    static func bitIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int
 }

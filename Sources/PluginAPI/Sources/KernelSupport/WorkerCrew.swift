@@ -10,9 +10,10 @@ import Synchronization
 /// training step). Measured on an AMD EPYC (Zen 4), 2 cores, two halves of 20 µs of work:
 /// 47 µs through Dispatch, 21 µs through this crew, 40 µs on one thread.
 ///
-/// A job is handed to each taking part worker through its own ticket, so a worker never runs a
-/// job it was not given, and the caller returns only after every such worker has left the job
-/// (its closure is not escaping). Pieces are claimed one at a time from a shared counter; the
+/// A job is handed to each taking part worker through its own ticket; a worker joins it only
+/// while the caller still hands out pieces, and the caller returns only after every worker
+/// that joined has left the job (its closure is not escaping). A worker the scheduler runs late
+/// (a busy machine) finds the job closed and is not waited for. Pieces are claimed one at a time from a shared counter; the
 /// ranges themselves are fixed by the caller, so results do not depend on who ran which.
 final class WorkerCrew: @unchecked Sendable {
     /// One worker's mailbox: the number of the last job it was given.
@@ -27,9 +28,17 @@ final class WorkerCrew: @unchecked Sendable {
     private var jobNumber = 0
     private let nextPiece = Atomic<Int>(0)
     private let departed = Atomic<Int>(0)
+    /// Workers that joined the current job, plus `closed` once the caller has run out of
+    /// pieces: a worker joins only while the job is open, so a worker the scheduler has not run
+    /// yet (a busy machine, or spinning threads beyond the cores) is never waited for; the
+    /// caller runs its pieces instead.
+    private let joined = Atomic<Int>(WorkerCrew.closed)
+    private static let closed = 1 << 40
     private let sleepingWorkers = Atomic<Int>(0)
     private let callerSleeping = Atomic<Bool>(false)
     private let shuttingDown = Atomic<Bool>(false)
+    /// While above zero, waiting threads keep spinning instead of sleeping (`WorkerPool.keepAwake`).
+    let awakeHolders = Atomic<Int>(0)
     /// Set while a job runs: a parallel loop called from inside one (or from a second thread
     /// meanwhile) runs on its caller's thread instead of waiting for busy workers.
     private let busy = Atomic<Bool>(false)
@@ -80,11 +89,13 @@ final class WorkerCrew: @unchecked Sendable {
             self.pieces = (count + grain - 1) / grain
             nextPiece.store(0, ordering: .relaxed)
             departed.store(0, ordering: .relaxed)
+            joined.store(0, ordering: .releasing)
             jobNumber += 1
             for index in 0..<helpers { tickets[index].job.store(jobNumber, ordering: .sequentiallyConsistent) }
             if sleepingWorkers.load(ordering: .sequentiallyConsistent) > 0 { wakeAll(workerWake) }
             runPieces()
-            waitForDeparture(of: helpers)
+            let helped = joined.wrappingAdd(Self.closed, ordering: .acquiringAndReleasing).oldValue
+            waitForDeparture(of: helped)
             self.body = nil
         }
         return true
@@ -103,13 +114,33 @@ final class WorkerCrew: @unchecked Sendable {
         var spins = 0
         while departed.load(ordering: .acquiring) < helpers {
             spins += 1
-            if spins < Self.spinsBeforeSleep { continue }
+            if spins < Self.spinsBeforeSleep || stayAwake(spins) { continue }
             callerSleeping.store(true, ordering: .sequentiallyConsistent)
             pthread_mutex_lock(mutex)
             while departed.load(ordering: .sequentiallyConsistent) < helpers { pthread_cond_wait(callerWake, mutex) }
             pthread_mutex_unlock(mutex)
             callerSleeping.store(false, ordering: .relaxed)
         }
+    }
+
+    /// Whether a thread that has spun `spins` times should go on spinning: while someone keeps
+    /// the crew awake, yielding the processor now and then so a busy machine still moves.
+    @inline(__always)
+    private func stayAwake(_ spins: Int) -> Bool {
+        guard awakeHolders.load(ordering: .relaxed) > 0 else { return false }
+        if spins & 0xFFFF == 0 { sched_yield() }
+        return true
+    }
+
+    /// Joins the current job if it is still open; false when the caller has closed it.
+    private func join() -> Bool {
+        var state = joined.load(ordering: .acquiring)
+        while state < Self.closed {
+            let (exchanged, now) = joined.compareExchange(expected: state, desired: state + 1, ordering: .acquiring)
+            if exchanged { return true }
+            state = now
+        }
+        return false
     }
 
     private func startWorker(index: Int) {
@@ -126,7 +157,7 @@ final class WorkerCrew: @unchecked Sendable {
             var spins = 0
             while ticket.job.load(ordering: .acquiring) == done && !shuttingDown.load(ordering: .relaxed) {
                 spins += 1
-                if spins < Self.spinsBeforeSleep { continue }
+                if spins < Self.spinsBeforeSleep || stayAwake(spins) { continue }
                 pthread_mutex_lock(mutex)
                 sleepingWorkers.wrappingAdd(1, ordering: .sequentiallyConsistent)
                 while ticket.job.load(ordering: .sequentiallyConsistent) == done && !shuttingDown.load(ordering: .sequentiallyConsistent) {
@@ -137,6 +168,7 @@ final class WorkerCrew: @unchecked Sendable {
             }
             if shuttingDown.load(ordering: .relaxed) { return }
             done = ticket.job.load(ordering: .acquiring)
+            guard join() else { continue }
             runPieces()
             departed.wrappingAdd(1, ordering: .sequentiallyConsistent)
             if callerSleeping.load(ordering: .sequentiallyConsistent) { wakeAll(callerWake) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The runtime's worker pool: splits a loop over the calling thread and up to `threads - 1`
 /// persistent workers (`WorkerCrew`), which spin briefly between loops so that the short loops
@@ -43,6 +44,32 @@ public final class WorkerPool: @unchecked Sendable {
         if workers > 1, crew.run(count: count, grain: grain, helpers: workers - 1, body) { return }
         var start = 0
         while start < count { body(start..<min(count, start + grain)); start += grain }
+    }
+
+    /// Keeps the workers spinning between loops, instead of going to sleep after some 100 µs,
+    /// until the returned token's `end()` (or its release): for microsecond-scale work such as
+    /// the steps of a small network, where waking a sleeping thread costs more than the loop it
+    /// would share. Spinning holds the workers' cores, so keep it to the loop that needs it.
+    public func keepAwake() -> AwakeToken { AwakeToken(crew) }
+
+    /// A hold on the workers' spinning (`keepAwake`); ends once, at `end()` or when released.
+    public final class AwakeToken: @unchecked Sendable {
+        private let crew: WorkerCrew
+        private var held = true
+
+        fileprivate init(_ crew: WorkerCrew) {
+            self.crew = crew
+            crew.awakeHolders.wrappingAdd(1, ordering: .relaxed)
+        }
+
+        /// Lets the workers sleep again (when no other token holds them).
+        public func end() {
+            guard held else { return }
+            held = false
+            crew.awakeHolders.wrappingSubtract(1, ordering: .relaxed)
+        }
+
+        deinit { end() }
     }
 
     /// Calls `body(i)` for every `i` in `0..<count`, in parallel.

@@ -154,40 +154,29 @@ public enum VectorMath {
     }
 }
 
-/// The SIMD loops of Parity's fused two-layer ReLU step, in the active kernel set. Counts are
-/// multiples of 8 (see Sources/KernelSource/ReLUNetKernels.swift).
-public enum ReLUNetKernels {
-    /// dst = start + sum of the rows `indices` of `matrix` (row length `stride`).
-    public static func sumColumns(_ matrix: UnsafePointer<Float>, indices: UnsafePointer<Int32>, count: Int, stride: Int,
-                                  start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
-        activeKernels.sumColumns(matrix, indices: indices, count: count, stride: stride, start: start, into: dst, length: length)
+/// The loops of the engine's linear layer on {0,1} inputs, in the active kernel set (see
+/// Sources/KernelSource/BinaryInputKernels.swift).
+public enum BinaryInputKernels {
+    /// dst[0..<length] = start (or 0) + the sum, in order, of the rows `indices[0..<count]` of
+    /// `matrix` (rows `stride` apart).
+    public static func sumRows(_ matrix: UnsafePointer<Float>, stride: Int, indices: UnsafePointer<Int32>, count: Int,
+                               start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
+        activeKernels.sumRows(matrix, stride: stride, indices: indices, count: count, start: start, into: dst, length: length)
     }
 
-    /// dst += src.
-    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        activeKernels.add(src, into: dst, count: count)
+    /// dst (cols x rows) = src (rows x cols) transposed.
+    public static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        activeKernels.transpose(src, rows: rows, cols: cols, into: dst)
     }
 
-    /// sum_i a_i max(x_i, 0).
-    public static func reluDot(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        activeKernels.reluDot(a, x, count: count)
+    /// Whether x[0..<count] are all zero.
+    public static func allZero(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        activeKernels.allZero(x, count: count)
     }
 
-    /// gAlpha += df relu(pre); pre becomes delta = df alpha 1{pre > 0}; gB += delta.
-    public static func hingeBackward(_ pre: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>, df: Float,
-                                     gAlpha: UnsafeMutablePointer<Float>, gB: UnsafeMutablePointer<Float>, count: Int) {
-        activeKernels.hingeBackward(pre, alpha: alpha, df: df, gAlpha: gAlpha, gB: gB, count: count)
-    }
-
-    /// Writes the positions of the non-zero values of x[0..<count] to `indices`; returns how many.
-    public static func nonzeroIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
-        activeKernels.nonzeroIndices(x, count: count, into: indices)
-    }
-
-    /// Writes the samples s in `rows` with `selected[s]` whose input `column` is non-zero (x is
-    /// row-major, `inputs` per sample) to `samples`; returns how many.
-    public static func samplesWithInput(_ column: Int, of x: UnsafePointer<Float>, inputs: Int, rows: Range<Int>,
-                                        where selected: UnsafePointer<Bool>, into samples: UnsafeMutablePointer<Int32>) -> Int {
-        activeKernels.samplesWithInput(column, of: x, inputs: inputs, rows: rows, where: selected, into: samples)
+    /// Writes the positions of the non-zero x[j], j < count, to `indices` (ascending) and returns
+    /// how many; -1 when some x[j] is neither 0 nor 1.
+    public static func bitIndices(_ x: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
+        activeKernels.bitIndices(x, count: count, into: indices)
     }
 }

@@ -55,6 +55,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     engineCheck(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
+    if !x.requiresGrad, weight.rank == 2, let bits = BitRows(x, rows: rows, features: inFeatures) {
+        return bitLinear(x, bits, weight: weight, bias: bias)
+    }
+    return denseLinear(x, weight: weight, bias: bias)
+}
+
+/// `linear` through GEMM, for any input (the reference of the {0,1}-input path).
+func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    let rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
     if let bias {
         for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }

@@ -14,14 +14,16 @@ extension Tensor {
         var outShape = shape; outShape[axis] = 1
         let out = Tensor(zeros: outShape, zeroed: false)
         let (p, o) = (data, out.data)
-        var acc = [Double](repeating: 0, count: inner)
-        for i in 0..<outer {
-            for j in 0..<inner { acc[j] = 0 }
-            for k in 0..<n {
-                let row = p + (i * n + k) * inner
-                for j in 0..<inner { acc[j] += Double(row[j]) }
+        var sums = [Double](repeating: 0, count: inner)
+        sums.withUnsafeMutableBufferPointer { acc in
+            for i in 0..<outer {
+                acc.update(repeating: 0)
+                for k in 0..<n {
+                    let row = p + (i * n + k) * inner
+                    for j in 0..<inner { acc[j] += Double(row[j]) }
+                }
+                for j in 0..<inner { o[i * inner + j] = Float(acc[j]) }
             }
-            for j in 0..<inner { o[i * inner + j] = Float(acc[j]) }
         }
         return out
     }

@@ -142,6 +142,10 @@ public final class TrainingLoop {
     /// unit's loss still counts and its logging point is made.
     public func stop() { stopRequested = true }
 
+    /// Steps timed before the loop decides whether they are short enough (a millisecond each or
+    /// less) to keep the worker pool's threads spinning between them (`WorkerPool.keepAwake`).
+    static let stepsBeforeKeepingAwake = 16
+
     /// Runs units `completed + 1 ... total`. `step(k)` does unit k and returns its loss, or nil
     /// where measuring it would cost more than the step (measure at `isLoggingPoint(k)` then).
     /// A step that throws `CancellationError` (an inner loop of its own was cancelled) ends the
@@ -164,9 +168,16 @@ public final class TrainingLoop {
         var (windowSum, windowCount, runningSum, runningCount) = (0.0, 0, 0.0, 0)
         var lastCheckpoint = completed
         var k = completed
+        // Steps of a millisecond or less: the worker pool's threads stay awake between them.
+        var awake: WorkerPool.AwakeToken?
+        defer { awake?.end() }
         while k < total {
             if watch.isCancelled() { report.cancelled = true; break }
             k += 1
+            if k - completed == Self.stepsBeforeKeepingAwake, WorkerPool.shared.threads > 1,
+               clock.seconds < Double(Self.stepsBeforeKeepingAwake) * 1e-3 {
+                awake = WorkerPool.shared.keepAwake()
+            }
             let measured: Double?
             do { measured = try step(k) } catch is CancellationError { report.cancelled = true; break }
             if let loss = measured {

@@ -1,1 +1,0 @@
-../KernelSource/ReLUNetKernels.swift
