@@ -75,10 +75,12 @@ public enum TrainExperiment {
         let report = try loop.run(step: { _ in
             data.sample(into: x, labels: y, generator: &generator)
             optimizer.zeroGrad()
-            let loss = hingeLoss(network(x).reshape([s.batch]), y)
-            let value = Double(loss.item)
-            if value.isFinite { loss.backward(); optimizer.step() }
-            return value
+            // The batch's two halves go forward and backward at once, on two threads when there are two.
+            let loss = DataParallel.backward(batch: s.batch) { rows in
+                hingeLoss(network(x.rows(rows)).reshape([rows.count]), y.rows(rows))
+            }
+            if loss.isFinite { optimizer.step() }
+            return loss
         }, log: { point in
             outcome.curve.append((point.step, point.windowLoss, point.runningLoss))
             inspect(point.step, network)

@@ -81,4 +81,21 @@ final class AutogradTests: XCTestCase {
         let scores = Tensor([0.5, -2], shape: [2]), labels = Tensor([1, -1], shape: [2])
         XCTAssertEqual(hingeLoss(scores, labels).item, 0.25)
     }
+
+    /// The fused losses against the chains of ops they replace: values and both inputs' gradients.
+    func testFusedLossesMatchTheirChains() {
+        let labels = Tensor([1, -1, 1, -1, 1, 1, -1], shape: [7])
+        for (name, fused, chain) in [("hinge", hingeLoss, { (x: Tensor, y: Tensor) in (1 - x * y).relu().mean() }),
+                                     ("mse", mseLoss, { (x: Tensor, y: Tensor) in (x - y).square().mean() })] {
+            var results: [[Float]] = []
+            for loss in [fused, chain] {
+                let x = Tensor([0.3, 2, -0.5, -1.5, 1.2, -0.2, 0.9], shape: [7], requiresGrad: true)
+                let y = Tensor(labels.values, shape: [7], requiresGrad: true)
+                let value = loss(x, y)
+                (value * 3).backward()
+                results.append([value.item] + (x.grad?.values ?? []) + (y.grad?.values ?? []))
+            }
+            assertClose(results[0], results[1], atol: 1e-6, rtol: 1e-6, name)
+        }
+    }
 }

@@ -75,4 +75,21 @@ final class BitLinearTests: XCTestCase {
         XCTAssertEqual(x.grad?.values, [5, 7, 9, 5, 7, 9])
         XCTAssertEqual(weight.grad?.values, [1, 1, 1.5, 1, 1, 1.5])
     }
+
+    /// One output unit (a dot product per row) against the definition, with x's gradient too.
+    func testSingleOutputMatchesTheDefinition() {
+        let (rows, inputs) = (9, 37)
+        let x = random([rows, inputs], seed: 21, requiresGrad: true)
+        let weight = random([1, inputs], seed: 22, requiresGrad: true), bias = random([1], seed: 23, requiresGrad: true)
+        let g = random([rows, 1], seed: 24)
+        let out = linear(x, weight: weight, bias: bias)
+        out.backward(g)
+        let (xv, w, gv) = (x.values, weight.values, g.values)
+        let expected = (0..<rows).map { r in bias[flat: 0] + (0..<inputs).reduce(Float(0)) { $0 + xv[r * inputs + $1] * w[$1] } }
+        assertClose(out.values, expected, atol: 1e-5, rtol: 1e-5, "forward")
+        assertClose(x.grad?.values ?? [], (0..<rows * inputs).map { gv[$0 / inputs] * w[$0 % inputs] }, atol: 1e-6, rtol: 1e-5, "x gradient")
+        assertClose(weight.grad?.values ?? [], (0..<inputs).map { j in (0..<rows).reduce(Float(0)) { $0 + gv[$1] * xv[$1 * inputs + j] } },
+                    atol: 1e-5, rtol: 1e-5, "weight gradient")
+        XCTAssertEqual(bias.grad?[flat: 0] ?? .nan, gv.reduce(0, +), accuracy: 1e-5)
+    }
 }

@@ -67,13 +67,39 @@ public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
     }
 }
 
-/// Mean squared error, as `F.mse_loss(x, y)`.
+/// Mean squared error, as `F.mse_loss(x, y)`: one pass forward and one backward (the chain
+/// (x - y).square().mean() fused; the tests hold it to that chain).
 public func mseLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
-    (x - y).square().mean()
+    engineCheck(x.shape == y.shape, "mse: input \(x.shape) and target \(y.shape) must have the same shape")
+    let n = x.count
+    var total = 0.0
+    for i in 0..<n { let e = Double(x.data[i] - y.data[i]); total += e * e }
+    return Tensor(scalar: Float(total / Double(max(n, 1)))).recorded("mse_loss", [x, y]) { g in
+        // d/dx = 2 (x - y) g / N, d/dy = its negative.
+        let scale = 2 * g.item / Float(max(n, 1))
+        let dx = Tensor(zeros: x.shape, zeroed: false)
+        for i in 0..<n { dx.data[i] = scale * (x.data[i] - y.data[i]) }
+        return [dx, y.requiresGrad ? -dx : nil]
+    }
 }
 
-/// Mean hinge loss mean(max(0, 1 - x y)) for scores x and labels y of +-1, same shape.
+/// Mean hinge loss mean(max(0, 1 - x y)) for scores x and labels y of +-1, same shape: one pass
+/// forward and one backward (the chain (1 - x y).relu().mean() fused; the tests hold it to
+/// that chain).
 public func hingeLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
     engineCheck(x.shape == y.shape, "hinge: scores \(x.shape) and labels \(y.shape) must have the same shape (beware (N,1) against (N,))")
-    return (1 - x * y).relu().mean()
+    let n = x.count
+    var total = 0.0
+    for i in 0..<n { let margin = 1 - x.data[i] * y.data[i]; total += margin < 0 ? 0 : Double(margin) }   // NaN stays NaN, as relu
+    return Tensor(scalar: Float(total / Double(max(n, 1)))).recorded("hinge_loss", [x, y]) { g in
+        // Where the margin is violated (1 - x y > 0): d/dx = -y g / N, d/dy = -x g / N; else 0.
+        let scale = -g.item / Float(max(n, 1))
+        let dx = Tensor(zeros: x.shape, zeroed: false), dy = y.requiresGrad ? Tensor(zeros: y.shape) : nil
+        for i in 0..<n {
+            let violated = 1 - x.data[i] * y.data[i] > 0
+            dx.data[i] = violated ? scale * y.data[i] : 0
+            if let dy, violated { dy.data[i] = scale * x.data[i] }
+        }
+        return [dx, dy]
+    }
 }

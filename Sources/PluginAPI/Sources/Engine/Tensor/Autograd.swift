@@ -29,6 +29,39 @@ public enum GradMode {
     static func set(enabled: Bool) { pthread_setspecific(key, enabled ? nil : UnsafeRawPointer(bitPattern: 1)) }
 }
 
+/// Where `backward()` on this thread puts the gradients of leaves: into each leaf's `grad`
+/// (none set), or into a `GradientSink` that `DataParallel` sums afterwards, so that
+/// backward passes on several threads at once never write the same `grad`.
+final class GradientSink {
+    /// The leaves in the order their gradients first arrived, and those gradients.
+    private(set) var leaves: [Tensor] = []
+    private(set) var gradients: [ObjectIdentifier: Tensor] = [:]
+
+    func accumulate(_ gradient: Tensor, into leaf: Tensor) {
+        let key = ObjectIdentifier(leaf)
+        if let existing = gradients[key] { existing.addInPlace(gradient) } else { gradients[key] = gradient.copy(); leaves.append(leaf) }
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The sink of this thread, if any.
+    static var current: GradientSink? {
+        pthread_getspecific(key).map { Unmanaged<GradientSink>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Runs `body` with the leaves' gradients of this thread going to `self`.
+    func collecting<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(Self.key)
+        pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.key, previous) }
+        return try withExtendedLifetime(self) { try body() }
+    }
+}
+
 /// Runs `body` without recording operations (`with torch.no_grad():`).
 public func noGrad<T>(_ body: () throws -> T) rethrows -> T {
     let was = GradMode.isEnabled
@@ -74,11 +107,12 @@ extension Tensor {
             }
         }
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient ?? Tensor.full(shape, 1)]
+        let sink = GradientSink.current
         noGrad {
             for tensor in order.reversed() {
                 guard let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
                 guard let node = tensor.node else {
-                    if let existing = tensor.grad { existing.addInPlace(g) } else { tensor.grad = g.copy() }
+                    if let sink { sink.accumulate(g, into: tensor) } else if let existing = tensor.grad { existing.addInPlace(g) } else { tensor.grad = g.copy() }
                     continue
                 }
                 for (input, inputGrad) in zip(node.inputs, node.backward(g)) where input.requiresGrad {

@@ -118,7 +118,21 @@ func bitLinear(_ x: Tensor, _ bits: BitRows, weight: Tensor, bias: Tensor?) -> T
     return out.recorded("linear", inputs) { g in
         var grads: [Tensor?] = [nil, weight.requiresGrad
             ? Tensor.bitRowsWeightGradientT(bits, g: g, outFeatures: outFeatures).transposed2D(rows: inFeatures, cols: outFeatures) : nil]
-        if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, outFeatures]).sum(axis: 0) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? Tensor.columnSums(g, rows: rows, cols: outFeatures) : nil) }
         return grads
+    }
+}
+
+extension Tensor {
+    /// The sums of the columns of g (rows, cols) as a (cols) tensor, adding rows in order in
+    /// float32 (SIMD, as PyTorch sums a bias gradient in float32).
+    static func columnSums(_ g: Tensor, rows: Int, cols: Int) -> Tensor {
+        let out = Tensor(zeros: [cols], zeroed: false)
+        let all = (0..<rows).map { Int32(truncatingIfNeeded: $0) }
+        all.withUnsafeBufferPointer { indices in
+            guard let base = indices.baseAddress else { return out.zero_() }
+            BinaryInputKernels.sumRows(g.data, stride: cols, indices: base, count: rows, start: nil, into: out.data, length: cols)
+        }
+        return out
     }
 }

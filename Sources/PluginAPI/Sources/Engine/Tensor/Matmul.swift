@@ -58,7 +58,31 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     if !x.requiresGrad, weight.rank == 2, let bits = BitRows(x, rows: rows, features: inFeatures) {
         return bitLinear(x, bits, weight: weight, bias: bias)
     }
+    if outFeatures == 1 { return singleOutputLinear(x, weight: weight, bias: bias) }
     return denseLinear(x, weight: weight, bias: bias)
+}
+
+/// `linear` with one output unit (a network's scalar head): a dot product per row instead of
+/// a GEMM whose packing costs more than the product at this size.
+func singleOutputLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape[1], rows = x.count / inFeatures
+    let out = Tensor(zeros: Array(x.shape.dropLast()) + [1], zeroed: false)
+    let b = bias?.data[0] ?? 0
+    for r in 0..<rows { out.data[r] = b + VectorMath.dot(x.data + r * inFeatures, weight.data, count: inFeatures) }
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    return out.recorded("linear", inputs) { g in
+        // g (rows, 1): dx row r = g_r w, dW = the sum over rows of g_r x_r, db = the sum of g.
+        let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+        let dw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
+        for r in 0..<rows {
+            let gr = g.data[r]
+            if let dx { VectorMath.axpy(gr, weight.data, dx.data + r * inFeatures, count: inFeatures) }
+            if let dw { VectorMath.axpy(gr, x.data + r * inFeatures, dw.data, count: inFeatures) }
+        }
+        var grads: [Tensor?] = [dx, dw]
+        if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, 1]).sum(axis: 0) : nil) }
+        return grads
+    }
 }
 
 /// `linear` through GEMM, for any input (the reference of the {0,1}-input path).
