@@ -79,24 +79,39 @@ enum BinaryInputKernels {
         return true
     }
 
-    /// dst (cols x rows) = src (rows x cols) transposed, in 16 x 16 tiles.
+    /// dst (cols x rows) = src (rows x cols) transposed: 8 x 8 blocks in registers (three
+    /// rounds of interleaving rows i and i + 4 transpose a block), the edges one value at a
+    /// time; the generic set (SSE2, no wide shuffles) copies value by value.
     static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
-        let tile = 16
         var r0 = 0
-        while r0 < rows {
-            let r1 = min(rows, r0 + tile)
+        #if !KERNELS_GENERIC
+        while r0 + 8 <= rows {
             var c0 = 0
-            while c0 < cols {
-                let c1 = min(cols, c0 + tile)
-                for r in r0..<r1 {
-                    let from = src + r * cols
-                    for c in c0..<c1 { dst[c * rows + r] = from[c] }
+            while c0 + 8 <= cols {
+                let p = src + r0 * cols + c0
+                var r = (load(p), load(p + cols), load(p + 2 * cols), load(p + 3 * cols),
+                         load(p + 4 * cols), load(p + 5 * cols), load(p + 6 * cols), load(p + 7 * cols))
+                for _ in 0..<3 {
+                    r = (interleaveLow(r.0, r.4), interleaveHigh(r.0, r.4), interleaveLow(r.1, r.5), interleaveHigh(r.1, r.5),
+                         interleaveLow(r.2, r.6), interleaveHigh(r.2, r.6), interleaveLow(r.3, r.7), interleaveHigh(r.3, r.7))
                 }
-                c0 += tile
+                let o = dst + c0 * rows + r0
+                store(r.0, o); store(r.1, o + rows); store(r.2, o + 2 * rows); store(r.3, o + 3 * rows)
+                store(r.4, o + 4 * rows); store(r.5, o + 5 * rows); store(r.6, o + 6 * rows); store(r.7, o + 7 * rows)
+                c0 += 8
             }
-            r0 += tile
+            for r in r0..<r0 + 8 { for c in c0..<cols { dst[c * rows + r] = src[r * cols + c] } }
+            r0 += 8
         }
+        #endif
+        for r in r0..<rows { for c in 0..<cols { dst[c * rows + r] = src[r * cols + c] } }
     }
+
+    #if !KERNELS_GENERIC
+    /// (a0, b0, a1, b1, a2, b2, a3, b3) and (a4, b4, ..., a7, b7): one shuffle each.
+    @inline(__always) static func interleaveLow(_ a: V, _ b: V) -> V { V(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]) }
+    @inline(__always) static func interleaveHigh(_ a: V, _ b: V) -> V { V(a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7]) }
+    #endif
 
     /// Writes the positions j of the non-zero x[j], j < count, to `indices` (ascending) and
     /// returns how many; returns -1 when some x[j] is neither 0 nor 1. No branch per value.
