@@ -36,15 +36,14 @@ enum SweepCommand {
             if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(SweepRunner.fileName)) {
                 return .failure(HostError("\(folder) already holds a sweep", hint: "`host sweep resume \(folder)` finishes it, `host sweep status \(folder)` shows it; or choose another --out"))
             }
-            return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
-                .flatMap { plan in check(plan, globals: globals).map { plan } }
-                .flatMap { parsed in
-                    var plan = parsed
-                    plan.pluginFolders = globals.pluginFolders
-                    let how = plan.slurm == nil ? "\(plan.parallel) at a time" : "as a Slurm job array"
-                    if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)") into \(folder), \(how)") }
-                    return execute(plan, points: plan.points, folder: folder, globals: globals)
-                }
+            return plan(plugin: plugin, experiment: experiment, tokens: tokens, globals: globals).flatMap { parsed in
+                var plan = parsed
+                plan.pluginFolders = globals.pluginFolders
+                let how = plan.slurm == nil ? "\(plan.parallel) at a time" : "as a Slurm job array"
+                let grid = plan.namedGrid.map { " (the named grid \(plan.plugin) \($0.name))" } ?? ""
+                if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)")\(grid) into \(folder), \(how)") }
+                return execute(plan, points: plan.points, folder: folder, globals: globals)
+            }
         default:
             return .failure(HostError("`host sweep` needs a plugin, or status/resume and a sweep's folder", hint: SweepPlan.example))
         }
@@ -59,22 +58,35 @@ enum SweepCommand {
         return .success(arguments[1])
     }
 
-    /// Refuses, before anything runs, a plugin or experiment that is not there and a grid axis
-    /// the experiment does not declare (each run checks the values, as `host run` does).
-    static func check(_ plan: SweepPlan, globals: GlobalOptions) -> Result<Void, HostError> {
-        HostCommand.choose(plan.plugin, in: HostCommand.discover(globals)).flatMap { description in
-            let experiments = PluginDescriber.experiments(description)
-            let names = experiments.compactMap { $0["name"] as? String }
-            guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
-                return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
+    /// The plan of a new sweep, checked before anything runs: `--grid` and `--seeds` for an
+    /// experiment, or the points of a named grid expanded from its own options by the plugin's
+    /// declaration (`NamedGridSweep`).
+    static func plan(plugin: String, experiment: String?, tokens: [String], globals: GlobalOptions) -> Result<SweepPlan, HostError> {
+        SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed, experimentOptionsOnly: true).flatMap { loose in
+            HostCommand.choose(plugin, in: HostCommand.discover(globals)) {
+                PluginDescriber.describe($0, grid: experiment, tokens: loose.fixed, seed: globals.seed)
+            }.flatMap { description in
+                if let grid = description.grid { return NamedGridSweep.plan(loose, grid: grid, description: description) }
+                return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
+                    .flatMap { plan in check(plan, description: description).map { plan } }
             }
-            let options = (chosen["options"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            for axis in plan.axes where !options.contains(axis.name) {
-                return .failure(HostError("--grid \(axis.name): \(plan.plugin) \(chosen["name"] as? String ?? "") has no option --\(axis.name)",
-                                          hint: "its options: " + options.map { "--" + $0 }.joined(separator: ", ")))
-            }
-            return .success(())
         }
+    }
+
+    /// Refuses, before anything runs, an experiment that is not there and a grid axis the
+    /// experiment does not declare (each run checks the values, as `host run` does).
+    static func check(_ plan: SweepPlan, description: PluginDescriber.Description) -> Result<Void, HostError> {
+        let experiments = PluginDescriber.experiments(description)
+        let names = experiments.compactMap { $0["name"] as? String }
+        guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
+            return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
+        }
+        let options = (chosen["options"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        for axis in plan.axes where !options.contains(axis.name) {
+            return .failure(HostError("--grid \(axis.name): \(plan.plugin) \(chosen["name"] as? String ?? "") has no option --\(axis.name)",
+                                      hint: "its options: " + options.map { "--" + $0 }.joined(separator: ", ")))
+        }
+        return .success(())
     }
 
     static func execute(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, globals: GlobalOptions) -> Result<Int32, HostError> {
@@ -142,7 +154,7 @@ enum SweepCommand {
             let rows = zip(points, states).map { point, state in [point.folder] + point.values + [String(point.seed), state] }
             print(TextTable.aligned([header] + rows))
             let counts = Dictionary(grouping: states, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-            print("\(plan.plugin) \(plan.experiment ?? ""): \(points.count) runs: \(counts)")
+            print("\(plan.plugin) \(plan.experiment ?? "")\(NamedGridSweep.label(plan).map { " (\($0))" } ?? ""): \(points.count) runs: \(counts)")
             if let ids = plan.slurm?.jobIDs, let last = ids.last {
                 print("Slurm job array\(ids.count > 1 ? "s" : "") \(ids.joined(separator: ", ")) (`squeue -j \(last)` shows the tasks still queued or running)")
             }
