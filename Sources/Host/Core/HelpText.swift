@@ -86,6 +86,9 @@ public enum HelpText {
         Other options (--iters 500) go to every run. `host sweep status DIR` lists the runs and their
         states, `host sweep resume DIR` runs again those without a completed summary, and
         `host report DIR` compares them (overlaid curves, a table by option, mean and spread over seeds).
+        With --slurm, Ctrl-C while waiting asks (when stdin is a terminal) whether to scancel the
+        sweep's queued and running tasks; otherwise they keep running and `host sweep status DIR`
+        follows them. A second Ctrl-C exits at once.
 
         A named grid (`host list` marks it [grid of <experiment>]) takes its own options, as `host run`
         does, instead of --grid and --seeds: `host sweep Parity sweep --ds 5,10 --seeds 2 --out DIR`
