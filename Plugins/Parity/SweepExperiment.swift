@@ -2,8 +2,13 @@ import Foundation
 import PluginAPI
 
 /// Experiment `sweep`: `train` for several d and seeds, in parallel on the worker pool; one
-/// figure with every curve and a table of final loss and test accuracy per d.
+/// figure with every curve and a table of final loss and test accuracy per d. Its grid is a
+/// named grid (`grid`): `host sweep Parity sweep --out DIR` runs the same points, each as its
+/// own `host run Parity train`, with the same numbers.
 enum SweepExperiment {
+    /// `train` for every d of `--ds`, with `--seeds` seeds each (--seed, --seed + 1, ...).
+    static let grid = ExperimentGrid(experiment: "train", axes: [.option("d", valuesFrom: "ds")], seedsOption: "seeds")
+
     static let declaration = Experiment(
         name: "sweep",
         summary: "Train for d = 5, 10, 30 (--ds) with several seeds in parallel: small d learns, d = 30 stays at chance",
@@ -11,7 +16,7 @@ enum SweepExperiment {
         metrics: [MetricSpec("runs", help: "training runs completed"),
                   MetricSpec("d{}_final_loss", goal: .lowerIsBetter, help: "final training loss at dimension d, mean over the seeds"),
                   MetricSpec("d{}_test_accuracy", goal: .higherIsBetter, help: "test accuracy at dimension d, mean over the seeds")],
-        train: run)
+        grid: grid, train: run)
 
     /// The dimensions, seeds per dimension, and `train`'s other options.
     struct Settings: ExperimentSettings {
@@ -23,18 +28,25 @@ enum SweepExperiment {
         ] + SettingField.nested(\.training, TrainExperiment.Settings.fields.filter { $0.name != "d" })
     }
 
+    /// One point of the grid with the settings `host run Parity train` builds from its options.
+    struct Run { var point: ExperimentGrid.Point, settings: TrainExperiment.Settings }
+
     static func run(_ context: RunContext, _ options: Settings) throws {
-        let (dims, seeds, settings) = (options.ds, options.seeds, options.training)
-        guard !dims.isEmpty else { throw PluginError.invalidInput("--ds is empty", hint: "give the input dimensions, for example --ds 5,10,30") }
-        let jobs = dims.flatMap { d in (0..<seeds).map { (d: d, seed: $0) } }
-        context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(seeds) seeds each), \(context.threads) at a time")
-        let outcomes = try TrainingSweep.run(jobs, unitsPerRun: settings.iters, unit: .step, context: context,
-                                             name: { "d = \($0.d) seed \($0.seed)" }) { job, watch in
-            var s = settings
-            s.d = job.d
-            return try TrainExperiment.train(s, seed: context.seed &+ UInt64(job.seed), watch: watch)
+        let dims = options.ds
+        let runs = try grid.points(context.options, seed: context.seed).map { point in
+            Run(point: point, settings: try grid.settings(TrainExperiment.Settings.self, at: point, passing: context.options))
+        }
+        let jobs = runs.map { (d: $0.settings.d, seed: $0.point.seedIndex) }
+        context.log("sweep: \(jobs.count) runs (d = \(dims.map(String.init).joined(separator: ", ")); \(options.seeds) seeds each), \(context.threads) at a time")
+        let outcomes = try TrainingSweep.run(runs, unitsPerRun: options.training.iters, unit: .step, context: context,
+                                             name: { "d = \($0.settings.d) seed \($0.point.seedIndex)" }) { run, watch in
+            try TrainExperiment.train(run.settings, seed: run.point.seed, watch: watch)
         }
         try report(dims: dims, jobs: jobs, outcomes: outcomes, context: context)
+        // Each run's numbers, with the seed `host run Parity train --d D --seed S` repeats it with.
+        try context.artifacts.writeCSV("runs.csv", header: ["d", "seed", "final_loss", "test_accuracy"], rows: zip(runs, outcomes).map { run, outcome in
+            [String(run.settings.d), String(run.point.seed), outcome.map { "\($0.finalLoss)" } ?? "", outcome.map { "\($0.testAccuracy)" } ?? ""]
+        })
     }
 
     static func report(dims: [Int], jobs: [(d: Int, seed: Int)], outcomes: [TrainExperiment.Outcome?], context: RunContext) throws {

@@ -2,8 +2,15 @@ import Foundation
 import PluginAPI
 
 /// Experiment `sweep`: the twelve runs of HW3 problem 2, ReLU/SiLU x BatchNorm/LayerNorm with
-/// three seeds each, in parallel on the worker pool.
+/// three seeds each, in parallel on the worker pool. Its grid is a named grid (`grid`):
+/// `host sweep ResNet sweep --out DIR` runs the same twelve points, each as its own
+/// `host run ResNet digits`, with the same numbers.
 enum SweepExperiment {
+    /// `digits` for each activation and normalisation, with `--seeds` seeds each (--seed,
+    /// --seed + 1, ...); the combinations in the order of `combinations`.
+    static let grid = ExperimentGrid(experiment: "digits", axes: [.option("act", values: ["relu", "silu"]), .option("norm", values: ["batch", "layer"])],
+                                     seedsOption: "seeds")
+
     static let declaration = Experiment(
         name: "sweep",
         summary: "The twelve runs: ReLU/SiLU x BatchNorm/LayerNorm, 3 seeds each, in parallel; loss plots, a 4 x 3 grid and a table",
@@ -13,7 +20,7 @@ enum SweepExperiment {
              MetricSpec("\(combo.key)_validation_loss", goal: .lowerIsBetter, help: "\(combo.label): final validation cross-entropy, mean over seeds"),
              MetricSpec("\(combo.key)_validation_accuracy", goal: .higherIsBetter, help: "\(combo.label): final validation accuracy, mean over seeds")]
         } + [MetricSpec("runs", help: "training runs completed")],
-        train: run)
+        grid: grid, train: run)
 
     /// The four combinations, in the order of the grid's rows.
     static let combinations: [(key: String, label: String, act: HW3ResNet.Activation, norm: HW3ResNet.Norm)] = [
@@ -36,17 +43,29 @@ enum SweepExperiment {
     static func run(_ context: RunContext, _ options: Settings) throws {
         let (seeds, base) = (options.seeds, options.fit)
         let data = try DigitsSplit.load(options.data)
-        let jobs = combinations.indices.flatMap { c in (0..<seeds).map { Job(combination: c, seed: $0) } }
+        // Each run's settings as `host run ResNet digits` builds them from the point's options.
+        var runs: [(job: Job, seed: UInt64, settings: FitAndValidate.Settings)] = []
+        for point in try grid.points(context.options, seed: context.seed) {
+            let s = try grid.settings(DigitsExperiment.Settings.self, at: point, passing: context.options).fit
+            guard let c = combinations.firstIndex(where: { $0.act == s.activation && $0.norm == s.norm }) else {
+                throw PluginError.failure("the grid's point \(point.values) is not one of the sweep's combinations", hint: "this is a bug in the plugin")
+            }
+            runs.append((Job(combination: c, seed: point.seedIndex), point.seed, s))
+        }
+        let jobs = runs.map(\.job)
         context.log("sweep: \(jobs.count) runs of \(base.epochs) epochs on \(data.train.count) images, \(context.threads) at a time")
-        let outcomes = try TrainingSweep.run(jobs, unitsPerRun: base.epochs, unit: .epoch, context: context,
-                                             name: { "\(combinations[$0.combination].label) seed \($0.seed)" }) { job, watch in
-            let combo = combinations[job.combination]
-            var s = base
-            s.activation = combo.act; s.norm = combo.norm
-            let model = try FitAndValidate.makeModel(s, data: data, seed: context.seed &+ UInt64(job.seed))
-            return try FitAndValidate.run(model, data: data, settings: s, watch: watch)
+        let outcomes = try TrainingSweep.run(runs, unitsPerRun: base.epochs, unit: .epoch, context: context,
+                                             name: { "\(combinations[$0.job.combination].label) seed \($0.job.seed)" }) { run, watch in
+            let model = try FitAndValidate.makeModel(run.settings, data: data, seed: run.seed)
+            return try FitAndValidate.run(model, data: data, settings: run.settings, watch: watch)
         }
         try report(jobs: jobs, outcomes: outcomes, seeds: seeds, context: context)
+        // Each run's numbers, with the seed `host run ResNet digits --act A --norm N --seed S` repeats it with.
+        try context.artifacts.writeCSV("runs.csv", header: ["act", "norm", "seed", "train_loss", "validation_loss", "validation_accuracy"],
+                                       rows: zip(runs, outcomes).map { run, outcome in
+            [run.settings.activation.rawValue, run.settings.norm.rawValue, String(run.seed)]
+                + [\FitAndValidate.Point.trainLoss, \.validationLoss, \.validationAccuracy].map { key in outcome.map { "\($0.last[keyPath: key])" } ?? "" }
+        })
     }
 
     static func report(jobs: [Job], outcomes: [FitAndValidate.Outcome?], seeds: Int, context: RunContext) throws {

@@ -26,8 +26,16 @@ final class DeclarationTests: XCTestCase {
             "experiment 'train': metric 'acc,top1' must be letters, digits, '_', '-' or '.', starting with a letter ('{}' marks a family)",
             "experiment 'train': metric 'loss' is declared twice",
             "experiment 'Fast Train': the name must be lower-case letters, digits and '-', starting with a letter",
+            "experiment 'fit-grid': its grid has two axes of '--width'",
+            "experiment 'fit-grid': its grid's axis '--width' takes its values from '--widths', which is not a list option of it",
+            "experiment 'fit-grid': its grid's axis '--depth' is not an option of 'fit'",
+            "experiment 'fit-grid': its grid's value '9': --width: 9 is too large; expected integer in 1...8",
+            "experiment 'fit-grid': its grid's seed count '--runs' is not an integer option of it",
+            "experiment 'fit-grid': option '--rate', which its grid passes to 'fit', is not an option of it with the same type and default",
+            "experiment 'fit-grid': option '--width' is an axis of its grid",
+            "experiment 'lost-grid': its grid runs 'nowhere', which is not another experiment of the plugin that trains and is not a grid itself",
         ])
-        XCTAssertTrue(failure.message.hasPrefix(folder + "/libBadDeclarations.so: plugin BadDeclarations experiment 'train' is declared twice (and 5 more: "), failure.message)
+        XCTAssertTrue(failure.message.hasPrefix(folder + "/libBadDeclarations.so: plugin BadDeclarations experiment 'train' is declared twice (and 13 more: "), failure.message)
         XCTAssertTrue(failure.hint.contains("--seed"), failure.hint)
 
         // Through the command line: `run` refuses it with the message and exit 2; `list` names it

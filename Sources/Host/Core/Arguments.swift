@@ -215,6 +215,24 @@ public enum ExperimentOptionParser {
         return message
     }
 
+    /// The tokens of each option given, in order, by the declared name (`--no-x` is `x`'s):
+    /// for tokens that `resolve` accepted, to pass some of them on as the user typed them.
+    static func givenTokens(_ tokens: [String], specs: [OptionSpec]) -> [(name: String, tokens: [String])] {
+        var groups: [(name: String, tokens: [String])] = []
+        var i = 0
+        while i < tokens.count {
+            var name = String(tokens[i].dropFirst(2))
+            let inline = name.contains("=")
+            if inline { name = String(name.prefix { $0 != "=" }) }
+            let spec = specs.first { $0.name == name } ?? specs.first { "no-" + $0.name == name && $0.kind == .flag }
+            let takesValue = spec.map { $0.kind != .flag } ?? false
+            let count = takesValue && !inline ? 2 : 1
+            groups.append((spec?.name ?? name, Array(tokens[i..<min(i + count, tokens.count)])))
+            i += count
+        }
+        return groups
+    }
+
     /// Levenshtein distance, for "did you mean" suggestions.
     public static func suggestionDistance(_ a: String, _ b: String) -> Int { editDistance(a, b) }
 

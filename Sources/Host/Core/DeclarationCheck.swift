@@ -26,6 +26,51 @@ enum DeclarationCheck {
                 problems.append("\(place): metric '\(metric.name)' must be letters, digits, '_', '-' or '.', starting with a letter ('{}' marks a family)")
             }
             duplicates(experiment.metrics.map(\.name)).forEach { problems.append("\(place): metric '\($0)' is declared twice") }
+            if let grid = experiment.grid { problems += gridProblems(grid, of: experiment, in: plugin).map { "\(place): \($0)" } }
+        }
+        return problems
+    }
+
+    /// What is wrong with a named grid: its point experiment, axes, seed count, and the options
+    /// it passes on, each of which `host sweep` gives the points only when the user typed it, so
+    /// it must mean the same in the point experiment (same type and default).
+    static func gridProblems(_ grid: ExperimentGrid, of experiment: Experiment, in plugin: any Plugin) -> [String] {
+        guard let target = plugin.experiments.first(where: { $0.name == grid.experiment }), target.name != experiment.name,
+              target.grid == nil, target.train != nil else {
+            return ["its grid runs '\(grid.experiment)', which is not another experiment of the plugin that trains and is not a grid itself"]
+        }
+        var problems: [String] = []
+        let own = { (name: String) in experiment.options.first { $0.name == name } }
+        duplicates(grid.axes.map(\.option)).forEach { problems.append("its grid has two axes of '--\($0)'") }
+        for axis in grid.axes {
+            guard let spec = target.options.first(where: { $0.name == axis.option }) else {
+                problems.append("its grid's axis '--\(axis.option)' is not an option of '\(target.name)'")
+                continue
+            }
+            switch axis.values {
+            case .fixed(let values):
+                if values.isEmpty || Set(values).count != values.count { problems.append("its grid's axis '--\(axis.option)' needs distinct values") }
+                for value in values { if case .failure(let error) = spec.parse(value) { problems.append("its grid's value '\(value)': \(error.message)") } }
+            case .option(let name):
+                switch own(name)?.kind {
+                case .integers?, .numbers?: break
+                default: problems.append("its grid's axis '--\(axis.option)' takes its values from '--\(name)', which is not a list option of it")
+                }
+            }
+        }
+        if let seeds = grid.seedsOption {
+            var isInteger = false
+            if case .int? = own(seeds)?.kind { isInteger = true }
+            if !isInteger { problems.append("its grid's seed count '--\(seeds)' is not an integer option of it") }
+        }
+        let shaping = Set(grid.shapingOptions), axes = Set(grid.axes.map(\.option))
+        for option in experiment.options where !shaping.contains(option.name) {
+            let counterpart = target.options.first { $0.name == option.name }
+            if axes.contains(option.name) {
+                problems.append("option '--\(option.name)' is an axis of its grid")
+            } else if counterpart?.kind != option.kind || counterpart?.defaultValue != option.defaultValue {
+                problems.append("option '--\(option.name)', which its grid passes to '\(target.name)', is not an option of it with the same type and default")
+            }
         }
         return problems
     }

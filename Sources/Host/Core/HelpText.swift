@@ -16,6 +16,8 @@ public enum HelpText {
                                               evaluate a saved model
       host sweep <Plugin> [<experiment>] --grid NAME=V1,V2 [--seeds LIST] --out DIR [--parallel N]
                                               run an experiment at every grid point and seed, N runs at a time
+      host sweep <Plugin> <grid> [its options] --out DIR [--parallel N]
+                                              the runs of a named grid (Parity sweep, ResNet sweep), each its own run
       host sweep status|resume <DIR>          a sweep's runs and their states; run its unfinished runs again
       host sweep ... --slurm [--partition P] [--time T] [--cpus-per-task N] [--max-running K] [--no-wait]
                                               the runs as one Slurm job array (sbatch), waiting for it
@@ -84,6 +86,15 @@ public enum HelpText {
         Other options (--iters 500) go to every run. `host sweep status DIR` lists the runs and their
         states, `host sweep resume DIR` runs again those without a completed summary, and
         `host report DIR` compares them (overlaid curves, a table by option, mean and spread over seeds).
+        With --slurm, Ctrl-C while waiting asks (when stdin is a terminal) whether to scancel the
+        sweep's queued and running tasks; otherwise they keep running and `host sweep status DIR`
+        follows them. A second Ctrl-C exits at once.
+
+        A named grid (`host list` marks it [grid of <experiment>]) takes its own options, as `host run`
+        does, instead of --grid and --seeds: `host sweep Parity sweep --ds 5,10 --seeds 2 --out DIR`
+        runs `host run Parity train --d D --seed S` for each D and S = --seed, --seed + 1, the seeds the
+        in-process `host run Parity sweep` gives its runs, so each run's numbers are that experiment's
+        (its runs.csv lists them).
         """,
         "fetch": """
         Options:
@@ -138,7 +149,7 @@ public enum HelpText {
                 out += "    dataset     \(d.name) (\(d.source.label)): \(d.description)\n"
             }
             for (k, e) in p.experiments.enumerated() {
-                let tags = [k == 0 ? "default" : nil, e.evaluate != nil ? "eval" : nil].compactMap { $0 }
+                let tags = [k == 0 ? "default" : nil, e.evaluate != nil ? "eval" : nil, e.grid.map { "grid of \($0.experiment)" }].compactMap { $0 }
                 out += "    experiment  \(e.name)\(tags.isEmpty ? "" : " [" + tags.joined(separator: ", ") + "]"): \(e.summary)\n"
                 if !e.metrics.isEmpty { out += "                metrics: " + e.metrics.map(metricLabel).joined(separator: ", ") + "\n" }
             }
@@ -169,6 +180,7 @@ public enum HelpText {
     public static func experiment(_ e: Experiment, plugin: String, isDefault: Bool) -> String {
         var out = "host run \(plugin) \(e.name)\(isDefault ? " (the default)" : "") [options]\n  \(e.summary)\n"
         if e.evaluate != nil { out += "  Also: host eval \(plugin) \(e.name) --checkpoint PATH\n" }
+        if let grid = e.grid { out += gridText(grid, experiment: e.name, plugin: plugin) }
         if e.options.isEmpty {
             out += "  Options: none\n"
         } else {
@@ -185,6 +197,21 @@ public enum HelpText {
             out += table(e.metrics.map { [$0.name, $0.unit, $0.goal == .neither ? "" : "\($0.goal.rawValue) is better", $0.help] }, indent: 4)
         }
         return out
+    }
+
+    /// What `host help` says of a named grid: how `host sweep` runs its points, and with which
+    /// options and seeds.
+    static func gridText(_ grid: ExperimentGrid, experiment: String, plugin: String) -> String {
+        let axes = grid.axes.map { axis -> String in
+            switch axis.values {
+            case .fixed(let values): return "--\(axis.option) \(values.joined(separator: ","))"
+            case .option(let name): return "--\(axis.option) from --\(name)"
+            }
+        }
+        let seeds = grid.seedsOption.map { "seeds --seed, --seed + 1, ... (--\($0) of them)" } ?? "seed --seed"
+        return "  Also: host sweep \(plugin) \(experiment) [options] --out DIR [--parallel N | --slurm ...]\n"
+            + "    each run of this named grid as its own `host run \(plugin) \(grid.experiment)` (the same numbers):\n"
+            + "    \(axes.joined(separator: ", ")); \(seeds)\n"
     }
 
     /// Left-aligned columns.

@@ -110,7 +110,7 @@ public enum HostCommand {
         // The worker must not outlive its supervisor: SIGTERM (a cancel) when it goes.
         watchSupervisor()
         signal(SIGPIPE, SIG_IGN)
-        if role == "describe" { return PluginDescriber.workerMain(path: pluginPath, command: command) }
+        if role == "describe" { return PluginDescriber.workerMain(path: pluginPath, command: command, seed: globals.seed) }
         let catalog = PluginCatalog(path: pluginPath)
         let code: Int32
         switch command {
@@ -203,6 +203,12 @@ public enum HostCommand {
     /// The plugin a command names: the first library of that name on the search path that loads
     /// (in a worker process); a failed earlier one is named in a warning.
     static func choose(_ name: String, in discovery: PluginDiscovery, helpTopic: [String] = []) -> Result<PluginDescriber.Description, HostError> {
+        choose(name, in: discovery) { PluginDescriber.describe($0, helpTopic: helpTopic) }
+    }
+
+    /// The same, each candidate described by `describe` (a worker asked for something else than help).
+    static func choose(_ name: String, in discovery: PluginDiscovery,
+                       describe: (PluginDiscovery.Candidate) -> Swift.Result<PluginDescriber.Description, PluginDescriber.Failure>) -> Result<PluginDescriber.Description, HostError> {
         let candidates = discovery.candidates(named: name)
         guard !candidates.isEmpty else {
             let names = discovery.names
@@ -211,7 +217,7 @@ public enum HostCommand {
         }
         var failures: [PluginDescriber.Failure] = []
         for candidate in candidates {
-            switch PluginDescriber.describe(candidate, helpTopic: helpTopic) {
+            switch describe(candidate) {
             case .success(let description):
                 if let first = failures.first {
                     warn("\(first.message)\n  using \(candidate.path) instead of \(first.path)")
@@ -269,9 +275,23 @@ public enum HostCommand {
                                                                 ("default", $0.defaultValue.map { .string($0.description) } ?? .null),
                                                                 ("help", .string($0.help))]) })),
                     ("metrics", .array(e.metrics.map { .object([("name", .string($0.name)), ("unit", .string($0.unit)), ("better", .string($0.goal.rawValue))]) })),
+                    ("grid", e.grid.map(gridJSON) ?? .null),
                 ]) })),
             ])
         })
+    }
+
+    /// A named grid as `host list --json` shows it: the experiment its points run, each axis's
+    /// option with its values or the option they come from, and the option counting the seeds.
+    static func gridJSON(_ grid: ExperimentGrid) -> JSON {
+        .object([("experiment", .string(grid.experiment)),
+                 ("axes", .array(grid.axes.map { axis in
+                     switch axis.values {
+                     case .fixed(let values): return .object([("option", .string(axis.option)), ("values", .array(values.map { .string($0) }))])
+                     case .option(let name): return .object([("option", .string(axis.option)), ("values_from", .string(name))])
+                     }
+                 })),
+                 ("seeds_from", grid.seedsOption.map { .string($0) } ?? .null)])
     }
 
     /// Whether errors are also printed as a JSON object on stdout (`--json` anywhere on the line).

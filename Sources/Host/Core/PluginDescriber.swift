@@ -16,6 +16,24 @@ public enum PluginDescriber {
         /// The help asked for (`host help NAME [EXPERIMENT]`): its text, or why there is none
         /// (an experiment the plugin does not have).
         public var help: Swift.Result<String, HostError>?
+        /// For `host sweep` of a named grid (`describe(_:grid:)`): its points, or why the
+        /// options do not make any; nil when the experiment is no named grid.
+        public var grid: Swift.Result<GridExpansion, HostError>? = nil
+    }
+
+    /// A named grid's points as `host sweep` runs them: the experiment each point runs, the
+    /// axes with their values, the seeds, and the options the user gave that go to every point.
+    public struct GridExpansion: Equatable {
+        /// The grid experiment (`sweep`).
+        public var name: String
+        /// The point experiment (`train`).
+        public var experiment: String
+        /// The grid's axes with their values for the options given.
+        public var axes: [SweepPlan.Axis]
+        /// Every combination's seeds: --seed, --seed + 1, ...
+        public var seeds: [UInt64]
+        /// The options given that the grid passes to every point, as typed.
+        public var passed: [String]
     }
 
     /// Its experiments as `host list --json` gives them (name, options with name and type, ...),
@@ -44,10 +62,24 @@ public enum PluginDescriber {
     /// Loads `candidate` in a worker process. `helpTopic` is `[name]` or `[name, experiment]`
     /// for `host help`.
     public static func describe(_ candidate: PluginDiscovery.Candidate, helpTopic: [String] = []) -> Swift.Result<Description, Failure> {
+        describe(candidate, request: ["help"] + helpTopic)
+    }
+
+    /// Loads `candidate` in a worker process and, when `experiment` (nil: the plugin's first) is
+    /// a named grid, expands it for the experiment options `tokens` and the run's `seed`
+    /// (`Description.grid`), with the plugin's own declarations.
+    public static func describe(_ candidate: PluginDiscovery.Candidate, grid experiment: String?, tokens: [String], seed: UInt64) -> Swift.Result<Description, Failure> {
+        describe(candidate, request: ["sweep", gridRequest, candidate.name] + (experiment.map { [$0] } ?? []) + tokens + ["--seed", String(seed)])
+    }
+
+    /// The worker's `host sweep` word for "expand the named grid".
+    static let gridRequest = "__grid"
+
+    static func describe(_ candidate: PluginDiscovery.Candidate, request: [String]) -> Swift.Result<Description, Failure> {
         let path = candidate.path
         let result: WorkerProcess.Result
         do {
-            result = try WorkerProcess.run(arguments: ["help"] + helpTopic, environment: ["HOST_WORKER": "describe", "HOST_WORKER_PLUGIN": path],
+            result = try WorkerProcess.run(arguments: request, environment: ["HOST_WORKER": "describe", "HOST_WORKER_PLUGIN": path],
                                            relayStdout: false, relayStderr: { _ in }, timeout: loadTimeout)
         } catch let error as HostError {
             return .failure(Failure(path: path, message: error.message, hint: error.hint, notAPlugin: false))
@@ -66,7 +98,9 @@ public enum PluginDescriber {
                 } else if let message = object["help_error"] as? String {
                     help = .failure(HostError(message, hint: object["help_hint"] as? String ?? ""))
                 }
-                return .success(Description(name: name, path: path, listText: listText, listJSON: listJSON, help: help))
+                var description = Description(name: name, path: path, listText: listText, listJSON: listJSON, help: help)
+                if let grid = object["grid"] as? [String: Any] { description.grid = GridExpansion.read(grid) }
+                return .success(description)
             }
             return .failure(Failure(path: path, message: object["message"] as? String ?? "cannot load \(path)", hint: object["hint"] as? String ?? "",
                                     notAPlugin: object["not_a_plugin"] as? Bool ?? false))
@@ -86,7 +120,7 @@ public enum PluginDescriber {
     }
 
     /// The worker's side: loads `path` in this process and prints one JSON object on stdout.
-    static func workerMain(path: String, command: Command) -> Int32 {
+    static func workerMain(path: String, command: Command, seed: UInt64) -> Int32 {
         func fail(_ message: String, _ hint: String, notAPlugin: Bool = false) -> Int32 {
             print(JSON.object([("ok", .bool(false)), ("message", .string(message)), ("hint", .string(hint)),
                                ("not_a_plugin", .bool(notAPlugin))]).text())
@@ -118,8 +152,58 @@ public enum PluginDescriber {
                 fields.append(("help_hint", .string(error.hint)))
             }
         }
+        if case .sweep(let arguments) = command, arguments.count >= 2, arguments[0] == gridRequest {
+            let named = arguments.count > 2 && !arguments[2].hasPrefix("-") ? arguments[2] : nil
+            let experiments = plugin.experiments
+            if let experiment = named.map({ name in experiments.first { $0.name == name } }) ?? experiments.first, let grid = experiment.grid {
+                let tokens = Array(arguments.dropFirst(named == nil ? 2 : 3))
+                fields.append(("grid", GridExpansion.expand(grid, of: experiment, plugin: plugin.name, tokens: tokens, seed: seed)))
+            }
+        }
         print(JSON.object(fields).text())
         return 0
+    }
+}
+
+extension PluginDescriber.GridExpansion {
+    /// In the worker: the grid of `experiment` for the options `tokens` (parsed against the
+    /// experiment's declarations, as `host run` parses them) and `seed`, as JSON; or the error.
+    static func expand(_ grid: ExperimentGrid, of experiment: Experiment, plugin: String, tokens: [String], seed: UInt64) -> JSON {
+        let place = "\(plugin) \(experiment.name)"
+        let fail = { (message: String, hint: String) in JSON.object([("error", .string(message)), ("hint", .string(hint))]) }
+        let options: OptionValues
+        switch ExperimentOptionParser.resolve(tokens, specs: experiment.options, where: place) {
+        case .success(let o): options = o
+        case .failure(let error): return fail(error.message, error.hint)
+        }
+        do {
+            let values = try grid.axisValues(options), seeds = try grid.seedCount(options)
+            guard seeds <= SweepPlan.maxPoints else {
+                return fail("\(place) asks for \(seeds) seeds per combination, more than a sweep's \(SweepPlan.maxPoints) runs", "give fewer seeds")
+            }
+            let shaping = Set(grid.shapingOptions)
+            let passed = ExperimentOptionParser.givenTokens(tokens, specs: experiment.options).filter { !shaping.contains($0.name) }.flatMap(\.tokens)
+            return .object([("name", .string(experiment.name)), ("experiment", .string(grid.experiment)),
+                            ("axes", .array(zip(grid.axes, values).map { .object([("name", .string($0.option)), ("values", .array($1.map { .string($0) }))]) })),
+                            ("seeds", .array((0..<seeds).map { .string(String(seed &+ UInt64($0))) })),
+                            ("passed", .array(passed.map { .string($0) }))])
+        } catch let error as PluginError {
+            return fail(error.message, error.hint)
+        } catch {
+            return fail("\(place): \(error)", "see `host help \(place)`")
+        }
+    }
+
+    /// In the host: the worker's answer.
+    static func read(_ object: [String: Any]) -> Swift.Result<Self, HostError> {
+        if let message = object["error"] as? String { return .failure(HostError(message, hint: object["hint"] as? String ?? "")) }
+        guard let name = object["name"] as? String, let experiment = object["experiment"] as? String, let axes = object["axes"] as? [[String: Any]],
+              let seeds = (object["seeds"] as? [String])?.compactMap(UInt64.init), let passed = object["passed"] as? [String] else {
+            return .failure(HostError("the worker's grid is not what the host expects", hint: "this is a bug in the host", exitCode: ExitCode.failure))
+        }
+        return .success(Self(name: name, experiment: experiment,
+                             axes: axes.map { SweepPlan.Axis(name: $0["name"] as? String ?? "", values: $0["values"] as? [String] ?? []) },
+                             seeds: seeds, passed: passed))
     }
 }
 

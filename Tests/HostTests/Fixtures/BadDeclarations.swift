@@ -19,6 +19,18 @@ public final class BadDeclarationsPlugin: Plugin {
                        train: { _ in }),
             Experiment(name: "train", summary: "The same name again", train: { _ in }),
             Experiment(name: "Fast Train", summary: "A name no command line can carry", train: { _ in }),
+            Experiment(name: "fit", summary: "A sound experiment for the grids below",
+                       options: [.int("width", default: 4, range: 1...8, help: "width"), .double("rate", default: 0.1, positive: true, help: "step")],
+                       train: { _ in }),
+            Experiment(name: "fit-grid", summary: "A named grid whose axes, seed count and options do not fit 'fit'",
+                       options: [.string("widths", default: "1,2", help: "not a list option"), .double("runs", default: 2, help: "not an integer"),
+                                 .double("rate", default: 0.2, positive: true, help: "another default than fit's"),
+                                 .int("width", default: 4, range: 1...8, help: "also an axis")],
+                       grid: ExperimentGrid(experiment: "fit", axes: [.option("width", valuesFrom: "widths"), .option("depth", values: ["1"]),
+                                                                      .option("width", values: ["3", "9"])], seedsOption: "runs"),
+                       train: { _ in }),
+            Experiment(name: "lost-grid", summary: "A named grid of an experiment that is not there",
+                       grid: ExperimentGrid(experiment: "nowhere", axes: []), train: { _ in }),
         ]
     }
 }

@@ -16,6 +16,8 @@ public struct SlurmSettings: Equatable {
     public var wait = true
     /// The job ids of the arrays submitted so far, the last one current.
     public var jobIDs: [String] = []
+    /// The job ids `host sweep` cancelled with scancel when asked to at Ctrl-C.
+    public var cancelledJobIDs: [String] = []
 
     public init() {}
 
@@ -52,7 +54,8 @@ public struct SlurmSettings: Equatable {
     var json: JSON {
         .object([("partition", partition.map { .string($0) } ?? .null), ("time", time.map { .string($0) } ?? .null),
                  ("cpus_per_task", .number(Double(cpusPerTask))), ("max_running", maxRunning.map { .number(Double($0)) } ?? .null),
-                 ("wait", .bool(wait)), ("job_ids", .array(jobIDs.map { .string($0) }))])
+                 ("wait", .bool(wait)), ("job_ids", .array(jobIDs.map { .string($0) })),
+                 ("cancelled_job_ids", .array(cancelledJobIDs.map { .string($0) }))])
     }
 
     /// The settings sweep.json kept.
@@ -63,6 +66,7 @@ public struct SlurmSettings: Equatable {
         maxRunning = (object["max_running"] as? NSNumber)?.intValue
         wait = object["wait"] as? Bool ?? true
         jobIDs = object["job_ids"] as? [String] ?? []
+        cancelledJobIDs = object["cancelled_job_ids"] as? [String] ?? []
     }
 }
 
@@ -108,11 +112,14 @@ public enum SlurmSweep {
     }
 
     /// Waits until no task of `jobID` is queued or running, saying the counts when they change.
-    static func wait(_ plan: SweepPlan, points: [SweepPlan.Point], jobID: String, folder: String, say: (String) -> Void) throws {
+    /// Returns false when Ctrl-C stopped the wait (`SlurmInterrupt`), true when the array is done.
+    static func wait(_ plan: SweepPlan, points: [SweepPlan.Point], jobID: String, folder: String, say: (String) -> Void) throws -> Bool {
         var last = ""
         var idlePolls = 0
         while true {
             let (queued, running) = try active(jobID)
+            // Ctrl-C on a terminal reaches squeue too: a count it could not finish means nothing.
+            if SlurmInterrupt.requested { return false }
             let states = points.map { SweepRunner.status(of: $0, in: folder) }
             let done = states.filter { $0 == "completed" }.count
             let line = "sweep (Slurm job \(jobID)): \(done)/\(points.count) completed, \(running) running, \(queued) queued"
@@ -122,8 +129,8 @@ public enum SlurmSweep {
             // no exit file; a just-submitted array may not be listed yet).
             let ended = points.allSatisfy { FileManager.default.fileExists(atPath: SweepRunner.exitFile($0, in: folder)) }
             idlePolls = queued + running == 0 ? idlePolls + 1 : 0
-            if idlePolls > 0 && (ended || idlePolls >= 3) { return }
-            Thread.sleep(forTimeInterval: 1)
+            if idlePolls > 0 && (ended || idlePolls >= 3) { return true }
+            for _ in 0..<10 where !SlurmInterrupt.requested { Thread.sleep(forTimeInterval: 0.1) }
         }
     }
 

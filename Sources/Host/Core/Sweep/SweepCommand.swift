@@ -22,6 +22,7 @@ enum SweepCommand {
                         if !globals.quiet { say("sweep: every run in \(folder) is completed; nothing to resume") }
                         return .success(ExitCode.success)
                     }
+                    if let refusal = stillQueued(plan, folder: folder) { return .failure(refusal) }
                     if !globals.quiet { say("sweep: resuming \(unfinished.count) of \(plan.points.count) runs in \(folder)") }
                     return execute(plan, points: unfinished, folder: folder, globals: globals)
                 }
@@ -36,17 +37,33 @@ enum SweepCommand {
             if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(SweepRunner.fileName)) {
                 return .failure(HostError("\(folder) already holds a sweep", hint: "`host sweep resume \(folder)` finishes it, `host sweep status \(folder)` shows it; or choose another --out"))
             }
-            return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
-                .flatMap { plan in check(plan, globals: globals).map { plan } }
-                .flatMap { parsed in
-                    var plan = parsed
-                    plan.pluginFolders = globals.pluginFolders
-                    let how = plan.slurm == nil ? "\(plan.parallel) at a time" : "as a Slurm job array"
-                    if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)") into \(folder), \(how)") }
-                    return execute(plan, points: plan.points, folder: folder, globals: globals)
-                }
+            return plan(plugin: plugin, experiment: experiment, tokens: tokens, globals: globals).flatMap { parsed in
+                var plan = parsed
+                plan.pluginFolders = globals.pluginFolders
+                let how = plan.slurm == nil ? "\(plan.parallel) at a time" : "as a Slurm job array"
+                let grid = plan.namedGrid.map { " (the named grid \(plan.plugin) \($0.name))" } ?? ""
+                if !globals.quiet { say("sweep: \(plan.points.count) runs of \(plan.plugin) \(plan.experiment ?? "(default experiment)")\(grid) into \(folder), \(how)") }
+                return execute(plan, points: plan.points, folder: folder, globals: globals)
+            }
         default:
             return .failure(HostError("`host sweep` needs a plugin, or status/resume and a sweep's folder", hint: SweepPlan.example))
+        }
+    }
+
+    /// Why a Slurm sweep cannot be resumed yet: tasks of its arrays still queued or running
+    /// (after Ctrl-C left them so, or --no-wait) would run their points a second time.
+    static func stillQueued(_ plan: SweepPlan, folder: String) -> HostError? {
+        guard let ids = plan.slurm?.jobIDs, !ids.isEmpty else { return nil }
+        do {
+            let jobs = try SlurmInterrupt.activeJobs(ids)
+            guard !jobs.isEmpty else { return nil }
+            let names = jobs.map(\.id).joined(separator: " "), tasks = jobs.reduce(0) { $0 + $1.tasks }
+            return HostError("\(tasks) task\(tasks == 1 ? "" : "s") of the sweep's Slurm job\(jobs.count == 1 ? "" : "s") \(names) \(tasks == 1 ? "is" : "are") still queued or running",
+                             hint: "wait for them (`host sweep status \(folder)`), or cancel them with `scancel \(names)`, then resume")
+        } catch let error as HostError {
+            return error
+        } catch {
+            return HostError("cannot ask squeue about the sweep's jobs: \(error)", hint: "resume it on a login node of the cluster", exitCode: ExitCode.failure)
         }
     }
 
@@ -59,22 +76,35 @@ enum SweepCommand {
         return .success(arguments[1])
     }
 
-    /// Refuses, before anything runs, a plugin or experiment that is not there and a grid axis
-    /// the experiment does not declare (each run checks the values, as `host run` does).
-    static func check(_ plan: SweepPlan, globals: GlobalOptions) -> Result<Void, HostError> {
-        HostCommand.choose(plan.plugin, in: HostCommand.discover(globals)).flatMap { description in
-            let experiments = PluginDescriber.experiments(description)
-            let names = experiments.compactMap { $0["name"] as? String }
-            guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
-                return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
+    /// The plan of a new sweep, checked before anything runs: `--grid` and `--seeds` for an
+    /// experiment, or the points of a named grid expanded from its own options by the plugin's
+    /// declaration (`NamedGridSweep`).
+    static func plan(plugin: String, experiment: String?, tokens: [String], globals: GlobalOptions) -> Result<SweepPlan, HostError> {
+        SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed, experimentOptionsOnly: true).flatMap { loose in
+            HostCommand.choose(plugin, in: HostCommand.discover(globals)) {
+                PluginDescriber.describe($0, grid: experiment, tokens: loose.fixed, seed: globals.seed)
+            }.flatMap { description in
+                if let grid = description.grid { return NamedGridSweep.plan(loose, grid: grid, description: description) }
+                return SweepPlan.parse(plugin: plugin, experiment: experiment, tokens: tokens, defaultSeed: globals.seed)
+                    .flatMap { plan in check(plan, description: description).map { plan } }
             }
-            let options = (chosen["options"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            for axis in plan.axes where !options.contains(axis.name) {
-                return .failure(HostError("--grid \(axis.name): \(plan.plugin) \(chosen["name"] as? String ?? "") has no option --\(axis.name)",
-                                          hint: "its options: " + options.map { "--" + $0 }.joined(separator: ", ")))
-            }
-            return .success(())
         }
+    }
+
+    /// Refuses, before anything runs, an experiment that is not there and a grid axis the
+    /// experiment does not declare (each run checks the values, as `host run` does).
+    static func check(_ plan: SweepPlan, description: PluginDescriber.Description) -> Result<Void, HostError> {
+        let experiments = PluginDescriber.experiments(description)
+        let names = experiments.compactMap { $0["name"] as? String }
+        guard let chosen = plan.experiment.map({ name in experiments.first { $0["name"] as? String == name } }) ?? experiments.first else {
+            return .failure(HostError("\(plan.plugin) has no experiment '\(plan.experiment ?? "")'", hint: "its experiments: \(names.joined(separator: ", "))"))
+        }
+        let options = (chosen["options"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        for axis in plan.axes where !options.contains(axis.name) {
+            return .failure(HostError("--grid \(axis.name): \(plan.plugin) \(chosen["name"] as? String ?? "") has no option --\(axis.name)",
+                                      hint: "its options: " + options.map { "--" + $0 }.joined(separator: ", ")))
+        }
+        return .success(())
     }
 
     static func execute(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, globals: GlobalOptions) -> Result<Int32, HostError> {
@@ -85,10 +115,11 @@ enum SweepCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let failed: [SweepPlan.Point]
             if plan.slurm != nil {
-                guard let slurmFailed = try slurm(plan, points: points, folder: folder, executable: executable, globals: globals) else {
-                    return .success(ExitCode.success)   // --no-wait
+                switch try slurm(plan, points: points, folder: folder, executable: executable, globals: globals) {
+                case .submitted: return .success(ExitCode.success)
+                case .interrupted(let code): return .success(code)
+                case .finished(let slurmFailed): failed = slurmFailed
                 }
-                failed = slurmFailed
             } else {
                 failed = try SweepRunner.run(plan, points: points, folder: folder, executable: executable, threads: globals.threads,
                                              pluginFolders: plan.pluginFolders, say: { if !globals.quiet { say($0) } })
@@ -109,24 +140,42 @@ enum SweepCommand {
         }
     }
 
-    /// Submits `points` as one job array and, unless --no-wait, waits for it; returns the points
-    /// that did not complete (nil when not waiting).
+    /// How a Slurm submission ended here.
+    enum SlurmOutcome {
+        /// Submitted with --no-wait.
+        case submitted
+        /// Waited for: the points that did not complete.
+        case finished([SweepPlan.Point])
+        /// Ctrl-C stopped the wait (`SlurmInterrupt`): the exit code.
+        case interrupted(Int32)
+    }
+
+    /// Submits `points` as one job array and, unless --no-wait, waits for it (Ctrl-C asks
+    /// whether to cancel it, see `SlurmInterrupt`).
     static func slurm(_ plan: SweepPlan, points: [SweepPlan.Point], folder: String, executable: String,
-                      globals: GlobalOptions) throws -> [SweepPlan.Point]? {
+                      globals: GlobalOptions) throws -> SlurmOutcome {
         var plan = plan
+        // Ctrl-C from here on stops the wait and asks about the tasks, even one that comes
+        // before the array is known to have been submitted.
+        let waits = plan.slurm?.wait ?? true
+        if waits { SlurmInterrupt.install() }
+        defer { if waits { SlurmInterrupt.uninstall() } }
         for point in points { SweepRunner.reset(point, in: folder) }   // queued tasks show as pending
         try SweepRunner.save(plan, folder: folder)
         let id = try SlurmSweep.submit(plan, indices: points.map(\.index), folder: folder, executable: executable)
         plan.slurm?.jobIDs.append(id)
         try SweepRunner.save(plan, folder: folder)
         if !globals.quiet { say("sweep: submitted Slurm job array \(id) (\(points.count) tasks); task logs in \(folder)/logs") }
-        guard plan.slurm?.wait ?? true else {
+        guard waits else {
             if !globals.quiet { say("sweep: not waiting; `host sweep status \(folder)` shows the runs, `squeue -j \(id)` the tasks") }
-            return nil
+            return .submitted
         }
-        try SlurmSweep.wait(plan, points: points, jobID: id, folder: folder, say: { if !globals.quiet { say($0) } })
+        guard try SlurmSweep.wait(plan, points: points, jobID: id, folder: folder, say: { if !globals.quiet { say($0) } }) else {
+            return .interrupted(try SlurmInterrupt.stop(plan, folder: folder, interactive: SlurmInterrupt.stdinIsTerminal,
+                                                        ask: SlurmInterrupt.askOnTerminal, say: say))
+        }
         try SweepRunner.save(plan, folder: folder)
-        return points.filter { SweepRunner.status(of: $0, in: folder) != "completed" }
+        return .finished(points.filter { SweepRunner.status(of: $0, in: folder) != "completed" })
     }
 
     /// A table of the points and their states (or sweep.json's object with --json).
@@ -142,9 +191,11 @@ enum SweepCommand {
             let rows = zip(points, states).map { point, state in [point.folder] + point.values + [String(point.seed), state] }
             print(TextTable.aligned([header] + rows))
             let counts = Dictionary(grouping: states, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-            print("\(plan.plugin) \(plan.experiment ?? ""): \(points.count) runs: \(counts)")
+            print("\(plan.plugin) \(plan.experiment ?? "")\(NamedGridSweep.label(plan).map { " (\($0))" } ?? ""): \(points.count) runs: \(counts)")
             if let ids = plan.slurm?.jobIDs, let last = ids.last {
-                print("Slurm job array\(ids.count > 1 ? "s" : "") \(ids.joined(separator: ", ")) (`squeue -j \(last)` shows the tasks still queued or running)")
+                let cancelled = plan.slurm?.cancelledJobIDs ?? []
+                print("Slurm job array\(ids.count > 1 ? "s" : "") \(ids.joined(separator: ", ")) (`squeue -j \(last)` shows the tasks still queued or running)"
+                      + (cancelled.isEmpty ? "" : "; cancelled at Ctrl-C: \(cancelled.joined(separator: ", "))"))
             }
             return ExitCode.success
         }

@@ -46,6 +46,23 @@ public struct SweepPlan: Equatable {
     public var slurm: SlurmSettings? = nil
     /// `--plugins` folders given to the sweep, passed to every run.
     public var pluginFolders: [String] = []
+    /// The named grid the points come from (`host sweep Parity sweep`), else nil.
+    public var namedGrid: NamedGrid? = nil
+
+    /// An experiment that declares a grid of another experiment's runs (`ExperimentGrid`), and
+    /// the options it was given: `host sweep` ran its points as runs of `experiment`.
+    public struct NamedGrid: Equatable {
+        /// The grid experiment's name (`sweep`).
+        public var name: String
+        /// Its options as given (`--ds 5,10 --seeds 2`), those that shape the grid included.
+        public var options: [String]
+
+        /// The grid experiment `name` given `options`.
+        public init(name: String, options: [String]) {
+            self.name = name
+            self.options = options
+        }
+    }
 
     /// Every point, in order.
     public var points: [Point] {
@@ -86,8 +103,11 @@ public struct SweepPlan: Equatable {
     /// Parses the tokens after `host sweep PLUGIN [EXPERIMENT]`: `--grid NAME=V1,V2,...`
     /// (repeatable), `--seeds 0,1,2` or `--seeds 0..4`, `--parallel N`; every other token is an
     /// experiment option for all runs (checked by each run as `host run` checks it).
-    /// `defaultSeed` is the seed when `--seeds` is absent (the global `--seed`).
-    public static func parse(plugin: String, experiment: String?, tokens: [String], defaultSeed: UInt64) -> Result<SweepPlan, HostError> {
+    /// `defaultSeed` is the seed when `--seeds` is absent (the global `--seed`). With
+    /// `experimentOptionsOnly` (a named grid, whose points come from its own options), `--grid`
+    /// and `--seeds` are left in `fixed` with the experiment's options.
+    public static func parse(plugin: String, experiment: String?, tokens: [String], defaultSeed: UInt64,
+                             experimentOptionsOnly: Bool = false) -> Result<SweepPlan, HostError> {
         var plan = SweepPlan(plugin: plugin, experiment: experiment, axes: [], seeds: [defaultSeed], fixed: [], parallel: 1)
         var slurmOnly: [String] = []
         var sawSlurm = false
@@ -100,7 +120,8 @@ public struct SweepPlan: Equatable {
         }
         while i < tokens.count {
             let token = tokens[i]
-            let name = token.hasPrefix("--") ? String(token.dropFirst(2).prefix { $0 != "=" }) : ""
+            var name = token.hasPrefix("--") ? String(token.dropFirst(2).prefix { $0 != "=" }) : ""
+            if experimentOptionsOnly && (name == "grid" || name == "seeds") { name = "" }
             switch name {
             case "grid":
                 switch value(name).flatMap(axis) {
@@ -154,11 +175,15 @@ public struct SweepPlan: Equatable {
         if !sawSlurm, let option = slurmOnly.first {
             return .failure(HostError("\(option) is an option of Slurm sweeps", hint: "add --slurm, or leave \(option) out to run on this machine"))
         }
-        let count = plan.axes.reduce(plan.seeds.count) { $0.multipliedReportingOverflow(by: $1.values.count).overflow ? Int.max : $0 * $1.values.count }
-        guard count <= maxPoints else {
-            return .failure(HostError("the sweep has \(count == Int.max ? "too many" : String(count)) runs, more than \(maxPoints)", hint: "use fewer grid values or seeds"))
-        }
+        if let error = plan.sizeError(hint: "use fewer grid values or seeds") { return .failure(error) }
         return .success(plan)
+    }
+
+    /// The error when the plan has more than `maxPoints` runs, else nil.
+    func sizeError(hint: String) -> HostError? {
+        let count = axes.reduce(seeds.count) { $0.multipliedReportingOverflow(by: $1.values.count).overflow ? Int.max : $0 * $1.values.count }
+        guard count > Self.maxPoints else { return nil }
+        return HostError("the sweep has \(count == Int.max ? "too many" : String(count)) runs, more than \(Self.maxPoints)", hint: hint)
     }
 
     static let example = "for example `host sweep Parity train --grid d=5,10 --seeds 0,1 --out sweeps/parity`"

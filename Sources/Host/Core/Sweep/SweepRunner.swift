@@ -44,12 +44,19 @@ public enum SweepRunner {
             ("parallel", .number(Double(plan.parallel))),
             ("plugin_folders", .array(plan.pluginFolders.map { .string($0) })),
             ("slurm", plan.slurm.map { $0.json } ?? .null),
+            ("named_grid", namedGridJSON(plan.namedGrid)),
             ("points", .array(plan.points.map { point in
                 .object([("index", .number(Double(point.index))), ("folder", .string(point.folder)),
                          ("options", .object(zip(plan.axes, point.values).map { ($0.name, .string($1)) })),
                          ("seed", .number(Double(point.seed))), ("status", .string(status(of: point, in: folder)))])
             })),
         ])
+    }
+
+    /// sweep.json's `named_grid`: the grid experiment and the options it was given, or null.
+    static func namedGridJSON(_ grid: SweepPlan.NamedGrid?) -> JSON {
+        guard let grid else { return .null }
+        return .object([("experiment", .string(grid.name)), ("options", .array(grid.options.map { JSON.string($0) }))])
     }
 
     /// Reads the plan back from a sweep folder's sweep.json.
@@ -77,6 +84,9 @@ public enum SweepRunner {
                              parallel: max(1, parallel))
         plan.pluginFolders = object["plugin_folders"] as? [String] ?? []
         plan.slurm = (object["slurm"] as? [String: Any]).map(SlurmSettings.init(json:))
+        if let grid = object["named_grid"] as? [String: Any], let name = grid["experiment"] as? String {
+            plan.namedGrid = SweepPlan.NamedGrid(name: name, options: grid["options"] as? [String] ?? [])
+        }
         return .success(plan)
     }
 

@@ -121,14 +121,19 @@ public struct Experiment {
     /// Evaluates a checkpoint (`host eval <plugin> <name> --checkpoint PATH`), or nil when the
     /// experiment cannot; listings mark experiments that can with `eval`.
     public var evaluate: Evaluate?
+    /// For an experiment that runs a grid of another experiment's runs, that grid: `host sweep
+    /// <plugin> <name> --out DIR` then runs each point as its own run (see `ExperimentGrid`).
+    public var grid: ExperimentGrid?
 
-    /// Declares an experiment; give it `train`, `evaluate` or both.
+    /// Declares an experiment; give it `train`, `evaluate` or both, and `grid` when it runs a
+    /// grid of another experiment's runs.
     public init(name: String, summary: String, options: [OptionSpec] = [], metrics: [MetricSpec] = [],
-                train: Train? = nil, evaluate: Evaluate? = nil) {
+                grid: ExperimentGrid? = nil, train: Train? = nil, evaluate: Evaluate? = nil) {
         self.name = name
         self.summary = summary
         self.options = options
         self.metrics = metrics
+        self.grid = grid
         self.train = train
         self.evaluate = evaluate
     }

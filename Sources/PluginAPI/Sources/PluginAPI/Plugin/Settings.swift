@@ -150,11 +150,12 @@ extension SettingField {
 extension Experiment {
     /// An experiment whose options are the typed fields of `settings`: the host declares and
     /// validates them from `Settings.fields`, and `train` (and `evaluate`) receive them filled
-    /// in.
+    /// in. `grid` declares it a named grid of another experiment's runs (`ExperimentGrid`).
     public init<Settings: ExperimentSettings>(name: String, summary: String, settings: Settings.Type, metrics: [MetricSpec] = [],
+                                              grid: ExperimentGrid? = nil,
                                               train: ((RunContext, Settings) throws -> Void)? = nil,
                                               evaluate: ((RunContext, Settings, _ checkpoint: String) throws -> Void)? = nil) {
-        self.init(name: name, summary: summary, options: Settings.optionSpecs, metrics: metrics,
+        self.init(name: name, summary: summary, options: Settings.optionSpecs, metrics: metrics, grid: grid,
                   train: train.map { train in { context in try train(context, try Settings(context.options)) } },
                   evaluate: evaluate.map { evaluate in { context, checkpoint in try evaluate(context, try Settings(context.options), checkpoint) } })
     }
