@@ -124,6 +124,27 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testEverySetsReLUKernelsMatchTheScalarLoops() {
+        for count in [0, 1, 7, 8, 15, 16, 17, 33, 300] {
+            var x = random([max(count, 1)], seed: 31).values.prefix(count).map { $0 }
+            if count > 3 { x[1] = .nan; x[2] = 0; x[3] = -0.0 }
+            let dy = random([max(count, 1)], seed: 32).values.prefix(count).map { $0 }
+            let forward = x.map { $0 < 0 ? 0 : $0 }
+            let backward = (0..<count).map { forward[$0] > 0 ? dy[$0] : 0 }
+            for (_, kernels) in sets {
+                var out = [Float](repeating: 7, count: count), dx = [Float](repeating: 7, count: count)
+                x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { o in
+                    if let xb = xp.baseAddress, let ob = o.baseAddress { kernels.relu(xb, into: ob, count: count) }
+                } }
+                dy.withUnsafeBufferPointer { g in forward.withUnsafeBufferPointer { y in dx.withUnsafeMutableBufferPointer { d in
+                    if let gb = g.baseAddress, let yb = y.baseAddress, let db = d.baseAddress { kernels.reluBackward(gb, yb, into: db, count: count) }
+                } } }
+                XCTAssertEqual(out.map(\.bitPattern), forward.map(\.bitPattern), "\(kernels.name) relu \(count)")
+                XCTAssertEqual(dx, backward, "\(kernels.name) reluBackward \(count)")
+            }
+        }
+    }
+
     func testEverySetsBitInputKernelsMatchTheScalarLoops() {
         // Row lengths around the 32- and 8-float blocks, with and without a start row.
         let rows = 9

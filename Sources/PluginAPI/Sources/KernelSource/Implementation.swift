@@ -76,6 +76,12 @@ public enum Implementation: KernelSetImplementation {
     public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         VectorMath.silu(x, into: out, count: count)
     }
+    public static func relu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.relu(x, into: out, count: count)
+    }
+    public static func reluBackward(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.reluBackward(dy, y, into: dx, count: count)
+    }
     public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
         VectorMath.siluBackward(dy, x, into: dx, count: count)
     }

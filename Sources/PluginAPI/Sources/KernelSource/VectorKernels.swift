@@ -43,4 +43,28 @@ extension VectorMath {
         }
         while i < count { let s = sigmoidScalar(x[i]); dx[i] = dy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
     }
+
+    /// out[i] = max(x[i], 0), NaN kept (as `x < 0 ? 0 : x`).
+    static func relu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = Wide
+        var i = 0
+        while i + V.scalarCount <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: 0, where: v .< 0), as: V.self)
+            i += V.scalarCount
+        }
+        while i < count { out[i] = x[i] < 0 ? 0 : x[i]; i += 1 }
+    }
+
+    /// dx[i] = dy[i] where y[i] > 0, else 0: the gradient of ReLU from its output y.
+    static func reluBackward(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = Wide
+        var i = 0
+        while i + V.scalarCount <= count {
+            let v = UnsafeRawPointer(y + i).loadUnaligned(as: V.self), g = UnsafeRawPointer(dy + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: V().replacing(with: g, where: v .> 0), as: V.self)
+            i += V.scalarCount
+        }
+        while i < count { dx[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
+    }
 }

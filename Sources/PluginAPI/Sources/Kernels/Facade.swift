@@ -148,6 +148,16 @@ public enum VectorMath {
         activeKernels.silu(x, into: out, count: count)
     }
 
+    /// out[i] = max(x[i], 0), NaN kept.
+    public static func relu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.relu(x, into: out, count: count)
+    }
+
+    /// dx[i] = dy[i] where y[i] > 0, else 0: the gradient of ReLU from its output y.
+    public static func reluBackward(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        activeKernels.reluBackward(dy, y, into: dx, count: count)
+    }
+
     /// dx[i] = dy[i] s (1 + x (1 - s)) with s = sigmoid(x[i]): the gradient of SiLU.
     public static func siluBackward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
         activeKernels.siluBackward(dy, x, into: dx, count: count)

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Kernels
 import KernelSupport
 
@@ -6,8 +7,14 @@ import KernelSupport
 extension Tensor {
     /// max(0, x); gradient 1 where x > 0. NaN stays NaN, as in PyTorch, so divergence shows.
     public func relu() -> Tensor {
-        let out = map { $0 < 0 ? 0 : $0 }
-        return out.recorded("relu", [self], savingOutput: { g, out in [g.zipMap(out) { dy, y in y > 0 ? dy : 0 }] })
+        let out = Tensor(zeros: shape, zeroed: false)
+        VectorMath.relu(data, into: out.data, count: count)
+        return out.recorded("relu", [self], savingOutput: { g, out in
+            engineCheck(g.count == out.count, "relu backward: gradient \(g.shape) for output \(out.shape)")
+            let dx = Tensor(zeros: out.shape, zeroed: false)
+            VectorMath.reluBackward(g.data, out.data, into: dx.data, count: out.count)
+            return [dx]
+        })
     }
 
     /// 1 / (1 + e^-x); gradient s (1 - s).
