@@ -148,6 +148,12 @@ public enum VectorMath {
         activeKernels.silu(x, into: out, count: count)
     }
 
+    /// dst (cols x rows) = src (rows x cols) transposed (8 x 8 blocks in registers where the set
+    /// has wide shuffles; the source is in Sources/KernelSource/BinaryInputKernels.swift).
+    public static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        activeKernels.transpose(src, rows: rows, cols: cols, into: dst)
+    }
+
     /// out[i] = max(x[i], 0), NaN kept.
     public static func relu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         activeKernels.relu(x, into: out, count: count)
@@ -172,11 +178,6 @@ public enum BinaryInputKernels {
     public static func sumRows(_ matrix: UnsafePointer<Float>, stride: Int, indices: UnsafePointer<Int32>, count: Int,
                                start: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, length: Int) {
         activeKernels.sumRows(matrix, stride: stride, indices: indices, count: count, start: start, into: dst, length: length)
-    }
-
-    /// dst (cols x rows) = src (rows x cols) transposed.
-    public static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
-        activeKernels.transpose(src, rows: rows, cols: cols, into: dst)
     }
 
     /// Whether x[0..<count] are all zero.

@@ -47,7 +47,7 @@ public enum DataParallel {
         for sink in sinks {
             for leaf in sink.leaves {
                 guard let gradient = sink.gradients[ObjectIdentifier(leaf)] else { continue }
-                if let existing = leaf.grad { existing.addInPlace(gradient) } else { leaf.grad = gradient }
+                leaf.accumulateGradient(gradient, owned: true)
             }
         }
         return losses.reduce(0, +)

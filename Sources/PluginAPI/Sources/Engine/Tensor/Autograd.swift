@@ -112,7 +112,7 @@ extension Tensor {
             for tensor in order.reversed() {
                 guard let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
                 guard let node = tensor.node else {
-                    if let sink { sink.accumulate(g, into: tensor) } else if let existing = tensor.grad { existing.addInPlace(g) } else { tensor.grad = g.copy() }
+                    if let sink { sink.accumulate(g, into: tensor) } else { tensor.accumulateGradient(g, owned: false) }
                     continue
                 }
                 for (input, inputGrad) in zip(node.inputs, node.backward(g)) where input.requiresGrad {
@@ -123,6 +123,12 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// Adds `gradient` into `grad`, or makes `grad` of it when there is none: the tensor itself
+    /// when the caller owns it (`owned`), else a copy.
+    func accumulateGradient(_ gradient: Tensor, owned: Bool) {
+        if let existing = grad { existing.addInPlace(gradient) } else { grad = owned ? gradient : gradient.copy() }
     }
 
     /// Adds `other` into this tensor's values (no autograd).

@@ -63,13 +63,6 @@ struct BitRows {
 }
 
 extension Tensor {
-    /// `(rows, cols)` of this matrix transposed into a new (cols, rows) tensor.
-    func transposed2D(rows: Int, cols: Int) -> Tensor {
-        let out = Tensor(zeros: [cols, rows], zeroed: false)
-        BinaryInputKernels.transpose(data, rows: rows, cols: cols, into: out.data)
-        return out
-    }
-
     /// out (rows, outFeatures) = bias + the sum of the rows of wᵀ (in, out) named by each row's bits.
     static func bitRowsProduct(_ bits: BitRows, weightT: Tensor, bias: Tensor?, outFeatures: Int, into out: Tensor) {
         let (w, o, b) = (UnsafePointer(weightT.data), out.data, bias.map { UnsafePointer($0.data) })
@@ -112,12 +105,12 @@ extension Tensor {
 func bitLinear(_ x: Tensor, _ bits: BitRows, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = bits.features, outFeatures = weight.shape[0], rows = bits.rows
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
-    let weightT = weight.transposed2D(rows: outFeatures, cols: inFeatures)
+    let weightT = noGrad { weight.T }
     Tensor.bitRowsProduct(bits, weightT: weightT, bias: bias, outFeatures: outFeatures, into: out)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in
         var grads: [Tensor?] = [nil, weight.requiresGrad
-            ? Tensor.bitRowsWeightGradientT(bits, g: g, outFeatures: outFeatures).transposed2D(rows: inFeatures, cols: outFeatures) : nil]
+            ? Tensor.bitRowsWeightGradientT(bits, g: g, outFeatures: outFeatures).T : nil]
         if let bias { grads.append(bias.requiresGrad ? Tensor.columnSums(g, rows: rows, cols: outFeatures) : nil) }
         return grads
     }

@@ -1,4 +1,5 @@
 import Formats
+import Kernels
 
 /// Reshape, permute, transpose, slice, concatenate, row gathering: with gradients.
 extension Tensor {
@@ -33,6 +34,10 @@ extension Tensor {
         engineCheck(order.sorted() == Array(0..<rank), "permute order \(order) is not a permutation of 0..<\(rank)")
         let outShape = order.map { shape[$0] }
         let out = Tensor(zeros: outShape, zeroed: false)
+        if order == [1, 0] {   // a matrix transpose: the kernel's register blocks
+            VectorMath.transpose(data, rows: shape[0], cols: shape[1], into: out.data)
+            return out.recorded("permute", [self]) { g in [g.permute([1, 0])] }
+        }
         var inStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
         let srcStrides = order.map { inStrides[$0] }
