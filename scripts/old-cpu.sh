@@ -48,7 +48,7 @@ grep -q '"kernel_set" : "generic"\|"kernel_set": "generic"' "$run/parity/config.
 
 # The engine's tests and those of plugins that train through the kernels (as scripts/kernel-sets.sh).
 classes=$("$BIN/MLHostPackageTests.xctest" --list-tests 2>/dev/null | sed -n 's/^\([A-Za-z]*Tests\.[A-Za-z0-9]*\)\/.*/\1/p' | sort -u \
-          | grep -E '^EngineTests\.|\.(ResNet18Tests|FitAndValidateTests|CafeTrainerTests)$' | paste -sd, -)
+          | grep -E '^EngineTests\.|\.(ResNet18Tests|FitAndValidateTests|CafeSoftmaxTests)$' | paste -sd, -)
 [ -n "$classes" ] || fail "no test classes found in $BIN/MLHostPackageTests.xctest; build with --build-tests first"
 tests=$(emulate "$BIN/MLHostPackageTests.xctest" "$classes" 2>&1)
 echo "$tests" | grep -E "error:" | head -20

@@ -56,9 +56,9 @@ enum CafeExperiment {
         var generator = SeededGenerator(seed: context.seed)
         let model = Linear(CafeData.pixels, CafeData.emotions.count, generator: &generator)
         context.log("cafe: \(data.train.count) training and \(data.test.count) test images from \(data.folder); \(epochs) epochs of Adam")
+        let (x, y) = (data.train.tensor, data.train.labels)
+        let optimizer = Adam(model.parameters(), lr: lr)
         var losses: [Double] = []
-        let trainer = CafeTrainer(images: data.train.images, labels: data.train.labels, weight: model.weight.values,
-                                  bias: model.bias?.values ?? [Float](repeating: 0, count: CafeTrainer.classes), lr: lr)
         // As the starter's fit(net, X, y, n_epochs=201): each epoch records the loss of the
         // current weights, then takes one step, so the curve holds epochs 0 (before training)
         // through epochs - 1 (plot_cafe_loss's "zero'th through 200'th"); the trained model
@@ -66,24 +66,19 @@ enum CafeExperiment {
         context.metrics.stepName = "epoch"
         let loop = TrainingLoop("cafe", total: epochs, unit: .epoch, watch: TrainingWatch(isCancelled: { context.isCancelled }, progress: context.progress),
                                 lossName: "cross-entropy", divergenceHint: "lower --lr")
-        let training = try loop.run(step: { _ in
-            let value = trainer.loss
-            if value.isFinite { trainer.step() }
-            return value
-        }, log: { point in
+        let training = try loop.run(step: { _ in CafeSoftmax.epoch(model, optimizer, images: x, labels: y) }, log: { point in
             losses.append(point.windowLoss)
             context.metrics.log(step: point.step - 1, [("loss", point.windowLoss)])
             return []
         })
-        let trainedLoss = trainer.loss
+        let trainedLoss = CafeSoftmax.loss(model, images: x, labels: y)
         guard trainedLoss.isFinite else { throw PluginError.diverged("the cross-entropy became \(trainedLoss) after the last epoch", hint: "lower --lr") }
-        model.weight.copy_(Tensor(trainer.weights, shape: model.weight.shape))
-        if let bias = model.bias { bias.copy_(Tensor(trainer.biases, shape: bias.shape)) }
+        let steps = training.completed
         let seconds = training.seconds
-        context.log("cafe: \(losses.count) losses recorded (epochs 0-\(losses.count - 1), before each step); after step \(trainer.steps): \(formatNumber(trainedLoss))")
+        context.log("cafe: \(losses.count) losses recorded (epochs 0-\(losses.count - 1), before each step); after step \(steps): \(formatNumber(trainedLoss))")
         context.metrics.final("initial_loss", losses.first ?? .nan)
         context.metrics.final("final_loss", trainedLoss)
-        context.metrics.final("ms_per_epoch", seconds * 1000 / Double(max(trainer.steps, 1)))
+        context.metrics.final("ms_per_epoch", seconds * 1000 / Double(max(steps, 1)))
         try report(model, data: data, context: context)
         let loss = LinePlot(title: "CAFE softmax: training cross-entropy before each Adam step", xLabel: "epoch", yLabel: "cross-entropy",
                             series: [Series("train", x: losses.indices.map(Double.init), y: losses)], logY: true)

@@ -110,9 +110,15 @@ extension Tensor {
         let sink = GradientSink.current
         noGrad {
             for tensor in order.reversed() {
-                guard let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+                guard var g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
                 guard let node = tensor.node else {
-                    if let sink { sink.accumulate(g, into: tensor) } else { tensor.accumulateGradient(g, owned: false) }
+                    if let sink {
+                        sink.accumulate(g, into: tensor)
+                    } else {
+                        // A gradient no other tensor or closure holds becomes `grad` itself.
+                        let owned = isKnownUniquelyReferenced(&g) && !g.storage.isShared
+                        tensor.accumulateGradient(g, owned: owned)
+                    }
                     continue
                 }
                 for (input, inputGrad) in zip(node.inputs, node.backward(g)) where input.requiresGrad {

@@ -20,9 +20,9 @@ struct BitRows {
     /// the GEMM is faster).
     init?(_ x: Tensor, rows: Int, features: Int) {
         guard rows > 0, features > 0 else { return nil }
-        var firstRow = [Int32](repeating: 0, count: features)
-        guard firstRow.withUnsafeMutableBufferPointer({ BinaryInputKernels.bitIndices(x.data, count: features, into: $0.baseAddress.unsafelyUnwrapped) }) >= 0
-        else { return nil }
+        // The first row's scan stops at its first value that is not a bit, before allocating.
+        let first = x.data
+        for j in 0..<features where first[j] != 0 && first[j] != 1 { return nil }
         var offsets = [Int](repeating: 0, count: rows + 1)
         var indices = [Int32](repeating: 0, count: rows * features)
         var total = 0

@@ -6,6 +6,10 @@ import Formats
 package final class TensorStorage: @unchecked Sendable {
     package let base: UnsafeMutablePointer<Float>
     package let count: Int
+    /// Whether a second tensor (a view) was ever made over this storage; set once, never
+    /// cleared, so a tensor whose storage is not shared and that nothing else references may
+    /// be handed on without a copy (autograd's leaf gradients).
+    package var isShared = false
 
     /// Allocates `count` floats, zero-filled when `zeroed`.
     package init(count: Int, zeroed: Bool = true) {
@@ -23,12 +27,14 @@ package final class TensorStorage: @unchecked Sendable {
     }
 }
 
-/// Keeps freed blocks of 4 MB and more for the next tensor of the same size. glibc hands
-/// blocks above 32 MB straight back to the kernel, so without this every activation of a
-/// batch-128 training step is a fresh mapping whose pages the kernel must zero on first touch
-/// (a tenth of a ResNet18 step). At most `limit` bytes wait here; older sizes are freed first.
+/// Keeps freed blocks of 1 MB and more for the next tensor of the same size. glibc hands
+/// blocks above 32 MB straight back to the kernel, and trims the heap under smaller ones, so
+/// without this every activation of a batch-128 training step is a fresh mapping whose pages
+/// the kernel must zero on first touch (a tenth of a ResNet18 step), and so is CAFE's 2.2 MB
+/// weight gradient each epoch (a seventh of the epoch). At most `limit` bytes wait here;
+/// older sizes are freed first.
 enum LargeBlockCache {
-    static let threshold = 4 << 20
+    static let threshold = 1 << 20
     static let limit = 1 << 30
     private static let lock = NSLock()
     private nonisolated(unsafe) static var free: [Int: [UnsafeMutableRawPointer]] = [:]

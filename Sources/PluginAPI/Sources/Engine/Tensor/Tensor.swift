@@ -16,17 +16,19 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The operation that produced this tensor, when it was recorded for autograd.
     var node: GradNode?
 
-    /// A tensor over existing storage (shared, not copied).
-    init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
+    /// A tensor over existing storage (shared, not copied), which is marked shared unless it
+    /// is `fresh` (made for this tensor alone).
+    init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false, fresh: Bool = false) {
         engineCheck(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) values")
         self.shape = shape
         self.storage = storage
         self.requiresGrad = requiresGrad
+        if !fresh { storage.isShared = true }
     }
 
     /// A zero-filled tensor (`zeroed: false` leaves the memory for the caller to fill).
     public convenience init(zeros shape: [Int], zeroed: Bool = true, requiresGrad: Bool = false) {
-        self.init(shape: shape, storage: TensorStorage(count: Tensor.elementCount(shape), zeroed: zeroed), requiresGrad: requiresGrad)
+        self.init(shape: shape, storage: TensorStorage(count: Tensor.elementCount(shape), zeroed: zeroed), requiresGrad: requiresGrad, fresh: true)
     }
 
     /// A tensor holding `values` with the given shape.
