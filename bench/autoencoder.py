@@ -6,7 +6,7 @@
 Fits f(x) = A relu(B x) (3,072 -> 1,024 -> 3,072, no biases, PyTorch's default initialisation)
 to one generated image by full-batch gradient descent on 1/2 ||f(z) - z||^2 with lr 1e-4 until
 the MSE is below 1e-5, in PyTorch, and prints its time per step against ours (the run's own
-ms_per_step for the one-image fit, with the default fused engine), both on 2 threads (or
+ms_per_step for the one-image fit, through the engine), both on 2 threads (or
 --threads). --json prints one JSON line of the same figures instead.
 """
 import json, os, shutil, subprocess, sys, tempfile, time

@@ -20,22 +20,17 @@ public enum AttractorExperiment {
         ],
         train: run)
 
-    /// The step, when to stop, the training engine and where the images come from.
+    /// The step, when to stop and where the images come from.
     struct Settings: ExperimentSettings {
         var lr: Float = 1e-4
         var targetMSE = 1e-5
         var maxSteps = 5000
-        var engine = Engine.fused
         var images = ImageSource.Settings()
-
-        /// How `fit` trains: the hand-fused passes for this network, or the engine's autograd.
-        enum Engine: String, CaseIterable, Sendable { case fused, autograd }
 
         static let fields: [SettingField<Settings>] = [
             .double("lr", \.lr, max: 1, positive: true, help: "gradient descent step on 1/2 ||f(Z) - Z||^2 (1e-4 converges; 1e-3 oscillates)"),
             .double("target-mse", \.targetMSE, max: 1, positive: true, help: "stop when the mean squared error is below this"),
             .int("max-steps", \.maxSteps, range: 1...1_000_000, help: "give up after this many steps"),
-            .choice("engine", \.engine, help: "fused: passes over the weights written for this network (fast); autograd: the general engine (the reference)"),
         ] + SettingField.nested(\.images, ImageSource.Settings.fields)
     }
 
@@ -47,25 +42,21 @@ public enum AttractorExperiment {
     /// Full-batch gradient descent on the rows of `z` until the MSE is below `target`, reporting to
     /// `watch` (whose cancellation ends it early): the steps taken, the MSE after them and the
     /// loop's seconds, or a thrown divergence.
-    public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int, fused: Bool = true,
+    public static func fit(_ net: Sequential, _ z: Tensor, lr: Float, target: Double, maxSteps: Int,
                            watch: TrainingWatch = .silent) throws -> (steps: Int, mse: Double, seconds: Double) {
-        // `measure` gives the MSE at the current weights; `step` then takes one step from there.
-        let measure: () -> Double, step: () -> Void
-        if fused {
-            let trainer = FusedAttractorTrainer(net, images: z, lr: lr)
-            (measure, step) = (trainer.mse, trainer.step)
-        } else {
-            let optimizer = SGD(net.parameters(), lr: lr)
-            var difference = z
-            measure = {
-                optimizer.zeroGrad()
-                difference = net(z) - z
-                return Double(noGrad { difference.square().mean() }.item)
-            }
-            step = {
-                (difference.square().sum() * 0.5).backward()
-                optimizer.step()
-            }
+        // `measure` gives the MSE at the current weights; `step` then takes one step from there
+        // on 1/2 ||f(Z) - Z||^2, as the handout's loop:
+        //     optimizer.zero_grad(); loss = 0.5 * ((net(Z) - Z) ** 2).sum(); loss.backward(); optimizer.step()
+        let optimizer = SGD(net.parameters(), lr: lr)
+        var loss = Tensor(scalar: 0)
+        let measure = { () -> Double in
+            optimizer.zeroGrad()
+            loss = (net(z) - z).square().sum() * 0.5
+            return Double(loss.item) * 2 / Double(z.count)
+        }
+        let step = {
+            loss.backward()
+            optimizer.step()
         }
         // Unit k measures the MSE after k - 1 steps, then stops at the target or takes step k
         // (the last unit, after `maxSteps` steps, only measures).
@@ -124,8 +115,7 @@ public enum AttractorExperiment {
 
         // One image.
         let one = network(generator: &g)
-        let fused = settings.engine == .fused
-        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, fused: fused, watch: TrainingWatch(context))
+        let fitOne = try fit(one, z1.reshape([1, 3072]), lr: lr, target: target, maxSteps: maxSteps, watch: TrainingWatch(context))
         let seconds = fitOne.seconds
         guard fitOne.mse < target else {
             throw PluginError.failure("one image not fitted: MSE \(formatNumber(fitOne.mse)) after \(maxSteps) steps", hint: "raise --max-steps or adjust --lr")
@@ -157,7 +147,7 @@ public enum AttractorExperiment {
         pictures = []; captions = []
         let two = network(generator: &g)
         let fitTwo = try fit(two, Tensor.concat([z1.reshape([1, 3072]), z2.reshape([1, 3072])], axis: 0), lr: lr, target: target, maxSteps: maxSteps,
-                             fused: fused, watch: TrainingWatch(context))
+                             watch: TrainingWatch(context))
         context.metrics.final("steps_two", Double(fitTwo.steps))
         context.log(String(format: "attractors: two images fitted to MSE %.3g in %d steps", fitTwo.mse, fitTwo.steps))
         let twoDistances = show(two, [("z1 (fitted)", z1), ("z2 (fitted)", z2)] + probes, training: [z1, z2], network: "2 images")

@@ -80,3 +80,32 @@ extension GEMMTests {
         check(m: 4, n: 517, k: 20, transA: false, transB: false, alpha: 2, beta: 0.5, threads: 1)
     }
 }
+
+/// The few-row paths (a linear layer on one to four inputs), against the reference.
+extension GEMMTests {
+    func testFewRowsDotAndStreamShapes() {
+        // fewRowsDot: A (m x k) B^T for one to four rows (pairs and a single), k off the
+        // two-vector steps, with leading dimensions wider than the matrices.
+        for m in 1...4 { check(m: m, n: 1_024, k: 3_072, transA: false, transB: true) }
+        check(m: 3, n: 100, k: 301, transA: false, transB: true, alpha: 0.5, beta: 1, pad: 3)
+        check(m: 1, n: 17, k: 257, transA: false, transB: true, threads: 3, pad: 1)
+        // fewRowsStream: A (m x k) B, k in blocks of 128 with a ragged last one.
+        for m in 1...4 { check(m: m, n: 1_024, k: 3_072, transA: false, transB: false) }
+        check(m: 3, n: 65, k: 600, transA: false, transB: false, alpha: 2, beta: 0.5, threads: 3, pad: 2)
+    }
+
+    func testFewRowsResultsDoNotDependOnThreadCount() {
+        for transB in [false, true] {
+            let (m, n, k) = (2, 300, 1_000)
+            let a = random([m, k], seed: 1), b = random(transB ? [n, k] : [k, n], seed: 2)
+            let one = Tensor.zeros([m, n]), three = Tensor.zeros([m, n])
+            withPointers([a, b, one, three]) { p in
+                for (c, threads) in [(p[2], 1), (p[3], 3)] {
+                    GEMM.sgemm(transA: false, transB: transB, m: m, n: n, k: k, a: p[0], lda: k, b: p[1], ldb: transB ? k : n,
+                               c: c, ldc: n, pool: WorkerPool(threads: threads))
+                }
+            }
+            XCTAssertEqual(one.values, three.values, "transB \(transB)")
+        }
+    }
+}

@@ -37,6 +37,12 @@ enum GEMM {
         if useLongDot(transA: transA, transB: transB, m: m, n: n, k: k) {
             return longDot(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
         }
+        if useFewRowsDot(transA: transA, transB: transB, m: m, n: n, k: k) {
+            return fewRowsDot(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
+        }
+        if useFewRowsStream(transA: transA, transB: transB, m: m, n: n, k: k) {
+            return fewRowsStream(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
+        }
         if useFewRows(transB: transB, m: m, n: n, k: k) {
             return fewRows(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
         }

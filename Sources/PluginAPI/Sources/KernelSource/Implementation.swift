@@ -60,6 +60,11 @@ public enum Implementation: KernelSetImplementation {
         OptimizerKernels.sgd(parameters: p, gradients: g, buffer: b, count: count, lr: lr, momentum: momentum, dampening: dampening,
                              weightDecay: weightDecay, nesterov: nesterov, first: first)
     }
+    public static func sgdLowRankUpdate(parameters p: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>, coefficientStride: Int,
+                                        rows x: UnsafePointer<Float>, rowStride: Int, rank: Int, count: Int, lr: Float, weightDecay: Float) {
+        OptimizerKernels.sgdLowRank(parameters: p, coefficients: c, coefficientStride: coefficientStride, rows: x, rowStride: rowStride,
+                                    rank: rank, count: count, lr: lr, weightDecay: weightDecay)
+    }
     public static func adamUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                                   firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,
                                   stepSize: Float, root2: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float) {

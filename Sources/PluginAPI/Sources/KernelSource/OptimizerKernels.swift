@@ -38,6 +38,43 @@ enum OptimizerKernels {
         }
     }
 
+    /// SGD without momentum on one row of a low-rank gradient: p -= lr (g + wd p) with
+    /// g = the sum over r < rank of c[r * coefficientStride] x[r * rowStride ..< + count], made
+    /// in registers by the operations, in the order, of building g with `axpy` from zero and
+    /// calling `sgd` without a buffer (the same bits, without writing g).
+    static func sgdLowRank(parameters p: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>, coefficientStride: Int,
+                           rows x: UnsafePointer<Float>, rowStride: Int, rank: Int, count: Int, lr: Float, weightDecay wd: Float) {
+        typealias V = Wide
+        let lanes = V.scalarCount
+        var i = 0
+        @inline(__always) func load(_ row: Int) -> V { UnsafeRawPointer(x + row * rowStride + i).loadUnaligned(as: V.self) }
+        @inline(__always) func step(_ g: V) {
+            let pr = UnsafeMutableRawPointer(p + i), pv = pr.loadUnaligned(as: V.self)
+            pr.storeBytes(of: pv - lr * (g + wd * pv), as: V.self)
+        }
+        // Ranks 1 and 2 (one or two images) written out with their coefficients in registers.
+        let c0 = V(repeating: c[0]), c1 = V(repeating: rank > 1 ? c[coefficientStride] : 0)
+        switch rank {
+        case 1:
+            while i + lanes <= count { step(V() + c0 * load(0)); i += lanes }
+        case 2:
+            while i + lanes <= count { step((V() + c0 * load(0)) + c1 * load(1)); i += lanes }
+        default:
+            while i + lanes <= count {
+                var g = V()
+                for r in 0..<rank { g = g + V(repeating: c[r * coefficientStride]) * load(r) }
+                step(g)
+                i += lanes
+            }
+        }
+        while i < count {
+            var g: Float = 0
+            for r in 0..<rank { g += c[r * coefficientStride] * x[r * rowStride + i] }
+            p[i] -= lr * (g + wd * p[i])
+            i += 1
+        }
+    }
+
     /// PyTorch's Adam with the step's corrections: g += wd p; m = b1 m + (1 - b1) g;
     /// v = b2 v + (1 - b2) g^2; p -= stepSize m / (sqrt(v) / root2 + eps). Eight lanes at a time
     /// (`VectorMath.squareRoot` is written for SIMD8).

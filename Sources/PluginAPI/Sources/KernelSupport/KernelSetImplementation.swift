@@ -44,6 +44,9 @@ public protocol KernelSetImplementation {
     /// PyTorch's SGD update of `count` parameters in place (`Optimizers.sgd` in Kernels).
     static func sgdUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>?,
                           count: Int, lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, first: Bool)
+    /// SGD without momentum on one row of a low-rank gradient (`Optimizers.sgdLowRank` in Kernels).
+    static func sgdLowRankUpdate(parameters p: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>, coefficientStride: Int,
+                                 rows x: UnsafePointer<Float>, rowStride: Int, rank: Int, count: Int, lr: Float, weightDecay: Float)
     /// PyTorch's Adam update of `count` parameters in place (`Optimizers.adam` in Kernels).
     static func adamUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                            firstMoments m: UnsafeMutablePointer<Float>, secondMoments v: UnsafeMutablePointer<Float>, count: Int,

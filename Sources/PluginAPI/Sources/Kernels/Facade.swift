@@ -117,6 +117,17 @@ public enum Optimizers {
                                 weightDecay: weightDecay, nesterov: nesterov, first: first)
     }
 
+    /// SGD without momentum on one row of a gradient given as `rank` rows x_r (`rowStride`
+    /// apart) and their coefficients (`coefficientStride` apart): p -= lr (g + wd p) with
+    /// g = sum of c_r x_r, the bits of making g with `VectorMath.axpy` from zero and calling
+    /// `sgd`, without writing g.
+    @inline(__always)
+    public static func sgdLowRank(parameters p: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>, coefficientStride: Int,
+                                  rows x: UnsafePointer<Float>, rowStride: Int, rank: Int, count: Int, lr: Float, weightDecay: Float) {
+        activeKernels.sgdLowRankUpdate(parameters: p, coefficients: c, coefficientStride: coefficientStride, rows: x, rowStride: rowStride,
+                                       rank: rank, count: count, lr: lr, weightDecay: weightDecay)
+    }
+
     /// PyTorch's Adam with the step's corrections: g += wd p; m = b1 m + (1 - b1) g;
     /// v = b2 v + (1 - b2) g^2; p -= stepSize m / (sqrt(v) / root2 + eps).
     @inline(__always)

@@ -38,23 +38,31 @@ public final class SGD: Optimizer {
     }
 
     /// Updates every parameter that has a gradient as above; a parameter without one keeps its value
-    /// and its momentum buffer.
+    /// and its momentum buffer. A gradient left as factors (`LowRankGradient`) is applied row by
+    /// row from its rows, so its dense matrix is never made; the numbers are the same.
     public override func step() {
         for p in parameters {
-            guard let grad = p.grad else { continue }
-            guard momentum != 0 else {
-                Self.update(parameters: p.data, gradients: grad.data, buffer: nil, count: p.count, lr: lr, momentum: 0,
-                            dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: true)
-                continue
-            }
+            let deferred = p.storedGrad == nil ? p.deferredGradient : nil
+            guard deferred != nil || p.grad != nil else { continue }
             let key = ObjectIdentifier(p)
             let first = buffers[key] == nil
-            var buffer = buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: p.count)
+            var buffer = momentum == 0 ? [] : buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: p.count)
             buffer.withUnsafeMutableBufferPointer { b in
-                Self.update(parameters: p.data, gradients: grad.data, buffer: b.baseAddress, count: p.count, lr: lr, momentum: momentum,
-                            dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: first)
+                let b = momentum == 0 ? nil : b.baseAddress
+                func update(offset: Int, gradients: UnsafePointer<Float>, count: Int) {
+                    Self.update(parameters: p.data + offset, gradients: gradients, buffer: b.map { $0 + offset }, count: count, lr: lr,
+                                momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: first)
+                }
+                if let deferred, b == nil {
+                    deferred.stepWithoutMomentum(p, lr: lr, weightDecay: weightDecay)
+                } else if let deferred {
+                    let width = deferred.inFeatures
+                    deferred.forEachRow { j, row in update(offset: j * width, gradients: row, count: width) }
+                } else if let grad = p.grad {
+                    update(offset: 0, gradients: grad.data, count: p.count)
+                }
             }
-            buffers[key] = buffer
+            if momentum != 0 { buffers[key] = buffer }
         }
     }
 

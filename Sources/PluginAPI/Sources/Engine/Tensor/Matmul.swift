@@ -85,6 +85,17 @@ func singleOutputLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     }
 }
 
+/// dW = gᵀ x for `denseLinear`'s backward, or nil when no gradient is needed or when it is
+/// left on the weight as its factors (`LowRankGradient`: a batch of a few rows).
+private func weightGradient(_ g: Tensor, _ x: Tensor, rows: Int, weight: Tensor) -> Tensor? {
+    guard weight.requiresGrad else { return nil }
+    if LowRankGradient.applies(to: weight, rows: rows) {
+        weight.deferredGradient = LowRankGradient(outputGradient: g, input: x, rows: rows)
+        return nil
+    }
+    return Tensor.gemm(g, rows: weight.shape[0], inner: rows, transA: true, x, cols: weight.shape[1], transB: false)
+}
+
 /// `linear` through GEMM, for any input (the reference of the {0,1}-input path).
 func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
@@ -100,7 +111,7 @@ func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         // g (rows, out): dx = g W, dW = g^T x, db = sum of g's rows.
         var grads: [Tensor?] = [
             x.requiresGrad ? Tensor(shape: x.shape, storage: Tensor.gemm(g, rows: rows, inner: outFeatures, transA: false, weight, cols: inFeatures, transB: false).storage) : nil,
-            weight.requiresGrad ? Tensor.gemm(g, rows: outFeatures, inner: rows, transA: true, x, cols: inFeatures, transB: false) : nil,
+            weightGradient(g, x, rows: rows, weight: weight),
         ]
         if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, outFeatures]).sum(axis: 0) : nil) }
         return grads

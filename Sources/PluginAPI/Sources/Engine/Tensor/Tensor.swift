@@ -12,7 +12,24 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// Whether gradients flow to this tensor (PyTorch's `requires_grad`).
     public var requiresGrad: Bool
     /// The accumulated gradient after `backward()` (leaves only, as in PyTorch).
-    public var grad: Tensor?
+    public var grad: Tensor? {
+        get {
+            if let deferred = deferredGradient {
+                deferredGradient = nil
+                let dense = deferred.materialized()
+                if let storedGrad { storedGrad.addInPlace(dense) } else { storedGrad = dense }
+            }
+            return storedGrad
+        }
+        set {
+            storedGrad = newValue
+            deferredGradient = nil
+        }
+    }
+    /// The gradient as a dense tensor, when it is one.
+    var storedGrad: Tensor?
+    /// The gradient still as factors (a linear layer's few-row batch), until `grad` is read.
+    var deferredGradient: LowRankGradient?
     /// The operation that produced this tensor, when it was recorded for autograd.
     var node: GradNode?
 

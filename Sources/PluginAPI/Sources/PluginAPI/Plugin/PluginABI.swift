@@ -28,7 +28,7 @@ public enum PluginABI {
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-2eb52a2ac7fe2b43" }
+    public static var runtimeBuildID: StaticString { "pluginapi-aaa9a322d2d39924" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
