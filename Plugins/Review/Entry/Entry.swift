@@ -8,7 +8,7 @@ import Review
 public func hostPluginABIVersion() -> Int32 { PluginABI.version }
 
 @_cdecl("host_plugin_runtime_build_id")
-public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+public func hostPluginRuntimeBuildID() -> PluginABI.CString { PluginABI.runtimeBuildIDPointer }
 
 @_cdecl("host_plugin_create")
-public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(ReviewPlugin()) }
+public func hostPluginCreate() -> PluginABI.PluginHandle? { PluginABI.export(ReviewPlugin()) }

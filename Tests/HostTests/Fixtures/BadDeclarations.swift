@@ -39,7 +39,7 @@ public final class BadDeclarationsPlugin: Plugin {
 public func hostPluginABIVersion() -> Int32 { PluginABI.version }
 
 @_cdecl("host_plugin_runtime_build_id")
-public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+public func hostPluginRuntimeBuildID() -> PluginABI.CString { PluginABI.runtimeBuildIDPointer }
 
 @_cdecl("host_plugin_create")
-public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(BadDeclarationsPlugin()) }
+public func hostPluginCreate() -> PluginABI.PluginHandle? { PluginABI.export(BadDeclarationsPlugin()) }

@@ -9,11 +9,18 @@
 /// @_cdecl("host_plugin_abi_version")
 /// public func hostPluginABIVersion() -> Int32 { PluginABI.version }
 /// @_cdecl("host_plugin_runtime_build_id")
-/// public func hostPluginRuntimeBuildID() -> UnsafePointer<CChar> { PluginABI.runtimeBuildIDPointer }
+/// public func hostPluginRuntimeBuildID() -> PluginABI.CString { PluginABI.runtimeBuildIDPointer }
 /// @_cdecl("host_plugin_create")
-/// public func hostPluginCreate() -> UnsafeMutableRawPointer? { PluginABI.export(MyPlugin()) }
+/// public func hostPluginCreate() -> PluginABI.PluginHandle? { PluginABI.export(MyPlugin()) }
 /// ```
 public enum PluginABI {
+    /// The C type of `host_plugin_runtime_build_id`'s result: a NUL-terminated string with
+    /// static lifetime. (A name, so an entry file states its C signature without pointer types.)
+    public typealias CString = UnsafePointer<CChar>
+    /// The C type of `host_plugin_create`'s result: the new plugin object, retained, as an
+    /// opaque pointer (`export`).
+    public typealias PluginHandle = UnsafeMutableRawPointer
+
     /// Version of the handshake itself: the three symbols and their C signatures.
     /// Bump only when those change.
     @_alwaysEmitIntoClient
@@ -28,7 +35,7 @@ public enum PluginABI {
     /// `@_alwaysEmitIntoClient` copies the literal into each plugin at compile time, so a
     /// plugin reports the runtime it was *built* against, not the one it is loaded into.
     @_alwaysEmitIntoClient
-    public static var runtimeBuildID: StaticString { "pluginapi-aaa9a322d2d39924" }
+    public static var runtimeBuildID: StaticString { "pluginapi-01b3b45f03f5b3f2" }
 
     /// `runtimeBuildID` as a NUL-terminated C string with static lifetime.
     @_alwaysEmitIntoClient
