@@ -110,4 +110,44 @@ final class LowRankGradientTests: XCTestCase {
         optimizer.step()
         XCTAssertEqual(net.w1.values, before, "no gradient, no step")
     }
+
+    /// SGD leaves its step from the factors waiting on the weight, and the next forward pass
+    /// applies each row just before reading it: the same bits as applying it at once (here
+    /// forced by reading the values after every step), and two steps with no pass between
+    /// them are both applied.
+    func testAWaitingUpdateGivesTheBitsOfAnImmediateOne() {
+        for weightDecay: Float in [0, 0.01] {
+            let x = random([2, 256], seed: 30)
+            let (waiting, immediate) = (Net(seed: 31), Net(seed: 31))
+            let optimizers = [waiting, immediate].map { SGD([$0.w1, $0.w2], lr: 0.01, weightDecay: weightDecay) }
+            for round in 0..<4 {
+                for (net, optimizer) in zip([waiting, immediate], optimizers) {
+                    optimizer.zeroGrad()
+                    net.loss(x).backward()
+                    optimizer.step()
+                    if round == 2 { optimizer.step() }   // twice from the same gradient
+                    if net.w1 === immediate.w1 { _ = (immediate.w1.values, immediate.w2.values) }
+                }
+            }
+            XCTAssertEqual(waiting.w1.values, immediate.w1.values, "wd \(weightDecay)")
+            XCTAssertEqual(waiting.w2.values, immediate.w2.values, "wd \(weightDecay)")
+        }
+    }
+
+    func testAWaitingUpdateReadFromManyThreadsAtOnceIsAppliedOnce() {
+        let x = random([1, 256], seed: 40)
+        let (waiting, immediate) = (Net(seed: 41), Net(seed: 41))
+        for net in [waiting, immediate] {
+            let optimizer = SGD([net.w1, net.w2], lr: 0.05)
+            net.loss(x).backward()
+            optimizer.step()
+        }
+        let expected = immediate.w2.values
+        let seen = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 8)
+        seen.initialize(repeating: [])
+        defer { seen.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in seen[i] = waiting.w2.values }
+        for i in 0..<8 { XCTAssertEqual(seen[i], expected, "reader \(i)") }
+    }
 }
+

@@ -38,11 +38,11 @@ enum SlurmInterrupt {
     }
 
     /// The tasks of each of `jobIDs` that squeue lists as queued or running, for the jobs with any.
-    static func activeJobs(_ jobIDs: [String]) throws -> [(id: String, tasks: Int)] {
-        try jobIDs.compactMap { id in
+    static func activeJobs(_ jobIDs: [String]) throws -> ActiveSlurmJobs {
+        ActiveSlurmJobs(jobs: try jobIDs.compactMap { id in
             let (queued, running) = try SlurmSweep.active(id)
             return queued + running > 0 ? (id, queued + running) : nil
-        }
+        })
     }
 
     /// What the Ctrl-C does once the wait has stopped: asks, when `interactive`, whether to
@@ -50,9 +50,8 @@ enum SlurmInterrupt {
     /// answer line); cancels them on yes (`cancel`), recording it in sweep.json; says what
     /// happened. Returns the exit code (130: the sweep did not finish here).
     static func stop(_ plan: SweepPlan, folder: String, interactive: Bool, ask: (String) -> String?, say: (String) -> Void) throws -> Int32 {
-        let jobs = try activeJobs(plan.slurm?.jobIDs ?? [])
-        let tasks = jobs.reduce(0) { $0 + $1.tasks }
-        let names = (jobs.count == 1 ? "job " : "jobs ") + jobs.map(\.id).joined(separator: ", ")
+        let active = try activeJobs(plan.slurm?.jobIDs ?? [])
+        let (jobs, tasks, names) = (active.jobs, active.tasks, active.named)
         guard tasks > 0 else {
             say("sweep: stopped waiting; no task of the sweep is queued or running; `host sweep status \(folder)` shows the runs, `host sweep resume \(folder)` runs the unfinished ones")
             return ExitCode.interrupted
@@ -84,7 +83,7 @@ enum SlurmInterrupt {
     /// cancelled task was in have marked themselves interrupted when sweep.json is written.
     static func waitUntilEnded(_ jobIDs: [String]) {
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, ((try? activeJobs(jobIDs)) ?? []).isEmpty == false { Thread.sleep(forTimeInterval: 0.2) }
+        while Date() < deadline, (try? activeJobs(jobIDs))?.jobs.isEmpty == false { Thread.sleep(forTimeInterval: 0.2) }
     }
 
     /// The question on stderr and one line of stdin as the answer (nil at end of input).
@@ -95,4 +94,16 @@ enum SlurmInterrupt {
 
     /// Whether stdin is a terminal, where a question can be answered.
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) != 0 }
+}
+
+/// A sweep's Slurm jobs that still have queued or running tasks, and how to name them.
+struct ActiveSlurmJobs {
+    /// Each job with its queued and running tasks, in the order asked.
+    let jobs: [(id: String, tasks: Int)]
+    /// The queued and running tasks of all the jobs.
+    var tasks: Int { jobs.reduce(0) { $0 + $1.tasks } }
+    /// "job 12" or "jobs 12, 13".
+    var named: String { (jobs.count == 1 ? "job " : "jobs ") + jobs.map(\.id).joined(separator: ", ") }
+    /// "12 13": what `scancel` takes.
+    var idList: String { jobs.map(\.id).joined(separator: " ") }
 }

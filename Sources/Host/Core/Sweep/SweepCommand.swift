@@ -55,11 +55,11 @@ enum SweepCommand {
     static func stillQueued(_ plan: SweepPlan, folder: String) -> HostError? {
         guard let ids = plan.slurm?.jobIDs, !ids.isEmpty else { return nil }
         do {
-            let jobs = try SlurmInterrupt.activeJobs(ids)
-            guard !jobs.isEmpty else { return nil }
-            let names = jobs.map(\.id).joined(separator: " "), tasks = jobs.reduce(0) { $0 + $1.tasks }
-            return HostError("\(tasks) task\(tasks == 1 ? "" : "s") of the sweep's Slurm job\(jobs.count == 1 ? "" : "s") \(names) \(tasks == 1 ? "is" : "are") still queued or running",
-                             hint: "wait for them (`host sweep status \(folder)`), or cancel them with `scancel \(names)`, then resume")
+            let active = try SlurmInterrupt.activeJobs(ids)
+            guard !active.jobs.isEmpty else { return nil }
+            let tasks = active.tasks
+            return HostError("\(tasks) task\(tasks == 1 ? "" : "s") of the sweep's Slurm \(active.named) \(tasks == 1 ? "is" : "are") still queued or running",
+                             hint: "wait for them (`host sweep status \(folder)`), or cancel them with `scancel \(active.idList)`, then resume")
         } catch let error as HostError {
             return error
         } catch {

@@ -24,14 +24,26 @@ extension GEMM {
         !transA && !transB && m <= 4 && n >= 64 && k >= 4 * fewRowsBlock
     }
 
+    /// C = alpha A Bᵀ + beta C through `fewRowsDot` when that is the path `sgemm` takes for
+    /// this shape, calling `beforeRow(j)` just before B's row j is first read (from the thread
+    /// that then reads it): false, having done nothing, for other shapes.
+    static func fewRowsDotTransposed(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool, beforeRow: (Int) -> Void) -> Bool {
+        guard k > 0, !useLongDot(transA: false, transB: true, m: m, n: n, k: k), useFewRowsDot(transA: false, transB: true, m: m, n: n, k: k)
+        else { return false }
+        fewRowsDot(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool, beforeRow: beforeRow)
+        return true
+    }
+
     static func fewRowsDot(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool) {
+                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool, beforeRow: (Int) -> Void = { _ in }) {
         func store(_ sum: Float, _ i: Int, _ j: Int) {
             let out = c + i * ldc + j
             out.pointee = alpha * sum + (beta == 0 ? 0 : beta * out.pointee)
         }
         pool.parallelRanges(n, grain: max(1, n / 64)) { range in
             for j in range {
+                beforeRow(j)
                 let row = b + j * ldb
                 var i = 0
                 while i + 1 < m {

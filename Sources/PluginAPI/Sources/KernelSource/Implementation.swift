@@ -23,6 +23,12 @@ public enum Implementation: KernelSetImplementation {
         GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                    beta: beta, c: c, ldc: ldc, pool: pool)
     }
+    public static func fewRowsDotTransposed(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                            b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                            pool: WorkerPool, beforeRow: (Int) -> Void) -> Bool {
+        GEMM.fewRowsDotTransposed(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                                  pool: pool, beforeRow: beforeRow)
+    }
     public static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
         GEMM.panelProduct6x16(kc: kc, a: a, b: b, c: c, ldc: ldc)

@@ -16,6 +16,11 @@ public protocol KernelSetImplementation {
     static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: WorkerPool)
+    /// C = alpha A Bᵀ + beta C on the few-rows path with a hook before each row of B
+    /// (`GEMM.fewRowsDotTransposed`); false for shapes that path does not serve.
+    static func fewRowsDotTransposed(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                     pool: WorkerPool, beforeRow: (Int) -> Void) -> Bool
     /// C (6 x 16) = packed A panel . packed B panel (`GEMM.panelProduct6x16`).
     static func panelProduct6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                  c: UnsafeMutablePointer<Float>, ldc: Int)

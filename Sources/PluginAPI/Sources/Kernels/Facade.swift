@@ -44,6 +44,18 @@ public enum GEMM {
                             beta: beta, c: c, ldc: ldc, pool: pool)
     }
 
+    /// C (m x n) = alpha A Bᵀ + beta C (B stored n x k) for a few rows of A (m <= 4: a linear
+    /// layer on one or a few inputs), calling `beforeRow(j)` just before row j of B is first read,
+    /// from the thread that reads it: what lets a weight's pending update be applied on the pass
+    /// that reads it. The same numbers as `sgemm`. Returns false, having done nothing, for
+    /// shapes `sgemm` does not take this path for.
+    public static func fewRowsDotTransposed(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                            b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                            pool: WorkerPool = .shared, beforeRow: (Int) -> Void) -> Bool {
+        activeKernels.fewRowsDotTransposed(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                                           pool: pool, beforeRow: beforeRow)
+    }
+
     /// C (6 x 16, rows `ldc` apart) = A panel . B panel over `kc` steps, for callers whose
     /// operands already lie as packed panels do: step p's six values of A at a[6p ..< 6p + 6],
     /// its sixteen of B at b[16p ..< 16p + 16]. Sixteen columns in every kernel set.

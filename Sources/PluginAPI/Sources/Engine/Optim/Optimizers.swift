@@ -54,7 +54,7 @@ public final class SGD: Optimizer {
                                 momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: first)
                 }
                 if let deferred, b == nil {
-                    deferred.stepWithoutMomentum(p, lr: lr, weightDecay: weightDecay)
+                    p.storage.deferUpdate(PendingWeightUpdate(gradient: deferred, lr: lr, weightDecay: weightDecay))
                 } else if let deferred {
                     let width = deferred.inFeatures
                     deferred.forEachRow { j, row in update(offset: j * width, gradients: row, count: width) }

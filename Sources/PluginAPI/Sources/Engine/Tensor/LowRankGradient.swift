@@ -60,23 +60,37 @@ struct LowRankGradient {
         }
     }
 
-    /// SGD without momentum, p -= lr (g + wd p), each row's gradient made in registers
-    /// (`Optimizers.sgdLowRank`): the bits of `forEachRow` and `Optimizers.sgd`.
-    func stepWithoutMomentum(_ p: Tensor, lr: Float, weightDecay: Float) {
-        let (rank, width, out) = (rows, inFeatures, outFeatures)
-        WorkerPool.shared.parallelRanges(out, grain: max(1, out / 64)) { range in
-            for j in range {
-                Optimizers.sgdLowRank(parameters: p.data + j * width, coefficients: left.data + j, coefficientStride: out,
-                                      rows: right.data, rowStride: width, rank: rank, count: width, lr: lr, weightDecay: weightDecay)
-            }
-        }
-    }
-
     /// The dense (out, in) gradient.
     func materialized() -> Tensor {
         let dense = Tensor(zeros: [outFeatures, inFeatures], zeroed: false)
         let width = inFeatures
         forEachRow { j, row in (dense.data + j * width).update(from: row, count: width) }
         return dense
+    }
+}
+
+/// An SGD step without momentum, p -= lr (g + wd p), from a low-rank gradient, left on the
+/// weight's storage (`TensorStorage.deferUpdate`) until its values are next read. `SGD.step`
+/// leaves it there, so that the next forward pass, which reads every row of the weight
+/// anyway, applies each row's update just before reading the row (one pass instead of two);
+/// any other access applies it whole first. Each row's gradient is made in registers
+/// (`Optimizers.sgdLowRank`): the bits of `LowRankGradient.forEachRow` and `Optimizers.sgd`.
+struct PendingWeightUpdate {
+    let gradient: LowRankGradient
+    let lr: Float, weightDecay: Float
+
+    /// Row j of the weight whose values are at `memory`.
+    func applyRow(_ j: Int, to memory: UnsafeMutablePointer<Float>) {
+        let (width, out) = (gradient.inFeatures, gradient.outFeatures)
+        Optimizers.sgdLowRank(parameters: memory + j * width, coefficients: gradient.left.data + j, coefficientStride: out,
+                              rows: gradient.right.data, rowStride: width, rank: gradient.rows, count: width, lr: lr, weightDecay: weightDecay)
+    }
+
+    /// Every row, split over the worker pool.
+    func apply(to memory: UnsafeMutablePointer<Float>) {
+        let out = gradient.outFeatures
+        WorkerPool.shared.parallelRanges(out, grain: max(1, out / 64)) { range in
+            for j in range { applyRow(j, to: memory) }
+        }
     }
 }

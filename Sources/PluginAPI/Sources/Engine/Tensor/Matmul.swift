@@ -85,6 +85,20 @@ func singleOutputLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     }
 }
 
+/// out = x Wᵀ + beta out when the weight has an update waiting (`PendingWeightUpdate`) and the
+/// product takes the few-rows path: each row of W gets its update just before the pass reads
+/// it, so the weight is read and written once for both. False, having done nothing, otherwise
+/// (the next access to the weight then applies the update whole).
+private func productAppliesPendingUpdate(_ x: Tensor, weight: Tensor, rows: Int, into out: Tensor, beta: Float) -> Bool {
+    guard rows <= LowRankGradient.maxRows, let (update, memory) = weight.storage.takePendingUpdate() else { return false }
+    defer { weight.storage.finishTakenUpdate() }
+    let (inFeatures, outFeatures) = (weight.shape[1], weight.shape[0])
+    let fused = GEMM.fewRowsDotTransposed(m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures, b: memory, ldb: inFeatures,
+                                          beta: beta, c: out.data, ldc: outFeatures) { j in update.applyRow(j, to: memory) }
+    if !fused { update.apply(to: memory) }
+    return fused
+}
+
 /// dW = gᵀ x for `denseLinear`'s backward, or nil when no gradient is needed or when it is
 /// left on the weight as its factors (`LowRankGradient`: a batch of a few rows).
 private func weightGradient(_ g: Tensor, _ x: Tensor, rows: Int, weight: Tensor) -> Tensor? {
@@ -104,8 +118,10 @@ func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     if let bias {
         for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
     }
-    GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-               b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+    if !productAppliesPendingUpdate(x, weight: weight, rows: rows, into: out, beta: bias == nil ? 0 : 1) {
+        GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+                   b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+    }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in
         // g (rows, out): dx = g W, dW = g^T x, db = sum of g's rows.

@@ -1,29 +1,83 @@
 import Foundation
 import Formats
+import Synchronization
 
 /// A tensor's memory: `count` Float32 values, 64-byte aligned so SIMD loads never straddle a
 /// cache line. Tensors share a storage for views such as `reshape`.
+///
+/// A storage can hold an update waiting to be applied (`PendingWeightUpdate`: an SGD step
+/// from a low-rank gradient). Every access to `base` applies it first, so nobody sees the
+/// values without it; an operation that reads every row anyway takes it instead
+/// (`takePendingUpdate`) and applies it row by row on the same pass.
 package final class TensorStorage: @unchecked Sendable {
-    package let base: UnsafeMutablePointer<Float>
+    private let memory: UnsafeMutablePointer<Float>
     package let count: Int
     /// Whether a second tensor (a view) was ever made over this storage; set once, never
     /// cleared, so a tensor whose storage is not shared and that nothing else references may
     /// be handed on without a copy (autograd's leaf gradients).
     package var isShared = false
+    /// 0: no update waits; 1: `pendingUpdate` waits; 2: a thread is applying it.
+    private let updateState = Atomic<Int>(0)
+    private var pendingUpdate: PendingWeightUpdate?
 
     /// Allocates `count` floats, zero-filled when `zeroed`.
     package init(count: Int, zeroed: Bool = true) {
         self.count = count
         let bytes = max(64, count * MemoryLayout<Float>.stride)
-        base = LargeBlockCache.allocate(bytes).bindMemory(to: Float.self, capacity: max(16, count))
-        if zeroed { base.initialize(repeating: 0, count: count) }
+        memory = LargeBlockCache.allocate(bytes).bindMemory(to: Float.self, capacity: max(16, count))
+        if zeroed { memory.initialize(repeating: 0, count: count) }
         MemoryStats.allocated(bytes)
     }
 
     deinit {
         let bytes = max(64, count * MemoryLayout<Float>.stride)
         MemoryStats.freed(bytes)
-        LargeBlockCache.release(UnsafeMutableRawPointer(base), bytes: bytes)
+        LargeBlockCache.release(UnsafeMutableRawPointer(memory), bytes: bytes)
+    }
+
+    /// The values, with any waiting update applied.
+    package var base: UnsafeMutablePointer<Float> {
+        if updateState.load(ordering: .acquiring) != 0 { settlePendingUpdate() }
+        return memory
+    }
+
+    /// Leaves `update` to be applied at the next access (one already waiting is applied first).
+    func deferUpdate(_ update: PendingWeightUpdate) {
+        settlePendingUpdate()
+        pendingUpdate = update
+        updateState.store(1, ordering: .releasing)
+    }
+
+    /// The waiting update, for a caller that applies it itself to `memory` before anything else
+    /// reads it, and then calls `finishTakenUpdate()`; nil (with nothing to finish) when none
+    /// waits. Meanwhile other accesses wait.
+    func takePendingUpdate() -> (update: PendingWeightUpdate, memory: UnsafeMutablePointer<Float>)? {
+        guard updateState.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing).exchanged else {
+            settlePendingUpdate()
+            return nil
+        }
+        guard let update = pendingUpdate else { updateState.store(0, ordering: .releasing); return nil }
+        pendingUpdate = nil
+        return (update, memory)
+    }
+
+    /// Ends what `takePendingUpdate` started.
+    func finishTakenUpdate() { updateState.store(0, ordering: .releasing) }
+
+    /// Applies the waiting update, or waits while another thread applies it.
+    private func settlePendingUpdate() {
+        while true {
+            let (exchanged, state) = updateState.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing)
+            if exchanged {
+                let update = pendingUpdate
+                pendingUpdate = nil
+                update?.apply(to: memory)
+                updateState.store(0, ordering: .releasing)
+                return
+            }
+            if state == 0 { return }
+            sched_yield()
+        }
     }
 }
 
