@@ -14,8 +14,13 @@ package final class TensorStorage: @unchecked Sendable {
     package let count: Int
     /// Whether a second tensor (a view) was ever made over this storage; set once, never
     /// cleared, so a tensor whose storage is not shared and that nothing else references may
-    /// be handed on without a copy (autograd's leaf gradients).
-    package var isShared = false
+    /// be handed on without a copy (autograd's leaf gradients). Atomic: views of one storage
+    /// (a shared bias reshaped) can be made on several threads at once.
+    package var isShared: Bool {
+        get { shared.load(ordering: .relaxed) }
+        set { shared.store(newValue, ordering: .relaxed) }
+    }
+    private let shared = Atomic<Bool>(false)
     /// 0: no update waits; 1: `pendingUpdate` waits; 2: a thread is applying it.
     private let updateState = Atomic<Int>(0)
     private var pendingUpdate: PendingWeightUpdate?
