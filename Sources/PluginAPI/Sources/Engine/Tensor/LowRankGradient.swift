@@ -8,8 +8,10 @@ import KernelSupport
 /// 1,024 weights are 25 MB written and read again per step; the factors are one row of each.
 ///
 /// `grad` builds the dense matrix when something reads it (row by row, as `rowGradient`
-/// does). `SGD` instead steps each weight row from its gradient row made in a small buffer,
-/// so the dense gradient never reaches memory; the numbers are the same bits either way.
+/// does). `SGD` instead steps each weight row from its gradient row, made in registers
+/// (`PendingWeightUpdate`, without momentum) or in a small buffer (`forEachRow`, with
+/// momentum), so the dense gradient never reaches memory; the numbers are the same bits
+/// either way.
 struct LowRankGradient {
     /// Batches of at most this many rows defer their weight gradient.
     static let maxRows = 4
