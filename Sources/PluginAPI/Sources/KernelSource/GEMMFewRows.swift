@@ -97,10 +97,9 @@ extension GEMM {
                 }
             }
         }
+        scale(c, m: m, n: n, ldc: ldc, beta: beta)
         for i in 0..<m {
-            let row = c + i * ldc
-            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
-            for block in 0..<blocks { VectorMath.axpy(alpha, partial + (block * m + i) * n, row, count: n) }
+            for block in 0..<blocks { VectorMath.axpy(alpha, partial + (block * m + i) * n, c + i * ldc, count: n) }
         }
     }
 }

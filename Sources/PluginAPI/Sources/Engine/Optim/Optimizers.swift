@@ -39,10 +39,15 @@ public final class SGD: Optimizer {
 
     /// Updates every parameter that has a gradient as above; a parameter without one keeps its value
     /// and its momentum buffer. A gradient left as factors (`LowRankGradient`) is applied row by
-    /// row from its rows, so its dense matrix is never made; the numbers are the same.
+    /// row from its rows, so its dense matrix is never made; without momentum the step waits on
+    /// the weight until its values are next read (`PendingWeightUpdate`). The numbers are the same.
     public override func step() {
         for p in parameters {
             let deferred = p.storedGrad == nil ? p.deferredGradient : nil
+            if let deferred, momentum == 0 {
+                p.storage.deferUpdate(PendingWeightUpdate(gradient: deferred, lr: lr, weightDecay: weightDecay))
+                continue
+            }
             guard deferred != nil || p.grad != nil else { continue }
             let key = ObjectIdentifier(p)
             let first = buffers[key] == nil
@@ -53,9 +58,7 @@ public final class SGD: Optimizer {
                     Self.update(parameters: p.data + offset, gradients: gradients, buffer: b.map { $0 + offset }, count: count, lr: lr,
                                 momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, first: first)
                 }
-                if let deferred, b == nil {
-                    p.storage.deferUpdate(PendingWeightUpdate(gradient: deferred, lr: lr, weightDecay: weightDecay))
-                } else if let deferred {
+                if let deferred {
                     let width = deferred.inFeatures
                     deferred.forEachRow { j, row in update(offset: j * width, gradients: row, count: width) }
                 } else if let grad = p.grad {
