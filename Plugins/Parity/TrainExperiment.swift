@@ -42,6 +42,8 @@ public enum TrainExperiment {
         public var seconds = 0.0
         /// The trained network.
         public var network: Module?
+        /// How the training step ran: replayed from its capture, or eagerly and why (`StepCapture`).
+        public var stepMode = ""
         public var finalLoss: Double { curve.last?.loss ?? .nan }
     }
 
@@ -52,6 +54,7 @@ public enum TrainExperiment {
         context.metrics.final("steps_per_second", Double(outcome.curve.last?.step ?? 0) / max(outcome.seconds, 1e-9))
         context.log(String(format: "train: d = %d, final loss %.4f, test accuracy %.4f (%.1f s)", settings.d, outcome.finalLoss,
                            outcome.testAccuracy, outcome.seconds))
+        context.log("train: the step for input shapes \(outcome.stepMode)")
         try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
         // The weights by PyTorch's names (hidden.weight, hidden.bias, output.weight, output.bias).
         try outcome.network?.save(to: try context.artifacts.makeFolder("checkpoint"))
@@ -69,24 +72,24 @@ public enum TrainExperiment {
         let network: Module = model?(&generator) ?? TwoLayerReLU(d: s.d, hidden: s.widthFactor * s.d, generator: &generator)
         let optimizer = SGD(network.parameters(), lr: s.lr, momentum: s.momentum)
         let x = Tensor.zeros([s.batch, s.d]), y = Tensor.zeros([s.batch])
+        // The course's step (zero_grad, hinge loss, backward, step), captured once and replayed; the
+        // batch's two halves go forward and backward at once, on two threads when there are two.
+        let step = StepCapture(optimizer, parts: 2) { batch in
+            hingeLoss(network(batch[0]).reshape([batch[1].count]), batch[1])
+        }
         var outcome = Outcome()
         let loop = TrainingLoop("train d=\(s.d)", total: s.iters, logEvery: s.logEvery, watch: watch,
                                 divergenceHint: "lower --lr (now \(s.lr))")
         let report = try loop.run(step: { _ in
             data.sample(into: x, labels: y, generator: &generator)
-            optimizer.zeroGrad()
-            // The batch's two halves go forward and backward at once, on two threads when there are two.
-            let loss = DataParallel.backward(batch: s.batch) { rows in
-                hingeLoss(network(x.rows(rows)).reshape([rows.count]), y.rows(rows))
-            }
-            if loss.isFinite { optimizer.step() }
-            return loss
+            return step(x, y)
         }, log: { point in
             outcome.curve.append((point.step, point.windowLoss, point.runningLoss))
             inspect(point.step, network)
             return [("loss", point.windowLoss), ("running_mean_loss", point.runningLoss)]
         })
         outcome.seconds = report.seconds
+        outcome.stepMode = step.description
         outcome.testAccuracy = accuracy(network, data: data, samples: s.testSamples, generator: &generator)
         outcome.network = network
         return outcome

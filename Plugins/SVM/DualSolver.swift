@@ -61,13 +61,12 @@ public struct DualSolver {
         let k = kernel.matrix(x, x)
         let q = noGrad { y.reshape([n, 1]) * y.reshape([1, n]) * k }
         let a = Tensor.zeros([n], requiresGrad: true)
-        let upper = c.map(Float.init) ?? .infinity
+        let update = ProjectedGradientStep(a, lr: lr, upper: c.map(Float.init) ?? .infinity)
+        // zero_grad, objective, backward, update: captured once, then replayed (StepCapture).
+        let descend = StepCapture(update) { inputs in DualSolver.objective(a, inputs[0]) }
         var model = Model(x: x, y: y, alpha: [], kernel: kernel, objective: [])
         let report = try loop.run(step: { step in
-            a.grad = nil
-            DualSolver.objective(a, q).backward()
-            guard let grad = a.grad else { return nil }
-            a.copy_(noGrad { (a - grad * lr).clamp(min: 0, max: upper) })
+            descend(q)
             return loop.isLoggingPoint(step) ? Double(noGrad { DualSolver.objective(a, q) }.item) : nil
         }, log: { point in
             model.objective.append((point.step, point.windowLoss))
@@ -76,6 +75,23 @@ public struct DualSolver {
         model.alpha = a.values
         model.seconds = report.seconds
         return model
+    }
+
+    /// The projected gradient step a <- clamp(a - lr grad f(a), 0, C), as an optimizer.
+    final class ProjectedGradientStep: Optimizer {
+        let upper: Float
+
+        init(_ a: Tensor, lr: Float, upper: Float) {
+            self.upper = upper
+            super.init([a], lr: lr)
+        }
+
+        override func step() {
+            for a in parameters {
+                guard let grad = a.grad else { continue }
+                a.copy_(noGrad { (a - grad * lr).clamp(min: 0, max: upper) })
+            }
+        }
     }
 
     /// The closed-form gradient of the dual objective, Q a - 1 with Q_ij = y_i y_j K(x_i, x_j),

@@ -8,11 +8,13 @@ extension Tensor {
     /// max(0, x); gradient 1 where x > 0. NaN stays NaN, as in PyTorch, so divergence shows.
     public func relu() -> Tensor {
         let out = Tensor(zeros: shape, zeroed: false)
-        VectorMath.relu(data, into: out.data, count: count)
+        capturedKernel("relu") { [storage, count, target = out.storage] in VectorMath.relu(storage.base, into: target.base, count: count) }
         return out.recorded("relu", [self], savingOutput: { g, out in
             engineCheck(g.count == out.count, "relu backward: gradient \(g.shape) for output \(out.shape)")
             let dx = Tensor(zeros: out.shape, zeroed: false)
-            VectorMath.reluBackward(g.data, out.data, into: dx.data, count: out.count)
+            capturedKernel("relu_backward") { [g = g.storage, out = out.storage, dx = dx.storage] in
+                VectorMath.reluBackward(g.base, out.base, into: dx.base, count: out.count)
+            }
             return [dx]
         })
     }

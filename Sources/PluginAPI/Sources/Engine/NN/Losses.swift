@@ -8,16 +8,18 @@ extension Tensor {
         let axis = normalizeAxis(axis, rank: rank)
         let (outer, n, inner) = split(at: axis)
         let out = Tensor(zeros: shape, zeroed: false)
-        let (p, o) = (data, out.data)
-        for i in 0..<outer {
-            for j in 0..<inner {
-                let at = { (k: Int) in (i * n + k) * inner + j }
-                var m = -Float.infinity
-                for k in 0..<n { m = Swift.max(m, p[at(k)]) }
-                var s = 0.0
-                for k in 0..<n { s += Double(Foundation.exp(p[at(k)] - m)) }
-                let logSum = m + Float(Foundation.log(s))
-                for k in 0..<n { o[at(k)] = p[at(k)] - logSum }
+        capturedKernel("log_softmax") { [storage, target = out.storage] in
+            let (p, o) = (storage.base, target.base)
+            for i in 0..<outer {
+                for j in 0..<inner {
+                    let at = { (k: Int) in (i * n + k) * inner + j }
+                    var m = -Float.infinity
+                    for k in 0..<n { m = Swift.max(m, p[at(k)]) }
+                    var s = 0.0
+                    for k in 0..<n { s += Double(Foundation.exp(p[at(k)] - m)) }
+                    let logSum = m + Float(Foundation.log(s))
+                    for k in 0..<n { o[at(k)] = p[at(k)] - logSum }
+                }
             }
         }
         return out.recorded("log_softmax", [self], savingOutput: { g, saved in
@@ -51,18 +53,25 @@ public func accuracy(_ logits: Tensor, targets: [Int]) -> Double {
 public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
     engineCheck(logits.rank == 2 && logits.shape[0] == targets.count, "cross-entropy: logits \(logits.shape) for \(targets.count) targets")
     let (n, c) = (logits.shape[0], logits.shape[1])
+    for t in targets { engineCheck(t >= 0 && t < c, "cross-entropy: target \(t) is not a class in 0..<\(c)") }
     let logProbs = noGrad { logits.detach().logSoftmax(axis: 1) }
-    var loss = 0.0
-    for (i, t) in targets.enumerated() {
-        engineCheck(t >= 0 && t < c, "cross-entropy: target \(t) is not a class in 0..<\(c)")
-        loss -= Double(logProbs.data[i * c + t])
+    let out = Tensor(zeros: [], zeroed: false)
+    capturedKernel("cross_entropy") { [logProbs = logProbs.storage, target = out.storage] in
+        let p = logProbs.base
+        var loss = 0.0
+        for (i, t) in targets.enumerated() { loss -= Double(p[i * c + t]) }
+        target.base[0] = Float(loss / Double(n))
     }
-    return Tensor(scalar: Float(loss / Double(n))).recorded("cross_entropy", [logits]) { g in
+    return out.recorded("cross_entropy", [logits]) { g in
         // d/dlogits = (softmax - onehot) / N
-        let grad = logProbs.map { Foundation.exp($0) }
-        for (i, t) in targets.enumerated() { grad.data[i * c + t] -= 1 }
-        let scale = g.item / Float(n)
-        for i in 0..<grad.count { grad.data[i] *= scale }
+        let grad = Tensor(zeros: logProbs.shape, zeroed: false)
+        capturedKernel("cross_entropy_backward") { [logProbs = logProbs.storage, g = g.storage, target = grad.storage] in
+            let (p, d) = (logProbs.base, target.base)
+            for i in 0..<target.count { d[i] = Foundation.exp(p[i]) }
+            for (i, t) in targets.enumerated() { d[i * c + t] -= 1 }
+            let scale = g.base[0] / Float(n)
+            for i in 0..<target.count { d[i] *= scale }
+        }
         return [grad]
     }
 }
@@ -72,14 +81,22 @@ public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
 public func mseLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
     engineCheck(x.shape == y.shape, "mse: input \(x.shape) and target \(y.shape) must have the same shape")
     let n = x.count
-    var total = 0.0
-    for i in 0..<n { let e = Double(x.data[i] - y.data[i]); total += e * e }
-    return Tensor(scalar: Float(total / Double(max(n, 1)))).recorded("mse_loss", [x, y]) { g in
+    let out = Tensor(zeros: [], zeroed: false)
+    capturedKernel("mse_loss") { [x = x.storage, y = y.storage, target = out.storage] in
+        let (xp, yp) = (x.base, y.base)
+        var total = 0.0
+        for i in 0..<n { let e = Double(xp[i] - yp[i]); total += e * e }
+        target.base[0] = Float(total / Double(max(n, 1)))
+    }
+    return out.recorded("mse_loss", [x, y]) { g in
         // d/dx = 2 (x - y) g / N, d/dy = its negative.
-        let scale = 2 * g.item / Float(max(n, 1))
         let dx = Tensor(zeros: x.shape, zeroed: false)
-        for i in 0..<n { dx.data[i] = scale * (x.data[i] - y.data[i]) }
-        return [dx, y.requiresGrad ? -dx : nil]
+        capturedKernel("mse_loss_backward") { [x = x.storage, y = y.storage, g = g.storage, dx = dx.storage] in
+            let (xp, yp, d) = (x.base, y.base, dx.base)
+            let scale = 2 * g.base[0] / Float(max(n, 1))
+            for i in 0..<n { d[i] = scale * (xp[i] - yp[i]) }
+        }
+        return [dx, y.requiresGrad ? dx * -1 : nil]
     }
 }
 
@@ -89,16 +106,24 @@ public func mseLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
 public func hingeLoss(_ x: Tensor, _ y: Tensor) -> Tensor {
     engineCheck(x.shape == y.shape, "hinge: scores \(x.shape) and labels \(y.shape) must have the same shape (beware (N,1) against (N,))")
     let n = x.count
-    var total = 0.0
-    for i in 0..<n { let margin = 1 - x.data[i] * y.data[i]; total += margin < 0 ? 0 : Double(margin) }   // NaN stays NaN, as relu
-    return Tensor(scalar: Float(total / Double(max(n, 1)))).recorded("hinge_loss", [x, y]) { g in
+    let out = Tensor(zeros: [], zeroed: false)
+    capturedKernel("hinge_loss") { [x = x.storage, y = y.storage, target = out.storage] in
+        let (xp, yp) = (x.base, y.base)
+        var total = 0.0
+        for i in 0..<n { let margin = 1 - xp[i] * yp[i]; total += margin < 0 ? 0 : Double(margin) }   // NaN stays NaN, as relu
+        target.base[0] = Float(total / Double(max(n, 1)))
+    }
+    return out.recorded("hinge_loss", [x, y]) { g in
         // Where the margin is violated (1 - x y > 0): d/dx = -y g / N, d/dy = -x g / N; else 0.
-        let scale = -g.item / Float(max(n, 1))
         let dx = Tensor(zeros: x.shape, zeroed: false), dy = y.requiresGrad ? Tensor(zeros: y.shape) : nil
-        for i in 0..<n {
-            let violated = 1 - x.data[i] * y.data[i] > 0
-            dx.data[i] = violated ? scale * y.data[i] : 0
-            if let dy, violated { dy.data[i] = scale * x.data[i] }
+        capturedKernel("hinge_loss_backward") { [x = x.storage, y = y.storage, g = g.storage, dx = dx.storage, dy = dy?.storage] in
+            let (xp, yp, dxp, dyp) = (x.base, y.base, dx.base, dy?.base)
+            let scale = -g.base[0] / Float(max(n, 1))
+            for i in 0..<n {
+                let violated = 1 - xp[i] * yp[i] > 0
+                dxp[i] = violated ? scale * yp[i] : 0
+                if let dyp, violated { dyp[i] = scale * xp[i] }
+            }
         }
         return [dx, dy]
     }

@@ -27,6 +27,7 @@ public enum DataParallel {
     /// gradients into each leaf's `grad` as `backward()` does, and returns the batch's mean loss.
     public static func backward(batch: Int, parts: Int = 2, _ loss: (Range<Int>) -> Tensor) -> Double {
         engineCheck(batch > 0 && parts > 0, "DataParallel.backward needs a batch and parts, got batch \(batch), parts \(parts)")
+        StepRecorder.current?.refuse("DataParallel.backward cannot run inside a captured step; give StepCapture `parts` instead")
         let parts = min(parts, batch)
         let sinks = (0..<parts).map { _ in GradientSink() }
         var losses = [Double](repeating: 0, count: parts)

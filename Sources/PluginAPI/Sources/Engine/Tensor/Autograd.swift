@@ -74,6 +74,7 @@ extension Tensor {
     /// Marks `out` as produced from `inputs` when any of them needs a gradient.
     @discardableResult
     func recorded(_ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        StepRecorder.current?.noteOperation(name)
         if GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) {
             node = GradNode(name: name, inputs: inputs, backward: backward)
             requiresGrad = true
@@ -121,7 +122,9 @@ extension Tensor {
                     }
                     continue
                 }
-                for (input, inputGrad) in zip(node.inputs, node.backward(g)) where input.requiresGrad {
+                let inputGrads = node.backward(g)
+                StepRecorder.current?.noteOperation(node.name, backward: true)
+                for (input, inputGrad) in zip(node.inputs, inputGrads) where input.requiresGrad {
                     guard let inputGrad else { continue }
                     engineCheck(inputGrad.shape == input.shape, "\(node.name) backward gave shape \(inputGrad.shape) for an input of shape \(input.shape)")
                     let key = ObjectIdentifier(input)
@@ -140,7 +143,9 @@ extension Tensor {
     /// Adds `other` into this tensor's values (no autograd).
     func addInPlace(_ other: Tensor) {
         engineCheck(other.count == count, "gradient accumulation: \(other.shape) into \(shape)")
-        let (d, o) = (data, other.data)
-        for i in 0..<count { d[i] += o[i] }
+        capturedKernel("add_") { [storage, count] in
+            let (d, o) = (storage.base, other.storage.base)
+            for i in 0..<count { d[i] += o[i] }
+        }
     }
 }

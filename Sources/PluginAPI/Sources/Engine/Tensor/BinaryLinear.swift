@@ -82,9 +82,15 @@ extension Tensor {
     /// that are all zero (samples that pass no gradient, as hinge samples within the margin)
     /// are skipped, which changes no value.
     static func bitRowsWeightGradientT(_ bits: BitRows, g: Tensor, outFeatures: Int) -> Tensor {
+        let out = Tensor(zeros: [bits.features, outFeatures], zeroed: false)
+        bitRowsWeightGradientT(bits, g: g, outFeatures: outFeatures, into: out)
+        return out
+    }
+
+    /// `bitRowsWeightGradientT` into `out` (features, outFeatures).
+    static func bitRowsWeightGradientT(_ bits: BitRows, g: Tensor, outFeatures: Int, into out: Tensor) {
         let gp = UnsafePointer(g.data)
         let columns = bits.columns { r in !BinaryInputKernels.allZero(gp + r * outFeatures, count: outFeatures) }
-        let out = Tensor(zeros: [bits.features, outFeatures], zeroed: false)
         let o = out.data
         columns.rows.withUnsafeBufferPointer { rows in
             guard let base = rows.baseAddress, !rows.isEmpty else { return out.zero_() }
@@ -96,7 +102,6 @@ extension Tensor {
                 }
             }
         }
-        return out
     }
 }
 
@@ -121,11 +126,16 @@ extension Tensor {
     /// float32 (SIMD, as PyTorch sums a bias gradient in float32).
     static func columnSums(_ g: Tensor, rows: Int, cols: Int) -> Tensor {
         let out = Tensor(zeros: [cols], zeroed: false)
+        columnSums(g, rows: rows, cols: cols, into: out)
+        return out
+    }
+
+    /// `columnSums` into `out` (cols).
+    static func columnSums(_ g: Tensor, rows: Int, cols: Int, into out: Tensor) {
         let all = (0..<rows).map { Int32(truncatingIfNeeded: $0) }
         all.withUnsafeBufferPointer { indices in
             guard let base = indices.baseAddress else { return out.zero_() }
             BinaryInputKernels.sumRows(g.data, stride: cols, indices: base, count: rows, start: nil, into: out.data, length: cols)
         }
-        return out
     }
 }

@@ -23,6 +23,13 @@ extension Tensor {
             engineFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         let out = Tensor(zeros: shape, zeroed: false)
+        capturedKernel("binary") { binaryKernel(a, b, op, into: out) }
+        return out
+    }
+
+    /// `binaryKernel`'s loops, into `out` of the broadcast shape.
+    private static func binaryKernel(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, into out: Tensor) {
+        let shape = out.shape
         let (pa, pb, po) = (a.data, b.data, out.data)
         if a.shape == b.shape {
             WorkerPool.shared.parallelRanges(out.count, grain: 1 << 16) { r in
@@ -33,7 +40,7 @@ extension Tensor {
                 case .div: for i in r { po[i] = pa[i] / pb[i] }
                 }
             }
-            return out
+            return
         }
         let sa = Broadcast.strides(of: a.shape, as: shape), sb = Broadcast.strides(of: b.shape, as: shape)
         forEachBroadcastRun(shape, sa, sb) { o, ia, ib, run, stepA, stepB in
@@ -44,10 +51,24 @@ extension Tensor {
             default: for j in 0..<run { po[o + j] = op.apply(pa[ia + j * stepA], pb[ib + j * stepB]) }
             }
         }
+    }
+
+    /// Every element combined with a scalar, `x op s`, into a new tensor (no autograd).
+    func scalarKernel(_ op: BinaryOp, _ s: Float) -> Tensor {
+        let out = Tensor(zeros: shape, zeroed: false)
+        capturedKernel("scalar") { [storage, count, target = out.storage] in
+            let (p, o) = (storage.base, target.base)
+            switch op {
+            case .add: for i in 0..<count { o[i] = p[i] + s }
+            case .sub: for i in 0..<count { o[i] = p[i] - s }
+            case .mul: for i in 0..<count { o[i] = p[i] * s }
+            case .div: for i in 0..<count { o[i] = p[i] / s }
+            }
+        }
         return out
     }
 
-    /// Applies `f` to every element into a new tensor (no autograd).
+    /// Applies `f` to every element into a new tensor (no autograd; not capturable).
     @inline(__always)
     func map(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(zeros: shape, zeroed: false)
@@ -100,7 +121,7 @@ extension Tensor {
     }
 
     /// `a + s`: the scalar added to every element, with gradients.
-    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s }.recorded("add_scalar", [a]) { g in [g] } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.scalarKernel(.add, s).recorded("add_scalar", [a]) { g in [g] } }
     /// `s + a`, the same as `a + s`.
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
     /// `a - s`: the scalar subtracted from every element, with gradients.
@@ -108,7 +129,7 @@ extension Tensor {
     /// `s - a`: the scalar minus every element, with gradients.
     public static func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 }.recorded("rsub_scalar", [a]) { g in [-g] } }
     /// `a * s`: every element times the scalar, with gradients.
-    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s }.recorded("mul_scalar", [a]) { g in [g * s] } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.scalarKernel(.mul, s).recorded("mul_scalar", [a]) { g in [g * s] } }
     /// `s * a`, the same as `a * s`.
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     /// `a / s`, computed as `a * (1 / s)` (which can differ from true division in the last bit).

@@ -32,6 +32,7 @@ struct LowRankGradient {
     static func applies(to weight: Tensor, rows: Int) -> Bool {
         rows <= maxRows && weight.rank == 2 && weight.count >= minimumWeights && weight.node == nil
             && weight.storedGrad == nil && weight.deferredGradient == nil && GradientSink.current == nil
+            && StepRecorder.current == nil
     }
 
     /// The factors of gᵀ x, copied (a few rows), so later changes to x do not reach them.

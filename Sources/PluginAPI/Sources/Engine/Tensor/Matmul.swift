@@ -8,8 +8,10 @@ extension Tensor {
     static func gemm(_ a: Tensor, rows m: Int, inner k: Int, transA: Bool, _ b: Tensor, cols n: Int, transB: Bool,
                      into out: Tensor? = nil, beta: Float = 0, aOffset: Int = 0, bOffset: Int = 0, cOffset: Int = 0) -> Tensor {
         let c = out ?? Tensor(zeros: [m, n], zeroed: false)
-        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data + aOffset, lda: transA ? m : k,
-                   b: b.data + bOffset, ldb: transB ? k : n, beta: beta, c: c.data + cOffset, ldc: n)
+        capturedKernel("gemm") { [a = a.storage, b = b.storage, c = c.storage] in
+            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.base + aOffset, lda: transA ? m : k,
+                       b: b.base + bOffset, ldb: transB ? k : n, beta: beta, c: c.base + cOffset, ldc: n)
+        }
         return c
     }
 
@@ -55,6 +57,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     engineCheck(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
+    if !x.requiresGrad, weight.rank == 2, StepRecorder.current != nil {
+        return capturedLinear(untrackedInput: x, weight: weight, bias: bias)
+    }
     if !x.requiresGrad, weight.rank == 2, let bits = BitRows(x, rows: rows, features: inFeatures) {
         return bitLinear(x, bits, weight: weight, bias: bias)
     }
@@ -67,17 +72,22 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
 func singleOutputLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [1], zeroed: false)
-    let b = bias?.data[0] ?? 0
-    for r in 0..<rows { out.data[r] = b + VectorMath.dot(x.data + r * inFeatures, weight.data, count: inFeatures) }
+    capturedKernel("linear") { [x = x.storage, w = weight.storage, b = bias?.storage, o = out.storage] in
+        let (xp, wp, op, b) = (x.base, w.base, o.base, b?.base[0] ?? 0)
+        for r in 0..<rows { op[r] = b + VectorMath.dot(xp + r * inFeatures, wp, count: inFeatures) }
+    }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in
         // g (rows, 1): dx row r = g_r w, dW = the sum over rows of g_r x_r, db = the sum of g.
         let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
         let dw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
-        for r in 0..<rows {
-            let gr = g.data[r]
-            if let dx { VectorMath.axpy(gr, weight.data, dx.data + r * inFeatures, count: inFeatures) }
-            if let dw { VectorMath.axpy(gr, x.data + r * inFeatures, dw.data, count: inFeatures) }
+        capturedKernel("linear_backward") { [g = g.storage, x = x.storage, w = weight.storage, dx = dx?.storage, dw = dw?.storage] in
+            let (gp, xp, wp, dxp, dwp) = (g.base, x.base, w.base, dx?.base, dw?.base)
+            for r in 0..<rows {
+                let gr = gp[r]
+                if let dxp { VectorMath.axpy(gr, wp, dxp + r * inFeatures, count: inFeatures) }
+                if let dwp { VectorMath.axpy(gr, xp + r * inFeatures, dwp, count: inFeatures) }
+            }
         }
         var grads: [Tensor?] = [dx, dw]
         if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, 1]).sum(axis: 0) : nil) }
@@ -115,12 +125,14 @@ func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     let rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
-    if let bias {
-        for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
-    }
-    if !productAppliesPendingUpdate(x, weight: weight, rows: rows, into: out, beta: bias == nil ? 0 : 1) {
-        GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                   b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+    capturedKernel("linear") {
+        if let bias {
+            for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
+        }
+        if !productAppliesPendingUpdate(x, weight: weight, rows: rows, into: out, beta: bias == nil ? 0 : 1) {
+            GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+                       b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+        }
     }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in

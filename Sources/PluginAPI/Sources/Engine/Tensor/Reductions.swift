@@ -13,11 +13,17 @@ extension Tensor {
         let (outer, n, inner) = split(at: axis)
         var outShape = shape; outShape[axis] = 1
         let out = Tensor(zeros: outShape, zeroed: false)
-        let (p, o) = (data, out.data)
-        var sums = [Double](repeating: 0, count: inner)
-        sums.withUnsafeMutableBufferPointer { acc in
+        capturedKernel("sum") { [storage, target = out.storage] in
+            Tensor.sumKernel(storage.base, outer: outer, n: n, inner: inner, into: target.base)
+        }
+        return out
+    }
+
+    /// The sums over the middle index of (outer, n, inner) values into (outer, inner), in Double.
+    static func sumKernel(_ p: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, into o: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: inner) { acc in
             for i in 0..<outer {
-                acc.update(repeating: 0)
+                acc.initialize(repeating: 0)
                 for k in 0..<n {
                     let row = p + (i * n + k) * inner
                     for j in 0..<inner { acc[j] += Double(row[j]) }
@@ -25,7 +31,6 @@ extension Tensor {
                 for j in 0..<inner { o[i * inner + j] = Float(acc[j]) }
             }
         }
-        return out
     }
 
     /// Sum over `axes` (all when empty is not what you want: use `sum()`), as `x.sum(dim=axes, keepdim=)`.
@@ -44,11 +49,19 @@ extension Tensor {
 
     /// Sum of every element, as a scalar tensor.
     public func sum() -> Tensor {
-        var acc = 0.0
-        let p = data
-        for i in 0..<count { acc += Double(p[i]) }
+        let out = Tensor(zeros: [], zeroed: false)
+        capturedKernel("sum_all") { [storage, count, target = out.storage] in
+            var acc = 0.0
+            let p = storage.base
+            for i in 0..<count { acc += Double(p[i]) }
+            target.base[0] = Float(acc)
+        }
         let inputShape = shape
-        return Tensor(scalar: Float(acc)).recorded("sum_all", [self]) { g in [Tensor.full(inputShape, g.item)] }
+        return out.recorded("sum_all", [self]) { g in
+            let grad = Tensor(zeros: inputShape, zeroed: false)
+            capturedKernel("sum_all_backward") { [g = g.storage, target = grad.storage] in target.base.update(repeating: g.base[0], count: target.count) }
+            return [grad]
+        }
     }
 
     /// Mean over `axes`.

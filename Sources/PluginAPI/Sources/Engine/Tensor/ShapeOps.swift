@@ -35,7 +35,10 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let out = Tensor(zeros: outShape, zeroed: false)
         if order == [1, 0] {   // a matrix transpose: the kernel's register blocks
-            VectorMath.transpose(data, rows: shape[0], cols: shape[1], into: out.data)
+            let (rows, cols) = (shape[0], shape[1])
+            capturedKernel("transpose") { [storage, target = out.storage] in
+                VectorMath.transpose(storage.base, rows: rows, cols: cols, into: target.base)
+            }
             return out.recorded("permute", [self]) { g in [g.permute([1, 0])] }
         }
         var inStrides = [Int](repeating: 1, count: rank)

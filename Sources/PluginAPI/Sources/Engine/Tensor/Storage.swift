@@ -32,6 +32,7 @@ package final class TensorStorage: @unchecked Sendable {
         memory = LargeBlockCache.allocate(bytes).bindMemory(to: Float.self, capacity: max(16, count))
         if zeroed { memory.initialize(repeating: 0, count: count) }
         MemoryStats.allocated(bytes)
+        StepRecorder.current?.noteAllocation(self, zeroed: zeroed)
     }
 
     deinit {
@@ -40,9 +41,11 @@ package final class TensorStorage: @unchecked Sendable {
         LargeBlockCache.release(UnsafeMutableRawPointer(memory), bytes: bytes)
     }
 
-    /// The values, with any waiting update applied.
+    /// The values, with any waiting update applied. While a step is captured on this thread, the
+    /// access is noted (`StepRecorder`).
     package var base: UnsafeMutablePointer<Float> {
         if updateState.load(ordering: .acquiring) != 0 { settlePendingUpdate() }
+        if StepRecorder.recordingThreads.load(ordering: .relaxed) != 0 { StepRecorder.current?.noteAccess(self) }
         return memory
     }
 

@@ -52,7 +52,9 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
         engineCheck(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
         self.init(zeros: shape, zeroed: false, requiresGrad: requiresGrad)
-        values.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: values.count) }
+        capturedKernel("constant") { [storage] in
+            values.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress.unsafelyUnwrapped, count: values.count) }
+        }
     }
 
     /// A scalar tensor.
@@ -90,7 +92,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// A copy with its own storage and no autograd history.
     public func copy() -> Tensor {
         let out = Tensor(zeros: shape, zeroed: false)
-        out.data.update(from: data, count: count)
+        capturedKernel("copy") { [storage, count, target = out.storage] in target.base.update(from: storage.base, count: count) }
         return out
     }
 
@@ -98,12 +100,12 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     public func detach() -> Tensor { Tensor(shape: shape, storage: storage) }
 
     /// Sets every value to zero in place.
-    public func zero_() { data.update(repeating: 0, count: count) }
+    public func zero_() { capturedKernel("zero_") { [storage, count] in storage.base.update(repeating: 0, count: count) } }
 
     /// Copies `other`'s values into this tensor in place (shapes must hold the same count).
     public func copy_(_ other: Tensor) {
         engineCheck(other.count == count, "copy_ from \(other.shape) into \(shape)")
-        data.update(from: other.data, count: count)
+        capturedKernel("copy_") { [storage, count] in storage.base.update(from: other.storage.base, count: count) }
     }
 
     /// `Tensor(shape: [2, 3], [values])` with at most the first 8 values, and `requiresGrad` when set.
@@ -122,7 +124,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// `torch.full(shape, value)`: a new tensor with every element `value`.
     public static func full(_ shape: [Int], _ value: Float, requiresGrad: Bool = false) -> Tensor {
         let t = Tensor(zeros: shape, zeroed: false, requiresGrad: requiresGrad)
-        t.data.update(repeating: value, count: t.count)
+        capturedKernel("full") { [storage = t.storage] in storage.base.update(repeating: value, count: storage.count) }
         return t
     }
 
