@@ -54,7 +54,7 @@ public enum TrainExperiment {
         context.metrics.final("steps_per_second", Double(outcome.curve.last?.step ?? 0) / max(outcome.seconds, 1e-9))
         context.log(String(format: "train: d = %d, final loss %.4f, test accuracy %.4f (%.1f s)", settings.d, outcome.finalLoss,
                            outcome.testAccuracy, outcome.seconds))
-        context.log("train: the step for input shapes \(outcome.stepMode)")
+        context.log("train: the step for input shapes \(outcome.stepMode.replacingOccurrences(of: "\n", with: "; "))")
         try ParityPlots.lossCurve([("d = \(settings.d)", outcome)], title: "Parity, d = \(settings.d): hinge loss", context: context, file: "loss.svg")
         // The weights by PyTorch's names (hidden.weight, hidden.bias, output.weight, output.bias).
         try outcome.network?.save(to: try context.artifacts.makeFolder("checkpoint"))

@@ -31,6 +31,7 @@ enum DigitsExperiment {
         let model = try FitAndValidate.makeModel(settings, data: data, seed: context.seed)
         context.log("digits: \(settings.label), C = \(settings.channels), \(data.train.count) training and \(data.validation.count) validation images of \(data.train.height) x \(data.train.width) from \(data.source)")
         let outcome = try FitAndValidate.run(model, data: data, settings: settings, threads: context.threads, watch: TrainingWatch(context))
+        context.log("digits: the step for input shapes \(outcome.stepMode.replacingOccurrences(of: "\n", with: "; "))")
         let last = outcome.last
         context.metrics.final("final_train_loss", last.trainLoss)
         context.metrics.final("final_validation_loss", last.validationLoss)

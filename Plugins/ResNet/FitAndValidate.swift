@@ -46,6 +46,8 @@ public enum FitAndValidate {
     public struct Outcome: Sendable {
         public var points: [Point] = []
         public var seconds = 0.0
+        /// How the training step ran per batch shape: replayed from its capture, or eagerly and why.
+        public var stepMode = ""
         public var last: Point { points.last ?? Point(trainLoss: .nan, validationLoss: .nan, validationAccuracy: .nan) }
     }
 
@@ -69,6 +71,10 @@ public enum FitAndValidate {
     public static func run(_ model: HW3ResNet, data: DigitsSplit, settings s: Settings, threads: Int = 1,
                            watch: TrainingWatch = .silent) throws -> Outcome {
         let optimizer = SGD(model.parameters(), lr: s.lr)
+        // zero_grad, cross-entropy, backward, step: captured once per batch shape, then replayed.
+        let step = StepCapture(optimizer, state: model.namedBuffers().map(\.1)) { batch in
+            crossEntropy(model(batch[0]), targets: batch[1])
+        }
         let evaluator = threads > 1 ? BackgroundEvaluator(data: data) : nil
         var outcome = Outcome()
         watch.metrics?.stepName = "epoch"
@@ -95,11 +101,8 @@ public enum FitAndValidate {
             var (first, lossSum, batches) = (0, 0.0, 0)
             while first < train.count {
                 let range = first..<min(first + s.batch, train.count)
-                optimizer.zeroGrad()
-                let loss = crossEntropy(model(train.batch(range)), targets: Array(train.labels[range]))
-                loss.backward()
-                optimizer.step()
-                lossSum += Double(loss.item)
+                let labels = Tensor(train.labels[range].map { Float($0) }, shape: [range.count])
+                lossSum += step(train.batch(range), labels)
                 batches += 1
                 first = range.upperBound
             }
@@ -110,6 +113,7 @@ public enum FitAndValidate {
         })
         if let evaluator, let (last, point) = evaluator.finish() { try record(last, point) }
         outcome.seconds = report.seconds
+        outcome.stepMode = step.description
         return outcome
     }
 

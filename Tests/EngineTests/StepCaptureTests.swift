@@ -11,6 +11,7 @@ final class StepCaptureTests: XCTestCase {
     struct Setup {
         let model: Module
         let optimizer: Optimizer
+        var state: [Tensor] = []
         let loss: ([Tensor]) -> Tensor
     }
 
@@ -36,7 +37,7 @@ final class StepCaptureTests: XCTestCase {
     func assertReplayMatchesEager(_ make: () -> Setup, parts: Int = 1, steps: Int = 5, batches: (Int) -> [Tensor],
                                   _ label: String, file: StaticString = #filePath, line: UInt = #line) -> StepCapture {
         let (eager, captured) = (make(), make())
-        let capture = StepCapture(captured.optimizer, parts: parts, loss: captured.loss)
+        let capture = StepCapture(captured.optimizer, parts: parts, state: captured.state, loss: captured.loss)
         for step in 0..<steps {
             let inputs = batches(step)
             let expected = eagerStep(eager, inputs, parts: parts)
@@ -52,12 +53,33 @@ final class StepCaptureTests: XCTestCase {
         return capture
     }
 
-    /// Linear(20, 32), ReLU, Linear(32, 5) with Adam on the cross-entropy of fixed targets.
+    /// Linear(20, 32), ReLU, Linear(32, 5) with Adam on the cross-entropy of the targets given.
     func classifier() -> Setup {
         var g = SeededGenerator(seed: 11)
         let model = Sequential(Linear(20, 32, generator: &g), ReLU(), Linear(32, 5, generator: &g))
-        let targets = (0..<12).map { $0 % 5 }
-        return Setup(model: model, optimizer: Adam(model.parameters(), lr: 0.01)) { batch in crossEntropy(model(batch[0]), targets: targets) }
+        return Setup(model: model, optimizer: Adam(model.parameters(), lr: 0.01)) { batch in crossEntropy(model(batch[0]), targets: batch[1]) }
+    }
+
+    /// Conv, norm, activation, max pool, a residual conv, average pool and a linear head (the
+    /// hw3 ResNet's operations) with SGD; `state` holds BatchNorm's running statistics.
+    func convNet(batchNorm: Bool) -> (Setup, state: [Tensor]) {
+        var g = SeededGenerator(seed: 16)
+        let norm: Module = batchNorm ? BatchNorm2d(4) : LayerNorm([4, 4, 4])
+        let conv1 = Conv2d(inChannels: 1, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, bias: false, generator: &g)
+        let conv2 = Conv2d(inChannels: 4, outChannels: 4, kernelSize: 3, padding: 1, bias: true, generator: &g)
+        let fc = Linear(4, 3, generator: &g)
+        let model = Sequential(conv1, norm, batchNorm ? ReLU() : SiLU(), MaxPool2d(2), conv2, AdaptiveAvgPool2d(1), Flatten(), fc)
+        let setup = Setup(model: model, optimizer: SGD(model.parameters(), lr: 0.05, momentum: 0.9)) { batch in
+            crossEntropy(model(batch[0]), targets: batch[1])
+        }
+        return (setup, model.namedBuffers().map(\.1))
+    }
+
+    /// Random images and class indices (as Float), different for every step.
+    func imageBatch(_ step: Int, rows: Int, classes: Int, shape: [Int]) -> [Tensor] {
+        var g = SeededGenerator(seed: 200 + UInt64(step))
+        let labels = (0..<rows).map { _ in Float(Int(g.nextFloat() * Float(classes)) % classes) }
+        return [random([rows] + shape, seed: 300 + UInt64(step)), Tensor(labels, shape: [rows])]
     }
 
     /// Linear(d, 2d), ReLU, Linear(2d, 1) with SGD and momentum on the hinge loss (the Parity network).
@@ -87,7 +109,7 @@ final class StepCaptureTests: XCTestCase {
     }
 
     func testReplayedStepsMatchEagerStepsBitForBit() {
-        let classes = assertReplayMatchesEager(classifier, batches: { [random([12, 20], seed: 30 + UInt64($0))] }, "classifier, Adam")
+        let classes = assertReplayMatchesEager(classifier, batches: { imageBatch($0, rows: 12, classes: 5, shape: [20]) }, "classifier, Adam")
         XCTAssertEqual(classes.replayed, 4)
         XCTAssertTrue(classes.description.contains("replayed"), classes.description)
         for parts in [1, 2, 3] {
@@ -97,6 +119,45 @@ final class StepCaptureTests: XCTestCase {
                                                "autoencoder, \(parts) parts")
             XCTAssertEqual(mse.replayed, 4, mse.description)
         }
+    }
+
+    func testConvolutionNormalisationAndPoolingReplayBitForBit() {
+        for batchNorm in [true, false] {
+            let label = batchNorm ? "BatchNorm, ReLU" : "LayerNorm, SiLU"
+            let make = { () -> Setup in
+                var (setup, state) = self.convNet(batchNorm: batchNorm)
+                setup.state = state
+                return setup
+            }
+            // The last batch is smaller, as an epoch's last batch: a second capture.
+            let capture = assertReplayMatchesEager(make, steps: 6, batches: { imageBatch($0, rows: $0 == 5 ? 3 : 8, classes: 3, shape: [1, 8, 8]) }, label)
+            XCTAssertEqual(capture.replayed, 4, capture.description)
+            if batchNorm {
+                let (eager, replayed) = (make(), make())
+                let step = StepCapture(replayed.optimizer, state: replayed.state, loss: replayed.loss)
+                for i in 0..<3 {
+                    let batch = imageBatch(i, rows: 8, classes: 3, shape: [1, 8, 8])
+                    _ = eagerStep(eager, batch, parts: 1)
+                    step(batch[0], batch[1])
+                }
+                XCTAssertEqual(eager.state.map(\.values), replayed.state.map(\.values), "running statistics and the batch count")
+                XCTAssertEqual(replayed.state.last?.values, [3], "three batches counted")
+                let unnamed = StepCapture(make().optimizer, loss: replayed.loss)
+                unnamed(imageBatch(0, rows: 8, classes: 3, shape: [1, 8, 8])[0], imageBatch(0, rows: 8, classes: 3, shape: [1, 8, 8])[1])
+                XCTAssertTrue(unnamed.description.contains("nor in `state`"), unnamed.description)
+            }
+        }
+    }
+
+    func testTargetsGivenAsASwiftArrayRefuseTheCapture() {
+        let make = { () -> Setup in
+            let setup = self.classifier()
+            let targets = (0..<12).map { $0 % 5 }
+            return Setup(model: setup.model, optimizer: setup.optimizer) { batch in crossEntropy(setup.model(batch[0]), targets: targets) }
+        }
+        let capture = assertReplayMatchesEager(make, batches: { [random([12, 20], seed: 30 + UInt64($0))] }, "[Int] targets")
+        XCTAssertEqual(capture.replayed, 0)
+        XCTAssertTrue(capture.description.contains("as a tensor input"), capture.description)
     }
 
     func testInputsSwitchingBetweenBitsAndDenseValuesFollowTheEagerPaths() {
@@ -165,7 +226,7 @@ final class StepCaptureTests: XCTestCase {
         }
         let capture = assertReplayMatchesEager(make, batches: { [random([6, 16], seed: 91 + UInt64($0))] }, "foreign tensor")
         XCTAssertEqual(capture.replayed, 0)
-        XCTAssertTrue(capture.description.contains("neither an input nor a parameter"), capture.description)
+        XCTAssertTrue(capture.description.contains("neither an input, nor a parameter"), capture.description)
     }
 
     func testANonFiniteLossTakesNoStepInAReplay() {

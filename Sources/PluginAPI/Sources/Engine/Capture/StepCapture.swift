@@ -26,11 +26,13 @@ import KernelSupport
 /// }
 /// ```
 ///
-/// The closure must compute the loss from its inputs and the optimizer's parameters: a tensor
-/// read from elsewhere, or a Swift value other than a shape, is fixed at capture (tensors are
-/// refused; `description` says so). New input shapes get their own capture (up to
+/// The closure must compute the loss from its inputs, the optimizer's parameters and `state`.
+/// Any other tensor is refused (its values would be frozen); Swift values the closure uses
+/// (numbers, a module's training flag) are fixed at capture, as a CUDA graph fixes them, so
+/// keep them constant or out of the closure. New input shapes get their own capture (up to
 /// `maxCaptures`); a step that reads values on the host (`item`), or uses an operation that
-/// cannot be captured yet, runs eagerly every time, with the same results.
+/// cannot be captured yet, runs eagerly every time, with the same results; `description` says
+/// which and why.
 public final class StepCapture: CustomStringConvertible {
     /// Shapes captured at most; calls with further shapes run eagerly.
     public static let maxCaptures = 8
@@ -39,6 +41,7 @@ public final class StepCapture: CustomStringConvertible {
     /// threads at once, as `DataParallel.backward`; 1 runs the whole batch as one pass.
     public let parts: Int
     private let optimizer: Optimizer
+    private let state: [Tensor]
     private let loss: ([Tensor]) -> Tensor
     private var plans: [[[Int]]: CapturedPlan] = [:]
     private var eagerReasons: [[[Int]]: String] = [:]
@@ -46,9 +49,12 @@ public final class StepCapture: CustomStringConvertible {
     public private(set) var replayed = 0, eager = 0
 
     /// A step of `optimizer` on the mean loss `loss(inputs)`, split into `parts` of the batch.
-    public init(_ optimizer: Optimizer, parts: Int = 1, loss: @escaping (_ inputs: [Tensor]) -> Tensor) {
+    /// `state` names the other tensors the step may read and update in place: a model's buffers
+    /// (BatchNorm's running statistics: `model.namedBuffers().map(\.1)`), frozen parameters.
+    public init(_ optimizer: Optimizer, parts: Int = 1, state: [Tensor] = [], loss: @escaping (_ inputs: [Tensor]) -> Tensor) {
         engineCheck(parts >= 1, "StepCapture needs at least one part, got \(parts)")
         self.optimizer = optimizer
+        self.state = state
         self.parts = parts
         self.loss = loss
     }
@@ -158,9 +164,9 @@ public final class StepCapture: CustomStringConvertible {
     /// A storage the step touched that is neither made by it, nor an input, nor a parameter.
     private func foreignTensor(_ recorder: StepRecorder, inputs: [Tensor]) -> String? {
         var known = Set(recorder.made.keys)
-        for tensor in inputs + optimizer.parameters { known.insert(ObjectIdentifier(tensor.storage)) }
+        for tensor in inputs + optimizer.parameters + state { known.insert(ObjectIdentifier(tensor.storage)) }
         guard let foreign = recorder.touched.first(where: { !known.contains($0.key) })?.value else { return nil }
-        return "the step reads a tensor of \(foreign.count) values that is neither an input nor a parameter of the optimizer; pass it as an input"
+        return "the step reads a tensor of \(foreign.count) values that is neither an input, nor a parameter of the optimizer, nor in `state`; pass it as an input or name it in `state`"
     }
 
     /// Marks `shapes` eager for good; runs the step eagerly when `inputs` are given, or
@@ -194,7 +200,7 @@ private final class CapturedPlan {
 
     var summary: String {
         let kernels = tapes.reduce(combine.count) { $0 + $1.count }
-        return "replayed, \(kernels) kernels in \(tapes.count) part\(tapes.count == 1 ? "" : "s"), \(formatNumber(Double(bufferBytes) / 1024)) KB of buffers"
+        return "replayed, \(kernels) kernels in \(tapes.count) part\(tapes.count == 1 ? "" : "s"), \((bufferBytes + 1023) / 1024) KB of buffers"
     }
 
     /// Copies `batch` into the parts' inputs, runs the kernels, gives each parameter its

@@ -30,10 +30,10 @@ extension Tensor {
     public func silu() -> Tensor {
         let x = self
         let out = Tensor(zeros: shape, zeroed: false)
-        VectorMath.silu(x.data, into: out.data, count: count)
+        capturedKernel("silu") { VectorMath.silu(x.data, into: out.data, count: x.count) }
         return out.recorded("silu", [x]) { g in
             let dx = Tensor(zeros: x.shape, zeroed: false)
-            VectorMath.siluBackward(g.data, x.data, into: dx.data, count: x.count)
+            capturedKernel("silu_backward") { VectorMath.siluBackward(g.data, x.data, into: dx.data, count: x.count) }
             return [dx]
         }
     }

@@ -197,10 +197,20 @@ extension ConvGeometry {
 }
 
 extension ConvGeometry {
+    /// The transient buffers of `forward` and `backward`: the column matrix and the product
+    /// of one group of images.
+    func groupBuffers() -> (col: Tensor, tmp: Tensor) {
+        (Tensor(zeros: [k, group * p], zeroed: false), Tensor(zeros: [oc, group * p], zeroed: false))
+    }
+
     /// out = W * col per group of images, plus bias. x (N, C, H, W), out (N, OC, OH, OW).
     func forward(x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) {
-        let col = Tensor(zeros: [k, group * p], zeroed: false)
-        let tmp = Tensor(zeros: [oc, group * p], zeroed: false)
+        let (col, tmp) = groupBuffers()
+        forward(x: x, weight: weight, bias: bias, into: out, col: col, tmp: tmp)
+    }
+
+    /// `forward` with its buffers given.
+    func forward(x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor, col: Tensor, tmp: Tensor) {
         var first = 0
         while first < n {
             let count = Swift.min(group, n - first)
@@ -222,8 +232,12 @@ extension ConvGeometry {
     /// dW = g col^T and dx = col2im(W^T g), per group of images. The column matrix is rebuilt
     /// here rather than kept from the forward pass, so the graph holds no per-layer buffers.
     func backward(grad: Tensor, x: Tensor, weight: Tensor, dx: Tensor?, dw: Tensor?) {
-        let col = Tensor(zeros: [k, group * p], zeroed: false)
-        let tmp = Tensor(zeros: [oc, group * p], zeroed: false)
+        let (col, tmp) = groupBuffers()
+        backward(grad: grad, x: x, weight: weight, dx: dx, dw: dw, col: col, tmp: tmp)
+    }
+
+    /// `backward` with its buffers given.
+    func backward(grad: Tensor, x: Tensor, weight: Tensor, dx: Tensor?, dw: Tensor?, col: Tensor, tmp: Tensor) {
         var first = 0
         while first < n {
             let count = Swift.min(group, n - first)
@@ -274,9 +288,12 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     let winograd = algorithm == .winograd || (algorithm == .automatic && WinogradConv.isFaster(geo))
     let out = Tensor(zeros: [geo.n, geo.oc, geo.oh, geo.ow], zeroed: false)
     if winograd {
-        WinogradConv(geo: geo).forward(x: x.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) }, into: out.data)
+        capturedKernel("conv2d") {
+            WinogradConv(geo: geo).forward(x: x.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) }, into: out.data)
+        }
     } else {
-        geo.forward(x: x, weight: weight, bias: bias, into: out)
+        let (col, tmp) = geo.groupBuffers()
+        capturedKernel("conv2d") { geo.forward(x: x, weight: weight, bias: bias, into: out, col: col, tmp: tmp) }
     }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("conv2d", inputs) { grad in
@@ -284,17 +301,20 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
         if winograd {
             let conv = WinogradConv(geo: geo)
             if x.requiresGrad {
-                dx = Tensor(zeros: x.shape, zeroed: false)
-                conv.backwardData(grad: grad.data, weight: weight.data, into: dx.unsafelyUnwrapped.data)
+                let target = Tensor(zeros: x.shape, zeroed: false)
+                capturedKernel("conv2d_backward_data") { conv.backwardData(grad: grad.data, weight: weight.data, into: target.data) }
+                dx = target
             }
             if weight.requiresGrad {
-                dw = Tensor(zeros: weight.shape, zeroed: false)
-                conv.backwardWeight(grad: grad.data, x: x.data, into: dw.unsafelyUnwrapped.data)
+                let target = Tensor(zeros: weight.shape, zeroed: false)
+                capturedKernel("conv2d_backward_weight") { conv.backwardWeight(grad: grad.data, x: x.data, into: target.data) }
+                dw = target
             }
         } else {
-            dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
-            dw = weight.requiresGrad ? Tensor(zeros: weight.shape, zeroed: false) : nil
-            geo.backward(grad: grad, x: x, weight: weight, dx: dx, dw: dw)
+            let (gx, gw) = (x.requiresGrad ? Tensor(zeros: x.shape) : nil, weight.requiresGrad ? Tensor(zeros: weight.shape, zeroed: false) : nil)
+            let (col, tmp) = geo.groupBuffers()
+            capturedKernel("conv2d_backward") { geo.backward(grad: grad, x: x, weight: weight, dx: gx, dw: gw, col: col, tmp: tmp) }
+            (dx, dw) = (gx, gw)
         }
         var grads: [Tensor?] = [dx, dw]
         if let bias {

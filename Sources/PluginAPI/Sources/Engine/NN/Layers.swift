@@ -82,7 +82,7 @@ public final class BatchNorm2d: Module {
     /// variance (updating the running statistics and counting the batch), in evaluation mode with the
     /// running statistics; then scales and shifts.
     public override func forward(_ x: Tensor) -> Tensor {
-        if training { numBatchesTracked[flat: 0] += 1 }
+        if training { capturedKernel("count_batch") { [count = numBatchesTracked.storage] in count.base[0] += 1 } }
         return batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                     training: training, momentum: momentum, eps: eps)
     }

@@ -49,31 +49,48 @@ public func accuracy(_ logits: Tensor, targets: [Int]) -> Double {
 }
 
 /// Mean cross-entropy of logits (N, C) against integer class targets, as
-/// `F.cross_entropy(logits, targets)`.
+/// `F.cross_entropy(logits, targets)`. Inside a captured step the targets would be fixed at
+/// capture, so there it refuses the capture: give them as a tensor (`targets: Tensor`).
 public func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
     engineCheck(logits.rank == 2 && logits.shape[0] == targets.count, "cross-entropy: logits \(logits.shape) for \(targets.count) targets")
-    let (n, c) = (logits.shape[0], logits.shape[1])
+    let c = logits.shape[1]
     for t in targets { engineCheck(t >= 0 && t < c, "cross-entropy: target \(t) is not a class in 0..<\(c)") }
+    StepRecorder.current?.refuse("crossEntropy(targets: [Int]) would keep the targets of the captured batch; pass them as a tensor input")
+    return crossEntropy(logits, targets: Tensor(targets.map { Float($0) }, shape: [targets.count]))
+}
+
+/// Mean cross-entropy of logits (N, C) against the class indices in `targets` (N), stored as
+/// whole numbers in Float (`F.cross_entropy(logits, y)` with y a tensor of indices): the form
+/// a captured step can take its targets in, as an input read at every replay.
+public func crossEntropy(_ logits: Tensor, targets: Tensor) -> Tensor {
+    engineCheck(logits.rank == 2 && targets.count == logits.shape[0], "cross-entropy: logits \(logits.shape) for targets \(targets.shape)")
+    let (n, c) = (logits.shape[0], logits.shape[1])
     let logProbs = noGrad { logits.detach().logSoftmax(axis: 1) }
     let out = Tensor(zeros: [], zeroed: false)
-    capturedKernel("cross_entropy") { [logProbs = logProbs.storage, target = out.storage] in
-        let p = logProbs.base
+    capturedKernel("cross_entropy") {
+        let (p, t) = (logProbs.data, targets.data)
         var loss = 0.0
-        for (i, t) in targets.enumerated() { loss -= Double(p[i * c + t]) }
-        target.base[0] = Float(loss / Double(n))
+        for i in 0..<n { loss -= Double(p[i * c + classIndex(t[i], classes: c)]) }
+        out.data[0] = Float(loss / Double(n))
     }
     return out.recorded("cross_entropy", [logits]) { g in
         // d/dlogits = (softmax - onehot) / N
         let grad = Tensor(zeros: logProbs.shape, zeroed: false)
-        capturedKernel("cross_entropy_backward") { [logProbs = logProbs.storage, g = g.storage, target = grad.storage] in
-            let (p, d) = (logProbs.base, target.base)
-            for i in 0..<target.count { d[i] = Foundation.exp(p[i]) }
-            for (i, t) in targets.enumerated() { d[i * c + t] -= 1 }
-            let scale = g.base[0] / Float(n)
-            for i in 0..<target.count { d[i] *= scale }
+        capturedKernel("cross_entropy_backward") {
+            let (p, t, d) = (logProbs.data, targets.data, grad.data)
+            for i in 0..<grad.count { d[i] = Foundation.exp(p[i]) }
+            for i in 0..<n { d[i * c + classIndex(t[i], classes: c)] -= 1 }
+            let scale = g.data[0] / Float(n)
+            for i in 0..<grad.count { d[i] *= scale }
         }
         return [grad]
     }
+}
+
+/// A class index held as a Float, checked to be a whole number in 0..<classes.
+private func classIndex(_ value: Float, classes: Int) -> Int {
+    engineCheck(value >= 0 && value < Float(classes) && value.rounded() == value, "cross-entropy: target \(value) is not a class in 0..<\(classes)")
+    return Int(value)
 }
 
 /// Mean squared error, as `F.mse_loss(x, y)`: one pass forward and one backward (the chain

@@ -12,30 +12,36 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
     let (oh, ow) = poolOutputSize(h, w, kernel: kernel, stride: s)
     engineCheck(oh > 0 && ow > 0, "max_pool2d: kernel \(kernel) does not fit \(x.shape)")
     let out = Tensor(zeros: [n, c, oh, ow], zeroed: false)
-    var argmax = [Int32](repeating: 0, count: out.count)
-    for plane in 0..<(n * c) {
-        let src = x.data + plane * h * w
-        for y in 0..<oh {
-            for xo in 0..<ow {
-                var best = -Float.infinity, at = (y * s) * w + xo * s
-                for i in 0..<kernel {
-                    for j in 0..<kernel {
-                        let idx = (y * s + i) * w + xo * s + j
-                        if src[idx] > best || src[idx].isNaN { best = src[idx]; at = idx; if best.isNaN { break } }
+    let argmax = WindowIndices(count: out.count)
+    capturedKernel("max_pool2d") {
+        let (o, at) = (out.data, argmax.base)
+        for plane in 0..<(n * c) {
+            let src = x.data + plane * h * w
+            for y in 0..<oh {
+                for xo in 0..<ow {
+                    var best = -Float.infinity, index = (y * s) * w + xo * s
+                    for i in 0..<kernel {
+                        for j in 0..<kernel {
+                            let idx = (y * s + i) * w + xo * s + j
+                            if src[idx] > best || src[idx].isNaN { best = src[idx]; index = idx; if best.isNaN { break } }
+                        }
                     }
+                    let q = (plane * oh + y) * ow + xo
+                    o[q] = best
+                    at[q] = Int32(index)
                 }
-                let o = (plane * oh + y) * ow + xo
-                out.data[o] = best
-                argmax[o] = Int32(at)
             }
         }
     }
     return out.recorded("max_pool2d", [x]) { g in
         let dx = Tensor(zeros: x.shape)
-        for plane in 0..<(n * c) {
-            for q in 0..<(oh * ow) {
-                let o = plane * oh * ow + q
-                dx.data[plane * h * w + Int(argmax[o])] += g.data[o]
+        capturedKernel("max_pool2d_backward") {
+            let (d, gp, at) = (dx.data, g.data, argmax.base)
+            for plane in 0..<(n * c) {
+                for q in 0..<(oh * ow) {
+                    let o = plane * oh * ow + q
+                    d[plane * h * w + Int(at[o])] += gp[o]
+                }
             }
         }
         return [dx]
@@ -73,29 +79,48 @@ func windowAverage(_ x: Tensor, rows: [Range<Int>], columns: [Range<Int>], name:
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (rows.count, columns.count)
     let out = Tensor(zeros: [n, c, oh, ow], zeroed: false)
-    for plane in 0..<(n * c) {
-        let src = x.data + plane * h * w
-        for (y, ry) in rows.enumerated() {
-            for (xo, rx) in columns.enumerated() {
-                var sum: Float = 0
-                for i in ry { for j in rx { sum += src[i * w + j] } }
-                out.data[(plane * oh + y) * ow + xo] = sum / Float(ry.count * rx.count)
+    capturedKernel(name) {
+        let o = out.data
+        for plane in 0..<(n * c) {
+            let src = x.data + plane * h * w
+            for (y, ry) in rows.enumerated() {
+                for (xo, rx) in columns.enumerated() {
+                    var sum: Float = 0
+                    for i in ry { for j in rx { sum += src[i * w + j] } }
+                    o[(plane * oh + y) * ow + xo] = sum / Float(ry.count * rx.count)
+                }
             }
         }
     }
     return out.recorded(name, [x]) { g in
         let dx = Tensor(zeros: x.shape)
-        for plane in 0..<(n * c) {
-            let dst = dx.data + plane * h * w
-            for (y, ry) in rows.enumerated() {
-                for (xo, rx) in columns.enumerated() {
-                    let share = g.data[(plane * oh + y) * ow + xo] / Float(ry.count * rx.count)
-                    for i in ry { for j in rx { dst[i * w + j] += share } }
+        capturedKernel(name + "_backward") {
+            let gp = g.data
+            for plane in 0..<(n * c) {
+                let dst = dx.data + plane * h * w
+                for (y, ry) in rows.enumerated() {
+                    for (xo, rx) in columns.enumerated() {
+                        let share = gp[(plane * oh + y) * ow + xo] / Float(ry.count * rx.count)
+                        for i in ry { for j in rx { dst[i * w + j] += share } }
+                    }
                 }
             }
         }
         return [dx]
     }
+}
+
+/// The window index of each output of `maxPool2d`, written by its forward kernel and read by
+/// its backward kernel (kept from one to the other, and from one replay to the next).
+final class WindowIndices {
+    let base: UnsafeMutablePointer<Int32>
+
+    init(count: Int) {
+        base = .allocate(capacity: Swift.max(count, 1))
+        base.initialize(repeating: 0, count: Swift.max(count, 1))
+    }
+
+    deinit { base.deallocate() }
 }
 
 /// Output size of a pooling window without padding, floor mode: floor((size - kernel) / stride)
