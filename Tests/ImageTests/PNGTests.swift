@@ -36,6 +36,36 @@ final class PNGTests: XCTestCase {
         }
     }
 
+    func testEachRowTakesTheFilterWithTheSmallestSumOfSignedBytes() throws {
+        // The filtered rows of the IDAT against the heuristic written out row by row.
+        var g = SeededGenerator(seed: 3)
+        for (w, h, c) in [(1, 1, 1), (9, 6, 3), (40, 12, 1)] {
+            var image = Image(width: w, height: h, channels: c)
+            for i in 0..<image.pixels.count { image.pixels[i] = i % 4 == 0 ? UInt8(truncatingIfNeeded: g.next()) : UInt8((i / c) % 7 * 30) }
+            let png = PNG.encode(image)
+            let length = png[33..<37].reduce(0) { $0 << 8 | Int($1) }   // IDAT follows the 25-byte IHDR chunk
+            let raw = try Inflate.zlib(Array(png[41..<(41 + length)]))
+            let stride = w * c
+            XCTAssertEqual(raw.count, h * (stride + 1))
+            for y in 0..<h {
+                let row = Array(image.pixels[(y * stride)..<((y + 1) * stride)])
+                let above = y == 0 ? [UInt8](repeating: 0, count: stride) : Array(image.pixels[((y - 1) * stride)..<(y * stride)])
+                let candidates = (0...4).map { type in (0..<stride).map { i -> UInt8 in
+                    let (a, b, cc) = (i >= c ? row[i - c] : 0, above[i], i >= c ? above[i - c] : 0)
+                    let p = Int(a) + Int(b) - Int(cc)
+                    let paeth = abs(p - Int(a)) <= abs(p - Int(b)) && abs(p - Int(a)) <= abs(p - Int(cc)) ? a : (abs(p - Int(b)) <= abs(p - Int(cc)) ? b : cc)
+                    let predicted: [UInt8] = [0, a, b, UInt8((Int(a) + Int(b)) / 2), paeth]
+                    return row[i] &- predicted[type]
+                } }
+                let costs = candidates.map { $0.reduce(0) { $0 + Int(Int8(bitPattern: $1).magnitude) } }
+                let best = costs.firstIndex(of: costs.min() ?? 0) ?? 0
+                let start = y * (stride + 1)
+                XCTAssertEqual(Int(raw[start]), best, "\(w)x\(h)x\(c) row \(y)")
+                XCTAssertEqual(Array(raw[(start + 1)..<(start + 1 + stride)]), candidates[best], "\(w)x\(h)x\(c) row \(y)")
+            }
+        }
+    }
+
     func testCorruptionIsDetected() {
         let bytes = PNG.encode(Image(width: 4, height: 4, channels: 1, fill: 9))
         var badCRC = bytes

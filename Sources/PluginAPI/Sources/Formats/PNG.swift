@@ -34,27 +34,56 @@ public enum PNG {
 
     /// The PNG bytes of `image`.
     public static func encode(_ image: Image) -> [UInt8] {
-        let stride = image.width * image.channels
-        var raw: [UInt8] = []
-        raw.reserveCapacity((stride + 1) * image.height)
-        var previous = [UInt8](repeating: 0, count: stride)
-        for y in 0..<image.height {
-            let row = Array(image.pixels[(y * stride)..<((y + 1) * stride)])
-            // The usual heuristic: the filter whose output has the smallest sum of |signed bytes|.
-            var best: (cost: Int, type: UInt8, bytes: [UInt8]) = (.max, 0, [])
-            for type in UInt8(0)...4 {
-                let filtered = filter(type, row: row, previous: previous, bpp: image.channels)
-                let cost = filtered.reduce(0) { $0 + Int(Int8(bitPattern: $1).magnitude) }
-                if cost < best.cost { best = (cost, type, filtered) }
-            }
-            raw.append(best.type)
-            raw += best.bytes
-            previous = row
-        }
         var header: [UInt8] = []
         header += bigEndian(UInt32(image.width)) + bigEndian(UInt32(image.height))
         header += [8, image.channels == 3 ? 2 : 0, 0, 0, 0]
-        return signature + chunk("IHDR", header) + chunk("IDAT", Deflate.zlib(raw)) + chunk("IEND", [])
+        return signature + chunk("IHDR", header) + chunk("IDAT", Deflate.zlib(filteredRows(image))) + chunk("IEND", [])
+    }
+
+    /// Each row of `image` after its filter-type byte, filtered with the usual heuristic: the
+    /// filter whose output has the smallest sum of |signed bytes| (the first on ties). Costs
+    /// are counted without building the filtered rows; only the winner is written.
+    static func filteredRows(_ image: Image) -> [UInt8] {
+        let (stride, bpp, height) = (image.width * image.channels, image.channels, image.height)
+        precondition(image.pixels.count == stride * height, "\(image.pixels.count) bytes for a \(image.width)x\(height)x\(bpp) image")
+        var raw = [UInt8](repeating: 0, count: (stride + 1) * height)
+        let zeros = [UInt8](repeating: 0, count: stride)
+        // The byte loops run on buffer pointers: every index below is inside a row of `stride`
+        // bytes, and the rows inside `pixels` and `raw` (the precondition and the sizes above).
+        image.pixels.withUnsafeBufferPointer { pixels in
+            raw.withUnsafeMutableBufferPointer { out in
+                zeros.withUnsafeBufferPointer { zeros in
+                    for y in 0..<height {
+                        let row = UnsafeBufferPointer(rebasing: pixels[(y * stride)..<((y + 1) * stride)])
+                        let above = y == 0 ? zeros : UnsafeBufferPointer(rebasing: pixels[((y - 1) * stride)..<(y * stride)])
+                        let target = UnsafeMutableBufferPointer(rebasing: out[(y * (stride + 1) + 1)..<((y + 1) * (stride + 1))])
+                        out[y * (stride + 1)] = filterRow(row, above: above, bpp: bpp, into: target)
+                    }
+                }
+            }
+        }
+        return raw
+    }
+
+    /// Filters one row into `out` with the filter whose output has the smallest sum of
+    /// |signed bytes| (the first on ties; the five costs in one pass), and returns its type.
+    private static func filterRow(_ row: UnsafeBufferPointer<UInt8>, above: UnsafeBufferPointer<UInt8>, bpp: Int,
+                                  into out: UnsafeMutableBufferPointer<UInt8>) -> UInt8 {
+        @inline(__always) func cost(_ value: UInt8, _ prediction: UInt8) -> Int { Int(Int8(bitPattern: value &- prediction).magnitude) }
+        var costs = (0, 0, 0, 0, 0)
+        for i in 0..<row.count {
+            let (x, b) = (row[i], above[i])
+            let (a, c) = i >= bpp ? (row[i - bpp], above[i - bpp]) : (0, 0)
+            costs.0 += cost(x, 0); costs.1 += cost(x, a); costs.2 += cost(x, b)
+            costs.3 += cost(x, predictor(3, a, b, c)); costs.4 += cost(x, predictor(4, a, b, c))
+        }
+        var (best, type) = (costs.0, UInt8(0))
+        for (candidate, total) in [(UInt8(1), costs.1), (2, costs.2), (3, costs.3), (4, costs.4)] where total < best { (best, type) = (total, candidate) }
+        for i in 0..<row.count {
+            let (a, c) = i >= bpp ? (row[i - bpp], above[i - bpp]) : (0, 0)
+            out[i] = row[i] &- predictor(type, a, above[i], c)
+        }
+        return type
     }
 
     /// Writes `image` as a PNG file atomically.
@@ -121,15 +150,6 @@ public enum PNG {
             throw PluginError.invalidInput("cannot read \(path)", hint: "check the path")
         }
         return try decode([UInt8](data), name: path)
-    }
-
-    static func filter(_ type: UInt8, row: [UInt8], previous: [UInt8], bpp: Int) -> [UInt8] {
-        var out = row
-        for i in 0..<row.count {
-            let a = i >= bpp ? row[i - bpp] : 0, b = previous[i], c = i >= bpp ? previous[i - bpp] : 0
-            out[i] = row[i] &- predictor(type, a, b, c)
-        }
-        return out
     }
 
     static func unfilter(_ type: UInt8, row: inout [UInt8], previous: [UInt8], bpp: Int) {
