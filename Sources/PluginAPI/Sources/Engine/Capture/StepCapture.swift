@@ -38,7 +38,9 @@ public final class StepCapture: CustomStringConvertible {
     public static let maxCaptures = 8
 
     /// Parts of the batch (the inputs' first dimension) whose passes run on the worker pool's
-    /// threads at once, as `DataParallel.backward`; 1 runs the whole batch as one pass.
+    /// threads at once, as `DataParallel.backward`; 1 runs the whole batch as one pass. As
+    /// there, more than one part needs a loss that is a mean over rows computed row by row (no
+    /// batch normalisation, whose statistics and running buffers the parts would share).
     public let parts: Int
     private let optimizer: Optimizer
     private let state: [Tensor]
@@ -83,8 +85,8 @@ public final class StepCapture: CustomStringConvertible {
         return value
     }
 
-    /// How each input shape seen so far runs: replayed (kernels, parts, buffer size) or eager
-    /// (and why).
+    /// How each input shape seen so far runs: replayed (kernels, parts, the tensor memory its
+    /// capture allocated, which the replays reuse) or eager (and why).
     public var description: String {
         let captured = plans.sorted { "\($0.key)" < "\($1.key)" }.map { "\($0.key): \($0.value.summary)" }
         let refused = eagerReasons.sorted { "\($0.key)" < "\($1.key)" }.map { "\($0.key): eager, \($0.value)" }
@@ -200,7 +202,7 @@ private final class CapturedPlan {
 
     var summary: String {
         let kernels = tapes.reduce(combine.count) { $0 + $1.count }
-        return "replayed, \(kernels) kernels in \(tapes.count) part\(tapes.count == 1 ? "" : "s"), \((bufferBytes + 1023) / 1024) KB of buffers"
+        return "replayed, \(kernels) kernels in \(tapes.count) part\(tapes.count == 1 ? "" : "s"), \((bufferBytes + 1023) / 1024) KB allocated by the capture"
     }
 
     /// Copies `batch` into the parts' inputs, runs the kernels, gives each parameter its
