@@ -27,10 +27,18 @@ func svgNum(_ v: Double) -> String {
     guard v.isFinite else { return "0" }
     let r = (v * 100).rounded() / 100
     if r == r.rounded(), abs(r) < 1e15 { return String(Int(r)) }
-    var s = String(format: "%.2f", r)
-    while s.hasSuffix("0") { s.removeLast() }
-    if s.hasSuffix(".") { s.removeLast() }
-    return s == "-0" ? "0" : s
+    // Not a whole number: the hundredths as an integer, written out (String(format:) was a
+    // tenth of a contour plot's time). The same text as "%.2f" of r with trailing zeros cut.
+    let cents = (v * 100).rounded()
+    guard abs(cents) < 1e15 else {
+        var s = String(format: "%.2f", r)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s == "-0" ? "0" : s
+    }
+    let k = Int(cents), magnitude = abs(k), fraction = magnitude % 100
+    let digits = fraction % 10 == 0 ? String(fraction / 10) : (fraction < 10 ? "0" : "") + String(fraction)
+    return (k < 0 ? "-" : "") + String(magnitude / 100) + "." + digits
 }
 
 /// Rough width in pixels of `text` rendered in a sans-serif font of `size` pixels.
