@@ -193,6 +193,17 @@ final class StepCaptureTests: XCTestCase {
         XCTAssertEqual(capture.description.components(separatedBy: "replayed").count - 1, 3, capture.description)
     }
 
+    func testShapesPastTheLimitRunEagerlyWithoutBeingRemembered() {
+        let sizes = Array(1...(StepCapture.maxCaptures + 4)) + [1, 2]
+        let capture = assertReplayMatchesEager({ autoencoder() }, steps: sizes.count, batches: { [random([sizes[$0], 16], seed: 400 + UInt64($0))] },
+                                               "many batch sizes")
+        XCTAssertEqual(capture.replayed, 2, capture.description)
+        XCTAssertEqual(capture.eager, StepCapture.maxCaptures + 4)
+        let lines = capture.description.split(separator: "\n")
+        XCTAssertEqual(lines.count, StepCapture.maxCaptures + 1, capture.description)
+        XCTAssertTrue(lines.last?.hasPrefix("4 calls with further shapes: eager") == true, capture.description)
+    }
+
     func testAnOperationThatCannotBeCapturedRunsEagerlyWithTheSameNumbers() {
         let make = { () -> Setup in
             var g = SeededGenerator(seed: 15)

@@ -34,7 +34,8 @@ import KernelSupport
 /// cannot be captured yet, runs eagerly every time, with the same results; `description` says
 /// which and why.
 public final class StepCapture: CustomStringConvertible {
-    /// Shapes captured at most; calls with further shapes run eagerly.
+    /// Input shapes remembered at most (captured, or refused with a reason); calls with further
+    /// shapes run eagerly and are only counted.
     public static let maxCaptures = 8
 
     /// Parts of the batch (the inputs' first dimension) whose passes run on the worker pool's
@@ -47,6 +48,8 @@ public final class StepCapture: CustomStringConvertible {
     private let loss: ([Tensor]) -> Tensor
     private var plans: [[[Int]]: CapturedPlan] = [:]
     private var eagerReasons: [[[Int]]: String] = [:]
+    /// Calls whose shapes came after `maxCaptures` others (eager, and not remembered one by one).
+    private var pastTheLimit = 0
     /// Calls that replayed a capture, and calls that ran eagerly (captures included).
     public private(set) var replayed = 0, eager = 0
 
@@ -90,7 +93,8 @@ public final class StepCapture: CustomStringConvertible {
     public var description: String {
         let captured = plans.sorted { "\($0.key)" < "\($1.key)" }.map { "\($0.key): \($0.value.summary)" }
         let refused = eagerReasons.sorted { "\($0.key)" < "\($1.key)" }.map { "\($0.key): eager, \($0.value)" }
-        return (captured + refused).joined(separator: "\n")
+        let beyond = pastTheLimit == 0 ? [] : ["\(pastTheLimit) call\(pastTheLimit == 1 ? "" : "s") with further shapes: eager, more than \(Self.maxCaptures) input shapes"]
+        return (captured + refused + beyond).joined(separator: "\n")
     }
 
     // MARK: eager steps
@@ -125,7 +129,10 @@ public final class StepCapture: CustomStringConvertible {
 
     /// Runs the step eagerly while recording it; keeps the recording when it can be replayed.
     private func capture(_ inputs: [Tensor], shapes: [[Int]]) -> Double {
-        if plans.count >= Self.maxCaptures { return refuse(shapes, "more than \(Self.maxCaptures) input shapes", inputs) }
+        if plans.count + eagerReasons.count >= Self.maxCaptures {
+            pastTheLimit += 1
+            return eagerStep(inputs)
+        }
         if inputs.contains(where: { $0.requiresGrad }) { return refuse(shapes, "an input requires a gradient", inputs) }
         let batch = batchSize(inputs)
         let rows = parts > 1 ? partRows(batch: batch) : [0..<1]
