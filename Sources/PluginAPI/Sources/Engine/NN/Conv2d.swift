@@ -203,13 +203,8 @@ extension ConvGeometry {
         (Tensor(zeros: [k, group * p], zeroed: false), Tensor(zeros: [oc, group * p], zeroed: false))
     }
 
-    /// out = W * col per group of images, plus bias. x (N, C, H, W), out (N, OC, OH, OW).
-    func forward(x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) {
-        let (col, tmp) = groupBuffers()
-        forward(x: x, weight: weight, bias: bias, into: out, col: col, tmp: tmp)
-    }
-
-    /// `forward` with its buffers given.
+    /// out = W * col per group of images, plus bias, in the buffers of `groupBuffers()`.
+    /// x (N, C, H, W), out (N, OC, OH, OW).
     func forward(x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor, col: Tensor, tmp: Tensor) {
         var first = 0
         while first < n {
@@ -229,14 +224,9 @@ extension ConvGeometry {
         }
     }
 
-    /// dW = g col^T and dx = col2im(W^T g), per group of images. The column matrix is rebuilt
-    /// here rather than kept from the forward pass, so the graph holds no per-layer buffers.
-    func backward(grad: Tensor, x: Tensor, weight: Tensor, dx: Tensor?, dw: Tensor?) {
-        let (col, tmp) = groupBuffers()
-        backward(grad: grad, x: x, weight: weight, dx: dx, dw: dw, col: col, tmp: tmp)
-    }
-
-    /// `backward` with its buffers given.
+    /// dW = g col^T and dx = col2im(W^T g), per group of images, in the buffers of
+    /// `groupBuffers()`. The column matrix is rebuilt here rather than kept from the forward
+    /// pass, so the graph holds no per-layer buffers.
     func backward(grad: Tensor, x: Tensor, weight: Tensor, dx: Tensor?, dw: Tensor?, col: Tensor, tmp: Tensor) {
         var first = 0
         while first < n {
