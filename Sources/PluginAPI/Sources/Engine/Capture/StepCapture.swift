@@ -99,12 +99,6 @@ public final class StepCapture: CustomStringConvertible {
 
     // MARK: eager steps
 
-    /// The rows of each part of a batch of `batch`.
-    private func partRows(batch: Int) -> [Range<Int>] {
-        let parts = min(self.parts, batch)
-        return (0..<parts).map { part in (part * batch / parts)..<((part + 1) * batch / parts) }
-    }
-
     /// The batch size of `inputs` (their common first dimension), checked when there are parts.
     private func batchSize(_ inputs: [Tensor]) -> Int {
         guard parts > 1 else { return 1 }
@@ -135,7 +129,7 @@ public final class StepCapture: CustomStringConvertible {
         }
         if inputs.contains(where: { $0.requiresGrad }) { return refuse(shapes, "an input requires a gradient", inputs) }
         let batch = batchSize(inputs)
-        let rows = parts > 1 ? partRows(batch: batch) : [0..<1]
+        let rows = parts > 1 ? DataParallel.partRows(batch: batch, parts: parts) : [0..<1]
         let partInputs = rows.map { r in inputs.map { parts > 1 ? $0.rows(r) : $0.copy() } }
         let weights = rows.map { parts > 1 ? Float($0.count) / Float(batch) : 1 }
         optimizer.zeroGrad()
@@ -153,14 +147,10 @@ public final class StepCapture: CustomStringConvertible {
                 if parts > 1 { sinks[part].collecting(pass) } else { pass() }
                 tapes.append(recorder.takeInstructions())
             }
-            for sink in sinks {   // DataParallel's sum of the parts' gradients, in part order
-                for leaf in sink.leaves {
-                    if let gradient = sink.gradients[ObjectIdentifier(leaf)] { leaf.accumulateGradient(gradient, owned: true) }
-                }
-            }
+            for sink in sinks { sink.addIntoLeaves() }   // DataParallel's sum of the parts' gradients, in part order
             recorder.finish()
         }
-        let value = zip(losses, weights).reduce(0.0) { $0 + Double($1.0.item) * Double($1.1) }
+        let value = meanLoss(losses, weights)
         if let reason = recorder.refusal ?? foreignTensor(recorder, inputs: partInputs.flatMap { $0 }) {
             return refuse(shapes, reason, nil, value: value)
         }
@@ -230,6 +220,12 @@ private final class CapturedPlan {
         }
         for instruction in combine { instruction.run() }
         for (parameter, gradient) in zip(optimizer.parameters, gradients) { parameter.grad = gradient }
-        return zip(losses, weights).reduce(0.0) { $0 + Double($1.0.item) * Double($1.1) }
+        return meanLoss(losses, weights)
     }
+}
+
+/// The batch's mean loss from the parts' mean losses and their shares of the batch, summed in
+/// part order as `DataParallel.backward` sums them.
+private func meanLoss(_ losses: [Tensor], _ weights: [Float]) -> Double {
+    zip(losses, weights).reduce(0.0) { $0 + Double($1.0.item) * Double($1.1) }
 }

@@ -28,12 +28,11 @@ public enum DataParallel {
     public static func backward(batch: Int, parts: Int = 2, _ loss: (Range<Int>) -> Tensor) -> Double {
         engineCheck(batch > 0 && parts > 0, "DataParallel.backward needs a batch and parts, got batch \(batch), parts \(parts)")
         StepRecorder.current?.refuse("DataParallel.backward cannot run inside a captured step; give StepCapture `parts` instead")
-        let parts = min(parts, batch)
-        let sinks = (0..<parts).map { _ in GradientSink() }
-        var losses = [Double](repeating: 0, count: parts)
-        let ranges = (0..<parts).map { part in (part * batch / parts)..<((part + 1) * batch / parts) }
+        let ranges = partRows(batch: batch, parts: parts)
+        let sinks = ranges.map { _ in GradientSink() }
+        var losses = [Double](repeating: 0, count: ranges.count)
         losses.withUnsafeMutableBufferPointer { results in
-            WorkerPool.shared.parallelRanges(parts, grain: 1) { pieces in
+            WorkerPool.shared.parallelRanges(ranges.count, grain: 1) { pieces in
                 for part in pieces {
                     let rows = ranges[part], weight = Float(rows.count) / Float(batch)
                     sinks[part].collecting {
@@ -45,12 +44,13 @@ public enum DataParallel {
                 }
             }
         }
-        for sink in sinks {
-            for leaf in sink.leaves {
-                guard let gradient = sink.gradients[ObjectIdentifier(leaf)] else { continue }
-                leaf.accumulateGradient(gradient, owned: true)
-            }
-        }
+        for sink in sinks { sink.addIntoLeaves() }
         return losses.reduce(0, +)
+    }
+
+    /// The rows of each part of 0..<batch: min(parts, batch) contiguous ranges, in order.
+    static func partRows(batch: Int, parts: Int) -> [Range<Int>] {
+        let parts = min(parts, batch)
+        return (0..<parts).map { part in (part * batch / parts)..<((part + 1) * batch / parts) }
     }
 }

@@ -48,6 +48,15 @@ final class GradientSink {
         return key
     }()
 
+    /// Adds each leaf's gradient collected here into its `grad`, in the order they arrived;
+    /// a leaf without one takes the sink's tensor itself (nothing else holds it).
+    func addIntoLeaves() {
+        for leaf in leaves {
+            guard let gradient = gradients[ObjectIdentifier(leaf)] else { continue }
+            leaf.accumulateGradient(gradient, owned: true)
+        }
+    }
+
     /// The sink of this thread, if any.
     static var current: GradientSink? {
         pthread_getspecific(key).map { Unmanaged<GradientSink>.fromOpaque($0).takeUnretainedValue() }
