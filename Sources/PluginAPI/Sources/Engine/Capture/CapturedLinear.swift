@@ -11,8 +11,9 @@ private final class LinearPath {
 /// `linear` while a step is captured, for an input that needs no gradient. Eager `linear`
 /// picks its path from the values of x (the {0,1}-input path, `BitRows`), and a replay gets
 /// new values, so here the forward kernel decides again on every run and the backward kernel
-/// follows it: the bit path, the one-output dot products, or the GEMM, with the numbers of
-/// the eager path it stands for. (No low-rank gradient and no waiting update: a replayed
+/// follows it: the bit path, the one-output dot products, or the GEMM, through the eager
+/// paths' own kernels (`bitRowsProduct`, `singleOutputProduct`, `denseProduct`, ...), so the
+/// numbers are those of the eager path it stands for. (No low-rank gradient and no waiting update: a replayed
 /// step's gradients are plain buffers.)
 func capturedLinear(untrackedInput x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0], rows = x.count / inFeatures
@@ -25,14 +26,9 @@ func capturedLinear(untrackedInput x: Tensor, weight: Tensor, bias: Tensor?) -> 
             VectorMath.transpose(weight.data, rows: outFeatures, cols: inFeatures, into: weightT.data)
             Tensor.bitRowsProduct(bits, weightT: weightT, bias: bias, outFeatures: outFeatures, into: out)
         } else if outFeatures == 1 {
-            let b = bias?.data[0] ?? 0
-            for r in 0..<rows { out.data[r] = b + VectorMath.dot(x.data + r * inFeatures, weight.data, count: inFeatures) }
+            singleOutputProduct(x, weight: weight, bias: bias, rows: rows, into: out)
         } else {
-            if let bias {
-                for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
-            }
-            GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                       b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+            denseProduct(x, weight: weight, bias: bias, rows: rows, into: out)
         }
     }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
@@ -50,11 +46,10 @@ func capturedLinear(untrackedInput x: Tensor, weight: Tensor, bias: Tensor?) -> 
             }
             if let dw {
                 if outFeatures == 1 {
-                    dw.data.update(repeating: 0, count: inFeatures)
-                    for r in 0..<rows { VectorMath.axpy(g.data[r], x.data + r * inFeatures, dw.data, count: inFeatures) }
+                    dw.zero_()
+                    singleOutputGradients(g, x: x, weight: weight, rows: rows, dx: nil, dw: dw)
                 } else {
-                    GEMM.sgemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows, a: g.data, lda: outFeatures,
-                               b: x.data, ldb: inFeatures, beta: 0, c: dw.data, ldc: inFeatures)
+                    _ = Tensor.gemm(g, rows: outFeatures, inner: rows, transA: true, x, cols: inFeatures, transB: false, into: dw)
                 }
             }
             if let db { Tensor.sumKernel(g.data, outer: 1, n: rows, inner: outFeatures, into: db.data) }

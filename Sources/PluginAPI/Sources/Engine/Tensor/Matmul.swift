@@ -72,26 +72,48 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
 func singleOutputLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [1], zeroed: false)
-    capturedKernel("linear") { [x = x.storage, w = weight.storage, b = bias?.storage, o = out.storage] in
-        let (xp, wp, op, b) = (x.base, w.base, o.base, b?.base[0] ?? 0)
-        for r in 0..<rows { op[r] = b + VectorMath.dot(xp + r * inFeatures, wp, count: inFeatures) }
-    }
+    capturedKernel("linear") { singleOutputProduct(x, weight: weight, bias: bias, rows: rows, into: out) }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in
         // g (rows, 1): dx row r = g_r w, dW = the sum over rows of g_r x_r, db = the sum of g.
         let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
         let dw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
-        capturedKernel("linear_backward") { [g = g.storage, x = x.storage, w = weight.storage, dx = dx?.storage, dw = dw?.storage] in
-            let (gp, xp, wp, dxp, dwp) = (g.base, x.base, w.base, dx?.base, dw?.base)
-            for r in 0..<rows {
-                let gr = gp[r]
-                if let dxp { VectorMath.axpy(gr, wp, dxp + r * inFeatures, count: inFeatures) }
-                if let dwp { VectorMath.axpy(gr, xp + r * inFeatures, dwp, count: inFeatures) }
-            }
-        }
+        capturedKernel("linear_backward") { singleOutputGradients(g, x: x, weight: weight, rows: rows, dx: dx, dw: dw) }
         var grads: [Tensor?] = [dx, dw]
         if let bias { grads.append(bias.requiresGrad ? g.reshape([rows, 1]).sum(axis: 0) : nil) }
         return grads
+    }
+}
+
+/// out (rows, 1) = bias + x_r · w per row: the one-output layer's product.
+func singleOutputProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, rows: Int, into out: Tensor) {
+    let inFeatures = weight.shape[1]
+    let (xp, wp, op, b) = (x.data, weight.data, out.data, bias?.data[0] ?? 0)
+    for r in 0..<rows { op[r] = b + VectorMath.dot(xp + r * inFeatures, wp, count: inFeatures) }
+}
+
+/// The one-output layer's gradients from g (rows, 1), added into `dx` and `dw` (zeroed by the
+/// caller): dx row r += g_r w, dW += g_r x_r.
+func singleOutputGradients(_ g: Tensor, x: Tensor, weight: Tensor, rows: Int, dx: Tensor?, dw: Tensor?) {
+    let inFeatures = weight.shape[1]
+    let (gp, xp, wp, dxp, dwp) = (g.data, x.data, weight.data, dx?.data, dw?.data)
+    for r in 0..<rows {
+        let gr = gp[r]
+        if let dxp { VectorMath.axpy(gr, wp, dxp + r * inFeatures, count: inFeatures) }
+        if let dwp { VectorMath.axpy(gr, xp + r * inFeatures, dwp, count: inFeatures) }
+    }
+}
+
+/// out = x Wᵀ + bias through GEMM, each row of out starting as the bias; a waiting update of W
+/// is applied on the way (`productAppliesPendingUpdate`).
+func denseProduct(_ x: Tensor, weight: Tensor, bias: Tensor?, rows: Int, into out: Tensor) {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    if let bias {
+        for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
+    }
+    if !productAppliesPendingUpdate(x, weight: weight, rows: rows, into: out, beta: bias == nil ? 0 : 1) {
+        GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+                   b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
     }
 }
 
@@ -125,15 +147,7 @@ func denseLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     let rows = x.count / inFeatures
     let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures], zeroed: false)
-    capturedKernel("linear") {
-        if let bias {
-            for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
-        }
-        if !productAppliesPendingUpdate(x, weight: weight, rows: rows, into: out, beta: bias == nil ? 0 : 1) {
-            GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                       b: weight.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
-        }
-    }
+    capturedKernel("linear") { denseProduct(x, weight: weight, bias: bias, rows: rows, into: out) }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     return out.recorded("linear", inputs) { g in
         // g (rows, out): dx = g W, dW = g^T x, db = sum of g's rows.
